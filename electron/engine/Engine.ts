@@ -1,0 +1,438 @@
+/**
+ * The engine: one show (sources, program, destinations) and the single dispatcher every transport
+ * (Electron IPC, HTTP/WebSocket API, CLI) calls. Commands are validated against the schemas in
+ * shared/protocol.ts before anything changes; a failed command leaves the show as it was.
+ * Plain Node: never imports Electron.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import type { z } from 'zod';
+import {
+  COMMANDS,
+  type CommandName,
+  type CommandParams,
+  type EngineState,
+  type EventMessage,
+  type EventName,
+  type EventPayloads,
+  isCommandName,
+  ProtocolError,
+} from '../../shared/protocol.ts';
+import {
+  DestinationSpec,
+  describeZodError,
+  type LayoutSpec,
+  OutputSettings,
+  ShowDocument,
+  SourceSpec,
+} from '../../shared/show.ts';
+import { Destination } from './destinations/Destination.ts';
+import type { H264Encoder } from './ffmpeg/encoderArgs.ts';
+import { ffmpegVersion, locateFfmpeg } from './ffmpeg/locate.ts';
+import { MediaProbeError } from './ffmpeg/mediaProbe.ts';
+import { type ProbeResult, probeFfmpeg } from './ffmpeg/probe.ts';
+import { sourcesIn } from './layout/LayoutEngine.ts';
+import { Program } from './program/Program.ts';
+import { maskSecret } from './redact.ts';
+import { listDevices } from './sources/devices.ts';
+import { Source } from './sources/Source.ts';
+
+export interface EngineOptions {
+  /** An ffmpeg to use instead of CUTLINE_FFMPEG / the bundled one. */
+  ffmpegPath?: string;
+  show?: unknown;
+  /** Where logs go; default stderr. Lines never contain secrets. */
+  log?: (line: string) => void;
+}
+
+type Handler<N extends CommandName> = (params: CommandParams<N>) => Promise<unknown> | unknown;
+type EventListener = (message: EventMessage) => void;
+
+export function parseShow(input: unknown): ShowDocument {
+  const parsed = ShowDocument.safeParse(input);
+  if (!parsed.success) throw new ProtocolError('invalid_params', `invalid show document: ${describeZodError(parsed.error)}`);
+  return parsed.data;
+}
+
+export class Engine {
+  private show: ShowDocument;
+  private readonly sources = new Map<string, Source>();
+  private readonly destinations = new Map<string, Destination>();
+  private program!: Program;
+  private readonly listeners = new Set<EventListener>();
+  private metersTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  readonly log: (line: string) => void;
+
+  private constructor(
+    readonly ffmpeg: { path: string; version: string; source: string },
+    readonly probe: ProbeResult,
+    show: ShowDocument,
+    log: (line: string) => void,
+  ) {
+    this.show = show;
+    this.log = log;
+  }
+
+  static async create(options: EngineOptions = {}): Promise<Engine> {
+    const log = options.log ?? ((line: string) => process.stderr.write(`[cutline] ${line}\n`));
+    const show = parseShow(options.show ?? {});
+    const location = locateFfmpeg(options.ffmpegPath);
+    const version = ffmpegVersion(location.path);
+    const probe = await probeFfmpeg({ ffmpegPath: location.path, source: location.source, preferred: show.output.encoder });
+    const engine = new Engine({ path: location.path, version, source: location.source }, probe, show, log);
+    await engine.build(show);
+    engine.metersTimer = setInterval(() => engine.emitEvent('meters.updated', engine.program.mixer.takeMeters()), 100);
+    return engine;
+  }
+
+  // ---- events ----
+
+  onAnyEvent(listener: EventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emitEvent<N extends EventName>(event: N, data: EventPayloads[N]): void {
+    const message = { type: 'event', event, data } as EventMessage;
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(message);
+      } catch (error) {
+        this.log(`event listener failed: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  // ---- building a show ----
+
+  private async build(show: ShowDocument): Promise<void> {
+    this.show = show;
+    for (const spec of show.sources) {
+      const source = this.createSource(spec);
+      try {
+        await source.prepare();
+      } catch (error) {
+        await source.close();
+        throw new ProtocolError('failed', `source "${spec.id}": ${(error as Error).message}`);
+      }
+    }
+    this.startProgram();
+    for (const source of this.sources.values()) source.start();
+    for (const spec of show.destinations) this.createDestination(spec);
+  }
+
+  private startProgram(): void {
+    const chosen = this.probe.chosen;
+    this.program = new Program({
+      ffmpegPath: this.ffmpeg.path,
+      settings: this.show.output,
+      encoder: { name: chosen.encoder as H264Encoder, hardware: chosen.hardware, reason: chosen.reason },
+      sources: this.sources,
+      layout: this.show.layout,
+      preview: this.show.preview,
+    });
+    this.program.on('stats', (stats) => this.emitEvent('program.stats', stats));
+    this.program.on('log', (line) => this.log(line));
+    this.program.start();
+  }
+
+  private createSource(spec: SourceSpec): Source {
+    const source = new Source(spec, {
+      ffmpegPath: this.ffmpeg.path,
+      fps: this.show.output.fps,
+      hwaccel: this.probe.chosenHwaccel,
+      drawtextFont: this.probe.capabilities.drawtext ? (this.probe.capabilities.fontFile ?? null) : undefined,
+      log: this.log,
+    });
+    source.on('status', (status) => this.emitEvent('source.stateChanged', status));
+    this.sources.set(spec.id, source);
+    return source;
+  }
+
+  private createDestination(spec: DestinationSpec): Destination {
+    const destination = new Destination(spec, {
+      ffmpegPath: this.ffmpeg.path,
+      fanout: () => this.program.fanout,
+      showName: () => this.show.name,
+      videoBitrateKbps: () => this.show.output.videoBitrateKbps,
+      log: this.log,
+    });
+    destination.on('status', (status) => this.emitEvent('destination.stateChanged', status));
+    this.destinations.set(spec.id, destination);
+    return destination;
+  }
+
+  // ---- state ----
+
+  getState(): EngineState {
+    return {
+      apiVersion: 1,
+      show: this.redactedShow(),
+      program: this.program.status(),
+      sources: [...this.sources.values()].map((s) => s.status()),
+      destinations: [...this.destinations.values()].map((d) => d.status()),
+      ffmpeg: { path: this.ffmpeg.path, version: this.ffmpeg.version },
+    };
+  }
+
+  /** The live show document: layouts as on air now, sources and destinations as configured. */
+  private currentShow(): ShowDocument {
+    return {
+      ...this.show,
+      layout: this.program.layout,
+      ...(this.program.preview ? { preview: this.program.preview } : {}),
+      sources: [...this.sources.values()].map((s) => s.spec),
+      destinations: [...this.destinations.values()].map((d) => d.spec),
+      audio: { masterGainDb: this.program.mixer.masterGainDb, masterMuted: this.program.mixer.masterMuted },
+    };
+  }
+
+  private redactedShow(): ShowDocument {
+    const show = this.currentShow();
+    return {
+      ...show,
+      destinations: show.destinations.map((d) => {
+        if (d.kind === 'rtmp' && d.streamKey) return { ...d, streamKey: maskSecret(d.streamKey) };
+        if (d.kind === 'whip' && d.token) return { ...d, token: maskSecret(d.token) };
+        if (d.kind === 'srt' && d.passphrase) return { ...d, passphrase: maskSecret(d.passphrase) };
+        return d;
+      }),
+    };
+  }
+
+  /** For tests and tally: the process ids the program runs. */
+  processes(): { encoder?: number; sources: Record<string, number | undefined>; destinations: Record<string, number | undefined> } {
+    return {
+      encoder: this.program.encoder.pid,
+      sources: Object.fromEntries([...this.sources].map(([id, s]) => [id, s.decoderPid])),
+      destinations: Object.fromEntries([...this.destinations].map(([id, d]) => [id, d.muxerPid])),
+    };
+  }
+
+  getProgram(): Program {
+    return this.program;
+  }
+  getSource(id: string): Source | undefined {
+    return this.sources.get(id);
+  }
+  getDestination(id: string): Destination | undefined {
+    return this.destinations.get(id);
+  }
+
+  // ---- commands ----
+
+  /** Validates and runs one command. Throws ProtocolError with a message for the user. */
+  async dispatch(command: string, params: unknown): Promise<unknown> {
+    if (this.closed) throw new ProtocolError('failed', 'the engine is shutting down');
+    if (!isCommandName(command))
+      throw new ProtocolError('unknown_command', `unknown command "${command}"; see docs/API.md for the list`);
+    const schema = COMMANDS[command].params as z.ZodType;
+    const parsed = schema.safeParse(params ?? {});
+    if (!parsed.success) throw new ProtocolError('invalid_params', `${command}: ${describeZodError(parsed.error)}`);
+    const handler = this.handlers[command] as Handler<typeof command>;
+    return handler(parsed.data as never);
+  }
+
+  private requireSource(id: string): Source {
+    const source = this.sources.get(id);
+    if (!source) throw new ProtocolError('not_found', `no source with id "${id}"`);
+    return source;
+  }
+
+  private requireDestination(id: string): Destination {
+    const destination = this.destinations.get(id);
+    if (!destination) throw new ProtocolError('not_found', `no destination with id "${id}"`);
+    return destination;
+  }
+
+  private checkLayoutSources(layout: LayoutSpec): void {
+    for (const id of sourcesIn(layout)) this.requireSource(id);
+  }
+
+  private readonly handlers: { [N in CommandName]: Handler<N> } = {
+    'state.get': () => this.getState(),
+    'probe.get': () => this.probe,
+    'source.add': async (spec) => {
+      if (this.sources.has(spec.id)) throw new ProtocolError('conflict', `a source with id "${spec.id}" already exists`);
+      const source = this.createSource(spec);
+      this.sources.delete(spec.id);
+      try {
+        await source.prepare();
+      } catch (error) {
+        await source.close();
+        const message = error instanceof MediaProbeError ? error.message : `could not open the source: ${(error as Error).message}`;
+        throw new ProtocolError('failed', message);
+      }
+      if (this.sources.has(spec.id)) {
+        await source.close();
+        throw new ProtocolError('conflict', `a source with id "${spec.id}" already exists`);
+      }
+      this.sources.set(spec.id, source);
+      source.start();
+      this.program.updateDecoderTargets();
+      this.emitEvent('source.added', { id: spec.id });
+      return { id: spec.id };
+    },
+    'source.remove': async ({ id }) => {
+      const source = this.requireSource(id);
+      this.sources.delete(id);
+      const without = (layout: LayoutSpec): LayoutSpec => ({
+        ...layout,
+        sources: layout.sources.filter((s) => s !== id),
+        ...(layout.placements ? { placements: layout.placements.filter((p) => p.source !== id) } : {}),
+      });
+      this.program.setLayout(without(this.program.layout));
+      if (this.program.preview) this.program.setPreview(without(this.program.preview));
+      await source.close();
+      this.emitEvent('source.removed', { id });
+      this.emitEvent('program.layoutChanged', { layout: this.program.layout, preview: this.program.preview });
+      return {};
+    },
+    'source.update': async ({ id, ...changes }) => {
+      const source = this.requireSource(id);
+      const parsed = SourceSpec.safeParse({ ...source.spec, ...changes });
+      if (!parsed.success) throw new ProtocolError('invalid_params', `source.update: ${describeZodError(parsed.error)}`);
+      try {
+        await source.update(parsed.data);
+      } catch (error) {
+        throw new ProtocolError('failed', (error as Error).message);
+      }
+      return source.status();
+    },
+    'device.list': async () => listDevices(this.ffmpeg.path),
+    'layout.set': (layout) => {
+      this.checkLayoutSources(layout);
+      this.program.setLayout(layout);
+      this.emitEvent('program.layoutChanged', { layout, preview: this.program.preview });
+      return {};
+    },
+    'preview.set': (layout) => {
+      this.checkLayoutSources(layout);
+      this.program.setPreview(layout);
+      this.emitEvent('program.layoutChanged', { layout: this.program.layout, preview: layout });
+      return {};
+    },
+    'program.take': (transition) => {
+      const chosen = { ...this.show.transition, ...transition };
+      this.program.take(chosen);
+      this.emitEvent('program.layoutChanged', { layout: this.program.layout, preview: this.program.preview });
+      return { transition: chosen };
+    },
+    'audio.set': ({ id, gainDb, muted }) => {
+      if (!id || id === 'program') {
+        if (gainDb !== undefined) this.program.mixer.masterGainDb = gainDb;
+        if (muted !== undefined) this.program.mixer.masterMuted = muted;
+        return { id: 'program', gainDb: this.program.mixer.masterGainDb, muted: this.program.mixer.masterMuted };
+      }
+      const source = this.requireSource(id);
+      source.spec = { ...source.spec, ...(gainDb !== undefined ? { gainDb } : {}), ...(muted !== undefined ? { muted } : {}) };
+      this.emitEvent('source.stateChanged', source.status());
+      return { id, gainDb: source.spec.gainDb, muted: source.spec.muted };
+    },
+    'output.set': async (changes) => {
+      const parsed = OutputSettings.safeParse({ ...this.show.output, ...changes });
+      if (!parsed.success) throw new ProtocolError('invalid_params', `output.set: ${describeZodError(parsed.error)}`);
+      const running = [...this.destinations.values()].filter((d) => d.running);
+      await Promise.all(running.map((d) => d.stop()));
+      const layout = this.program.layout;
+      const preview = this.program.preview;
+      await this.program.stop();
+      this.show = { ...this.show, output: parsed.data, layout, ...(preview ? { preview } : {}) };
+      this.startProgram();
+      for (const d of running) d.start();
+      this.emitEvent('show.changed', { name: this.show.name });
+      return this.show.output;
+    },
+    'destination.add': (spec) => {
+      if (this.destinations.has(spec.id)) throw new ProtocolError('conflict', `a destination with id "${spec.id}" already exists`);
+      const destination = this.createDestination(spec);
+      this.emitEvent('destination.added', { id: spec.id });
+      return destination.status();
+    },
+    'destination.remove': async ({ id }) => {
+      const destination = this.requireDestination(id);
+      await destination.stop();
+      this.destinations.delete(id);
+      this.emitEvent('destination.removed', { id });
+      return {};
+    },
+    'destination.start': ({ id }) => {
+      const destination = this.requireDestination(id);
+      destination.start();
+      return destination.status();
+    },
+    'destination.stop': async ({ id }) => {
+      const destination = this.requireDestination(id);
+      await destination.stop();
+      return destination.status();
+    },
+    'destination.startAll': () => {
+      const started: string[] = [];
+      for (const d of this.destinations.values()) {
+        if (d.spec.enabled && !d.running) {
+          d.start();
+          started.push(d.id);
+        }
+      }
+      return { started };
+    },
+    'destination.stopAll': async () => {
+      const running = [...this.destinations.values()].filter((d) => d.running);
+      await Promise.all(running.map((d) => d.stop()));
+      return { stopped: running.map((d) => d.id) };
+    },
+    'show.load': async (params) => {
+      let raw: unknown;
+      if ('path' in params) {
+        try {
+          raw = JSON.parse(await readFile(params.path, 'utf8'));
+        } catch (error) {
+          throw new ProtocolError('failed', `cannot read show file ${params.path}: ${(error as Error).message}`);
+        }
+      } else raw = params.show;
+      const show = parseShow(raw);
+      await this.teardown();
+      await this.build(show);
+      this.emitEvent('show.changed', { name: show.name });
+      return { name: show.name };
+    },
+    'show.save': async ({ path }) => {
+      const show = this.currentShow();
+      // Show files are meant to be shared and versioned: secrets stay out of them.
+      const shareable: ShowDocument = {
+        ...show,
+        destinations: show.destinations.map((d) => {
+          const { streamKey: _k, token: _t, passphrase: _p, ...rest } = d as DestinationSpec & { streamKey?: string; token?: string; passphrase?: string };
+          return rest as DestinationSpec;
+        }),
+      };
+      if (path) {
+        try {
+          await writeFile(path, `${JSON.stringify(shareable, null, 2)}\n`);
+        } catch (error) {
+          throw new ProtocolError('failed', `cannot write ${path}: ${(error as Error).message}`);
+        }
+      }
+      return { show: shareable, ...(path ? { path } : {}) };
+    },
+    'meters.subscribe': ({ enabled }) => ({ enabled }),
+  };
+
+  private async teardown(): Promise<void> {
+    await Promise.all([...this.destinations.values()].map((d) => d.stop()));
+    this.destinations.clear();
+    await this.program.stop();
+    await Promise.all([...this.sources.values()].map((s) => s.close()));
+    this.sources.clear();
+  }
+
+  /** Stops destinations (finalizing recordings), the program and every source. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.metersTimer);
+    await this.teardown();
+    this.listeners.clear();
+  }
+}
+

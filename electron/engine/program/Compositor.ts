@@ -1,0 +1,61 @@
+/**
+ * Draws one program frame: background, then each cell of the layout in z-order with its source's
+ * latest frame (or the slate). Tiles normally arrive at exactly the cell size, so drawing is row
+ * copies; a tile of another size (decoder being resized, or a source shown twice) is scaled
+ * nearest-neighbour, once per frame and size.
+ */
+import type { LayoutSpec } from '../../../shared/show.ts';
+import { type Cell, computeCells } from '../layout/LayoutEngine.ts';
+import { blit, fillRect, frameBytes, hexToYuv, scaleNearest, type YuvFrame } from '../media/yuv.ts';
+import type { Source } from '../sources/Source.ts';
+import { slateFrame } from './Slate.ts';
+
+export class Compositor {
+  private cellsFor: { layout: LayoutSpec; cells: Cell[] } | undefined;
+  private readonly scaled = new WeakMap<Buffer, Map<string, YuvFrame>>();
+
+  constructor(
+    readonly width: number,
+    readonly height: number,
+  ) {}
+
+  cells(layout: LayoutSpec): Cell[] {
+    if (this.cellsFor?.layout !== layout) this.cellsFor = { layout, cells: computeCells(layout, this.width, this.height) };
+    return this.cellsFor.cells;
+  }
+
+  newCanvas(): YuvFrame {
+    return { width: this.width, height: this.height, data: Buffer.allocUnsafe(frameBytes(this.width, this.height)) };
+  }
+
+  compose(layout: LayoutSpec, sources: ReadonlyMap<string, Source>, out: YuvFrame, now = Date.now()): void {
+    fillRect(out, 0, 0, out.width, out.height, hexToYuv(layout.background));
+    for (const cell of this.cells(layout)) {
+      const tile = this.tileFor(cell, sources.get(cell.source), now);
+      blit(out, tile, cell.x, cell.y);
+    }
+  }
+
+  private tileFor(cell: Cell, source: Source | undefined, now: number): YuvFrame {
+    if (!source) return slateFrame(cell.width, cell.height, cell.source, 'no such source');
+    const frame = source.latestFrame;
+    if (!frame || source.showsSlate(now)) {
+      const status = source.status();
+      const detail = status.state === 'live' ? 'audio only' : status.state === 'connecting' ? 'connecting…' : status.state === 'ended' ? 'ended' : 'no signal';
+      return slateFrame(cell.width, cell.height, status.label, detail);
+    }
+    if (frame.width === cell.width && frame.height === cell.height) return frame;
+    let sizes = this.scaled.get(frame.data);
+    if (!sizes) {
+      sizes = new Map();
+      this.scaled.set(frame.data, sizes);
+    }
+    const key = `${cell.width}x${cell.height}`;
+    let scaled = sizes.get(key);
+    if (!scaled) {
+      scaled = scaleNearest(frame, cell.width, cell.height);
+      sizes.set(key, scaled);
+    }
+    return scaled;
+  }
+}

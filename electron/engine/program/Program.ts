@@ -1,0 +1,192 @@
+/**
+ * A program: clock + compositor + audio mixer + encoder + fan-out, fed by the show's shared
+ * sources. Owns what is on program and on preview, and transitions between them. The encoder never
+ * restarts for a layout change: a new layout is simply drawn from the next tick on.
+ */
+import type { EncoderInfo, ProgramStatus } from '../../../shared/protocol.ts';
+import type { LayoutSpec, OutputSettings, TransitionSpec } from '../../../shared/show.ts';
+import type { H264Encoder } from '../ffmpeg/encoderArgs.ts';
+import { sourcesIn } from '../layout/LayoutEngine.ts';
+import { AudioMixer, type MixInput } from '../media/AudioMixer.ts';
+import { CHANNELS } from '../media/AudioRing.ts';
+import { crossFade, type YuvFrame } from '../media/yuv.ts';
+import type { Source } from '../sources/Source.ts';
+import { TypedEmitter } from '../TypedEmitter.ts';
+import { Compositor } from './Compositor.ts';
+import { Encoder } from './Encoder.ts';
+import { FlvFanout } from './FlvFanout.ts';
+import { ProgramClock, samplesForTick, type TickInfo } from './ProgramClock.ts';
+
+interface Events {
+  stats: ProgramStatus;
+  /** A frame was composed (for monitors and tests); the canvas must not be kept or changed. */
+  frame: { index: number; canvas: YuvFrame };
+  log: string;
+}
+
+export interface ProgramOptions {
+  ffmpegPath: string;
+  settings: OutputSettings;
+  encoder: EncoderInfo & { name: H264Encoder };
+  sources: ReadonlyMap<string, Source>;
+  layout: LayoutSpec;
+  preview?: LayoutSpec;
+}
+
+interface Transition {
+  from: LayoutSpec;
+  startTick: number;
+  ticks: number;
+}
+
+export class Program extends TypedEmitter<Events> {
+  readonly settings: OutputSettings;
+  readonly compositor: Compositor;
+  readonly mixer: AudioMixer;
+  readonly fanout = new FlvFanout();
+  readonly encoder: Encoder;
+  private readonly clock: ProgramClock;
+  private readonly sources: ReadonlyMap<string, Source>;
+  private transition: Transition | undefined;
+  private statsTimer: NodeJS.Timeout | undefined;
+  private startedAt = 0;
+  private framesAtLastStats = 0;
+  private lastStatsAt = 0;
+  private measuredFps = 0;
+  layout: LayoutSpec;
+  preview: LayoutSpec | undefined;
+
+  constructor(private readonly options: ProgramOptions) {
+    super();
+    this.settings = options.settings;
+    this.sources = options.sources;
+    this.layout = options.layout;
+    this.preview = options.preview;
+    this.compositor = new Compositor(this.settings.width, this.settings.height);
+    this.mixer = new AudioMixer(Math.ceil(48_000 / this.settings.fps) + 1);
+    this.encoder = new Encoder(options.ffmpegPath, this.settings, options.encoder.name);
+    this.encoder.on('tag', (tag) => this.fanout.push(tag));
+    this.encoder.on('restarted', () => this.fanout.reset());
+    this.encoder.on('log', (line) => this.emit('log', line));
+    this.clock = new ProgramClock(this.settings.fps, (tick) => this.onTick(tick));
+  }
+
+  get running(): boolean {
+    return this.clock.running;
+  }
+
+  start(): void {
+    this.updateDecoderTargets();
+    this.encoder.start();
+    this.startedAt = Date.now();
+    this.lastStatsAt = this.startedAt;
+    this.clock.start();
+    this.statsTimer = setInterval(() => this.emit('stats', this.status()), 1000);
+  }
+
+  async stop(): Promise<void> {
+    this.clock.stop();
+    clearInterval(this.statsTimer);
+    await this.encoder.stop();
+  }
+
+  /** Puts a layout on program at once (a cut). */
+  setLayout(layout: LayoutSpec): void {
+    this.transition = undefined;
+    this.layout = layout;
+    this.updateDecoderTargets();
+  }
+
+  setPreview(layout: LayoutSpec | undefined): void {
+    this.preview = layout;
+  }
+
+  /** Takes preview to program with a cut or a fade; preview keeps its layout (as in OBS). */
+  take(transition: TransitionSpec): void {
+    const next = this.preview ?? this.layout;
+    if (transition.kind === 'fade' && transition.durationMs > 0) {
+      this.transition = {
+        from: this.layout,
+        startTick: this.clock.ticks,
+        ticks: Math.max(1, Math.round((transition.durationMs * this.settings.fps) / 1000)),
+      };
+      this.layout = next;
+      this.updateDecoderTargets();
+    } else {
+      this.setLayout(next);
+    }
+  }
+
+  /** Tells each source the size its cell on program needs, so its decoder scales for us. */
+  updateDecoderTargets(): void {
+    const wanted = new Map<string, { width: number; height: number; fit: 'fit' | 'fill'; crop?: { x: number; y: number; width: number; height: number } }>();
+    for (const cell of this.compositor.cells(this.layout)) {
+      const prev = wanted.get(cell.source);
+      if (!prev || cell.width * cell.height > prev.width * prev.height)
+        wanted.set(cell.source, { width: cell.width, height: cell.height, fit: cell.fit, ...(cell.crop ? { crop: cell.crop } : {}) });
+    }
+    for (const [id, target] of wanted) this.sources.get(id)?.setTarget(target);
+  }
+
+  status(): ProgramStatus {
+    const now = Date.now();
+    const frames = this.clock.ticks;
+    if (now - this.lastStatsAt >= 900) {
+      this.measuredFps = Math.round(((frames - this.framesAtLastStats) * 1000) / (now - this.lastStatsAt) * 10) / 10;
+      this.framesAtLastStats = frames;
+      this.lastStatsAt = now;
+    }
+    const t = this.transition;
+    return {
+      running: this.running,
+      width: this.settings.width,
+      height: this.settings.height,
+      fps: this.settings.fps,
+      measuredFps: this.measuredFps,
+      framesOut: frames,
+      lateFrames: this.clock.lateTicks,
+      encoder: { name: this.options.encoder.name, hardware: this.options.encoder.hardware, reason: this.options.encoder.reason },
+      encoderRestarts: this.encoder.restarts,
+      uptimeS: this.running ? Math.round((now - this.startedAt) / 1000) : 0,
+      ...(t ? { transition: { kind: 'fade' as const, progress: Math.min(1, (this.clock.ticks - t.startTick) / t.ticks) } } : {}),
+    };
+  }
+
+  /** Sources in the program layout right now (for tally). */
+  onProgram(): string[] {
+    return sourcesIn(this.layout);
+  }
+
+  private onTick(tick: TickInfo): void {
+    const canvas = this.compositor.newCanvas();
+    const now = Date.now();
+    const t = this.transition;
+    if (t) {
+      const progress = (tick.index - t.startTick) / t.ticks;
+      if (progress >= 1) {
+        this.transition = undefined;
+        this.compositor.compose(this.layout, this.sources, canvas, now);
+      } else {
+        const from = this.compositor.newCanvas();
+        const to = this.compositor.newCanvas();
+        this.compositor.compose(t.from, this.sources, from, now);
+        this.compositor.compose(this.layout, this.sources, to, now);
+        crossFade(from, to, progress, canvas);
+      }
+    } else {
+      this.compositor.compose(this.layout, this.sources, canvas, now);
+    }
+
+    const samples = samplesForTick(tick.index, this.settings.fps);
+    const inputs: MixInput[] = [];
+    for (const source of this.sources.values()) {
+      const block = new Int16Array(samples * CHANNELS);
+      source.audio.read(block);
+      inputs.push({ id: source.id, samples: block, gainDb: source.spec.gainDb, muted: source.spec.muted });
+    }
+    const mixed = new Int16Array(samples * CHANNELS);
+    this.mixer.mix(inputs, mixed);
+    this.encoder.write(canvas.data, Buffer.from(mixed.buffer, mixed.byteOffset, mixed.byteLength));
+    this.emit('frame', { index: tick.index, canvas });
+  }
+}

@@ -1,0 +1,258 @@
+/**
+ * One input of the show: its decoder process (supervised and restarted), the latest frame, and an
+ * audio ring. Nothing here can stall the program: the clock only ever reads `latestFrame` and pulls
+ * audio, whatever state the decoder is in.
+ *
+ * States: connecting (decoder starting) → live (frames flowing) → stalled (no frame for a while, or
+ * the decoder died and is being restarted) → live again by itself; ended (a file played once);
+ * error (cannot be opened: the message says why; URL sources keep retrying).
+ */
+import type { SourceState, SourceStatus } from '../../../shared/protocol.ts';
+import type { SourceSpec } from '../../../shared/show.ts';
+import { FfmpegProcess } from '../ffmpeg/FfmpegProcess.ts';
+import type { HwAccel } from '../ffmpeg/hwaccel.ts';
+import { type MediaInfo, MediaProbeError, probeMedia } from '../ffmpeg/mediaProbe.ts';
+import { AudioRing } from '../media/AudioRing.ts';
+import { RawFrameReader } from '../media/RawFrameReader.ts';
+import { frameBytes, type YuvFrame } from '../media/yuv.ts';
+import { TypedEmitter } from '../TypedEmitter.ts';
+import { AUDIO_FD, buildDecoderArgs, type DecodeTarget, VIDEO_FD } from './decoderArgs.ts';
+
+export interface SourceContext {
+  ffmpegPath: string;
+  fps: number;
+  hwaccel: HwAccel;
+  drawtextFont?: string | null;
+  log?: (line: string) => void;
+}
+
+interface Events {
+  status: SourceStatus;
+}
+
+/** No frame for this long (and at least 4 frame times) = stalled. */
+const STALL_MS = 1000;
+const RESTART_DELAYS_MS = [300, 1000, 2000, 4000, 8000, 15000];
+
+export const DEFAULT_TARGET: DecodeTarget = { width: 640, height: 360, fit: 'fit' };
+
+function sameTarget(a: DecodeTarget, b: DecodeTarget): boolean {
+  return a.width === b.width && a.height === b.height && a.fit === b.fit && JSON.stringify(a.crop) === JSON.stringify(b.crop);
+}
+
+export class Source extends TypedEmitter<Events> {
+  private process: FfmpegProcess | undefined;
+  private reader: RawFrameReader | undefined;
+  private media: MediaInfo | undefined;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private healthTimer: NodeJS.Timeout;
+  private closed = false;
+  private restarts = 0;
+  private failures = 0;
+  private framesThisSecond = 0;
+  private fpsMeasured = 0;
+  private lastFpsAt = Date.now();
+  private playedS = 0;
+  private state: SourceState = 'connecting';
+  private message: string | undefined;
+
+  /** The newest decoded frame; kept when the decoder stops, so a stall shows the last picture. */
+  latestFrame: YuvFrame | undefined;
+  latestFrameAt = 0;
+  readonly audio = new AudioRing();
+  target: DecodeTarget = DEFAULT_TARGET;
+
+  constructor(
+    public spec: SourceSpec,
+    private readonly ctx: SourceContext,
+  ) {
+    super();
+    this.healthTimer = setInterval(() => this.checkHealth(), 250);
+  }
+
+  get id(): string {
+    return this.spec.id;
+  }
+
+  /**
+   * Opens the input once to learn what it holds. Files that are missing or are not media fail here,
+   * before the source is added, so the show is left as it was.
+   */
+  async prepare(): Promise<void> {
+    if (this.spec.kind === 'file') this.media = await probeMedia(this.ctx.ffmpegPath, this.spec.path, { timeoutMs: 15_000 });
+    if (this.spec.kind === 'testPattern') this.media = { hasVideo: true, hasAudio: true };
+    if (this.spec.kind === 'device') this.media = { hasVideo: Boolean(this.spec.video), hasAudio: Boolean(this.spec.audio) };
+  }
+
+  start(): void {
+    this.spawnDecoder();
+  }
+
+  /** Asks for frames of another size; the decoder restarts, and meanwhile the engine scales. */
+  setTarget(target: DecodeTarget): void {
+    if (sameTarget(target, this.target)) return;
+    this.target = target;
+    if (!this.closed && this.process) this.restartNow('resize');
+  }
+
+  /** Applies a changed spec; media changes restart the decoder. */
+  async update(spec: SourceSpec): Promise<void> {
+    const mediaChanged = JSON.stringify({ ...this.spec, label: 0, gainDb: 0, muted: 0, slateAfterS: 0 }) !==
+      JSON.stringify({ ...spec, label: 0, gainDb: 0, muted: 0, slateAfterS: 0 });
+    const labelChanged = spec.label !== this.spec.label;
+    const previous = this.spec;
+    this.spec = spec;
+    if (mediaChanged) {
+      try {
+        await this.prepare();
+      } catch (error) {
+        this.spec = previous;
+        throw error;
+      }
+    }
+    if (mediaChanged || (labelChanged && spec.kind === 'testPattern')) this.restartNow('update');
+    else this.emitStatus();
+  }
+
+  status(): SourceStatus {
+    return {
+      id: this.spec.id,
+      kind: this.spec.kind,
+      label: this.spec.label ?? this.spec.id,
+      state: this.state,
+      ...(this.message ? { message: this.message } : {}),
+      restarts: this.restarts,
+      fps: this.fpsMeasured,
+    };
+  }
+
+  /** For tests and supervision: the decoder's pid. */
+  get decoderPid(): number | undefined {
+    return this.process?.pid;
+  }
+
+  /** True once the slate should replace the last frame. */
+  showsSlate(now = Date.now()): boolean {
+    if (!this.latestFrame) return true;
+    if (this.state === 'live') return false;
+    return now - this.latestFrameAt > this.spec.slateAfterS * 1000;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.healthTimer);
+    clearTimeout(this.restartTimer);
+    await this.process?.stop({ closeStdin: false, graceMs: 1000 });
+  }
+
+  private setState(state: SourceState, message?: string): void {
+    if (state === this.state && message === this.message) return;
+    this.state = state;
+    this.message = message;
+    this.emitStatus();
+  }
+
+  private emitStatus(): void {
+    this.emit('status', this.status());
+  }
+
+  private spawnDecoder(): void {
+    if (this.closed) return;
+    const media = this.media ?? { hasVideo: true, hasAudio: true };
+    const args = buildDecoderArgs(this.spec, this.target, {
+      fps: this.ctx.fps,
+      hwaccel: this.ctx.hwaccel,
+      drawtextFont: this.ctx.drawtextFont,
+      hasAudio: media.hasAudio,
+      hasVideo: media.hasVideo,
+      startAtS: this.spec.kind === 'file' && this.media?.durationS ? this.playedS % this.media.durationS : undefined,
+    });
+    const secrets = this.spec.kind === 'url' ? urlSecrets(this.spec.url) : [];
+    const proc = new FfmpegProcess({ ffmpegPath: this.ctx.ffmpegPath, args, secrets, extraPipes: 1, name: `source ${this.id}` });
+    this.process = proc;
+    const size = this.target;
+    this.reader = new RawFrameReader(frameBytes(size.width, size.height));
+    const reader = this.reader;
+    proc.pipe(VIDEO_FD).on('data', (chunk: Buffer) => {
+      if (this.process !== proc) return;
+      for (const data of reader.push(chunk)) this.onFrame({ width: size.width, height: size.height, data });
+    });
+    proc.pipe(AUDIO_FD).on('data', (chunk: Buffer) => {
+      if (this.process !== proc) return;
+      this.audio.push(chunk);
+      // An audio-only input is live once sound arrives.
+      if (this.state !== 'live' && this.media && !this.media.hasVideo) this.setState('live');
+    });
+    proc.on('exit', (exit) => {
+      if (this.process !== proc || exit.expected || this.closed) return;
+      this.process = undefined;
+      this.onDecoderExit(proc.explainExit(exit), exit.code === 0);
+    });
+  }
+
+  private onFrame(frame: YuvFrame): void {
+    this.latestFrame = frame;
+    this.latestFrameAt = Date.now();
+    this.framesThisSecond++;
+    this.playedS += 1 / this.ctx.fps;
+    if (this.state !== 'live') {
+      this.failures = 0;
+      this.setState('live');
+    }
+  }
+
+  private onDecoderExit(reason: string, cleanEnd: boolean): void {
+    if (this.spec.kind === 'file' && !this.spec.loop && cleanEnd) {
+      this.setState('ended', 'the file played to its end; update or re-add the source to play it again');
+      return;
+    }
+    const delay = RESTART_DELAYS_MS[Math.min(this.failures, RESTART_DELAYS_MS.length - 1)];
+    this.failures++;
+    const what = this.spec.kind === 'url' ? 'the stream dropped or could not be opened' : 'its decoder stopped';
+    const retry = `retrying in ${(delay / 1000).toFixed(1)} s`;
+    // A source that never delivered a picture is an error the producer must look at; one that was
+    // live and dropped is stalled (it holds its last frame and comes back by itself).
+    const state: SourceState = this.latestFrame ? 'stalled' : 'error';
+    this.setState(state, `${what} (${reason}); ${retry}`);
+    this.ctx.log?.(`source ${this.id}: ${reason}`);
+    this.restartTimer = setTimeout(() => {
+      this.restarts++;
+      this.spawnDecoder();
+    }, delay);
+  }
+
+  private restartNow(why: string): void {
+    clearTimeout(this.restartTimer);
+    const old = this.process;
+    this.process = undefined;
+    void old?.stop({ closeStdin: false, graceMs: 500 });
+    this.audio.clear();
+    this.ctx.log?.(`source ${this.id}: restarting decoder (${why})`);
+    this.spawnDecoder();
+  }
+
+  private checkHealth(): void {
+    const now = Date.now();
+    if (now - this.lastFpsAt >= 1000) {
+      this.fpsMeasured = Math.round((this.framesThisSecond * 1000) / (now - this.lastFpsAt));
+      this.framesThisSecond = 0;
+      this.lastFpsAt = now;
+    }
+    const stallMs = Math.max(STALL_MS, 4000 / this.ctx.fps);
+    if (this.state === 'live' && (this.media?.hasVideo ?? true) && now - this.latestFrameAt > stallMs) {
+      this.setState('stalled', `no picture for ${((now - this.latestFrameAt) / 1000).toFixed(1)} s; holding the last frame, then the slate`);
+    }
+  }
+}
+
+/** Credentials inside a source URL (user:pass@, ?key=) to keep out of logs. */
+function urlSecrets(url: string): string[] {
+  const secrets: string[] = [];
+  const auth = /\/\/[^/@:]+:([^/@]+)@/.exec(url);
+  if (auth) secrets.push(auth[1]);
+  for (const m of url.matchAll(/[?&](?:key|token|passphrase|secret|auth)=([^&]+)/gi)) secrets.push(m[1]);
+  return secrets;
+}
+
+export { MediaProbeError };

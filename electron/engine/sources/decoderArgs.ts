@@ -1,0 +1,114 @@
+/**
+ * The ffmpeg command line of a source's decoder: open the input, scale to the cell size the layout
+ * needs (so the engine only copies rows), and write raw I420 frames to stdout and s16le 48 kHz
+ * stereo audio to fd 3. One function per source kind; pure, so every platform's variant is
+ * unit-tested without running it.
+ */
+import type { SourceSpec } from '../../../shared/show.ts';
+import { type HwAccel, hwaccelInputArgs, scaleFilter } from '../ffmpeg/hwaccel.ts';
+import { SAMPLE_RATE } from '../media/AudioRing.ts';
+import { deviceInputArgs } from './devices.ts';
+
+export interface DecodeTarget {
+  width: number;
+  height: number;
+  fit: 'fit' | 'fill';
+  crop?: { x: number; y: number; width: number; height: number };
+}
+
+export interface DecoderContext {
+  fps: number;
+  hwaccel: HwAccel;
+  /** A font for the test pattern's label and clock; undefined = no text (drawtext unusable). */
+  drawtextFont?: string | null;
+  /** Whether the input has audio (from the media probe); test patterns always have. */
+  hasAudio: boolean;
+  hasVideo: boolean;
+  /** Where a restarted file decoder resumes, in seconds. */
+  startAtS?: number;
+  platform?: NodeJS.Platform;
+}
+
+export const VIDEO_FD = 1;
+export const AUDIO_FD = 3;
+
+const RAW_VIDEO_OUT = ['-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-vsync', 'passthrough', `pipe:${VIDEO_FD}`];
+const RAW_AUDIO_OUT = ['-ac', '2', '-ar', String(SAMPLE_RATE), '-f', 's16le', `pipe:${AUDIO_FD}`];
+
+/** Text safe to put inside a drawtext filter without escaping games. */
+export function drawtextSafe(text: string): string {
+  return text.replace(/[^A-Za-z0-9 ._#()+-]/g, '').slice(0, 40);
+}
+
+function testPatternVideo(spec: Extract<SourceSpec, { kind: 'testPattern' }>, target: DecodeTarget, ctx: DecoderContext): { input: string; filter: string } {
+  const size = `${target.width}x${target.height}`;
+  const input = spec.color ? `color=c=0x${spec.color.slice(1)}:s=${size}:r=${ctx.fps}` : `testsrc2=s=${size}:r=${ctx.fps}`;
+  const filters: string[] = [];
+  if (ctx.drawtextFont !== undefined) {
+    const font = ctx.drawtextFont ? `fontfile='${ctx.drawtextFont}':` : '';
+    const fontSize = Math.max(10, Math.round(target.height / 12));
+    const label = drawtextSafe(spec.label ?? spec.id);
+    // Label top-left and running clock bottom-left, both small, so the middle of the cell keeps
+    // the source's colour (tests and producers tell sources apart by it).
+    filters.push(
+      `drawtext=${font}text='${label}':fontcolor=white:fontsize=${fontSize}:x=${fontSize / 2}:y=${fontSize / 2}:box=1:boxcolor=black@0.5:boxborderw=${Math.round(fontSize / 4)}`,
+      `drawtext=${font}text='%{pts\\:hms}':fontcolor=white:fontsize=${fontSize}:x=${fontSize / 2}:y=h-${Math.round(fontSize * 1.6)}:box=1:boxcolor=black@0.5:boxborderw=${Math.round(fontSize / 4)}`,
+    );
+  }
+  filters.push('format=yuv420p');
+  return { input, filter: filters.join(',') };
+}
+
+export function buildDecoderArgs(spec: SourceSpec, target: DecodeTarget, ctx: DecoderContext): string[] {
+  const head = ['-hide_banner', '-nostdin', '-loglevel', 'warning'];
+  switch (spec.kind) {
+    case 'testPattern': {
+      const video = testPatternVideo(spec, target, ctx);
+      const audio = spec.toneHz
+        ? `sine=frequency=${spec.toneHz}:sample_rate=${SAMPLE_RATE}`
+        : `anullsrc=r=${SAMPLE_RATE}:cl=stereo`;
+      return [
+        ...head,
+        '-re', '-f', 'lavfi', '-i', video.input,
+        '-re', '-f', 'lavfi', '-i', audio,
+        '-map', '0:v', '-vf', video.filter, ...RAW_VIDEO_OUT,
+        '-map', '1:a', ...RAW_AUDIO_OUT,
+      ];
+    }
+    case 'file': {
+      const input = [
+        '-re',
+        ...(spec.loop ? ['-stream_loop', '-1'] : []),
+        ...(ctx.startAtS ? ['-ss', ctx.startAtS.toFixed(3)] : []),
+        ...hwInput(ctx),
+        '-i', spec.path,
+      ];
+      return [...head, ...input, ...outputs(0, 0, target, ctx)];
+    }
+    case 'url': {
+      const network = /^rtsp:/i.test(spec.url)
+        ? ['-rtsp_transport', 'tcp']
+        : /^(rtmps?|https?|tcp):/i.test(spec.url)
+          ? ['-rw_timeout', '10000000']
+          : [];
+      return [...head, ...network, ...hwInput(ctx), '-i', spec.url, ...outputs(0, 0, target, ctx)];
+    }
+    case 'device': {
+      const dev = deviceInputArgs({ video: spec.video, audio: spec.audio, fps: ctx.fps }, ctx.platform);
+      return [...head, ...dev.args, ...outputs(dev.videoInput, dev.audioInput, target, ctx)];
+    }
+  }
+}
+
+function hwInput(ctx: DecoderContext): string[] {
+  return ctx.hwaccel === 'none' ? [] : hwaccelInputArgs(ctx.hwaccel);
+}
+
+function outputs(videoInput: number | undefined, audioInput: number | undefined, target: DecodeTarget, ctx: DecoderContext): string[] {
+  const out: string[] = [];
+  if (ctx.hasVideo && videoInput !== undefined) {
+    out.push('-map', `${videoInput}:v:0`, '-vf', scaleFilter(ctx.hwaccel, target, target.crop), ...RAW_VIDEO_OUT);
+  }
+  if (ctx.hasAudio && audioInput !== undefined) out.push('-map', `${audioInput}:a:0`, ...RAW_AUDIO_OUT);
+  return out;
+}

@@ -1,0 +1,260 @@
+/**
+ * The control protocol: one table of commands (`noun.verb`, zod-validated params) and one table of
+ * events (past tense). Every transport — Electron IPC, HTTP `POST /api/v1/commands/<name>`, the
+ * WebSocket at `/api/v1/ws`, the CLI — relays these and nothing else; docs/API.md is generated from
+ * this file (`npm run docs:api`) and a test keeps it in step.
+ */
+import { z } from 'zod';
+import {
+  DestinationSpec,
+  Id,
+  LayoutSpec,
+  OutputSettings,
+  ShowDocument,
+  SourceSpec,
+  TransitionSpec,
+} from './show.ts';
+
+export const API_VERSION = 1;
+
+/** Error codes, each with the HTTP status the HTTP transport answers with. */
+export const ERROR_STATUS = {
+  invalid_params: 400,
+  invalid_request: 400,
+  unauthorized: 401,
+  not_found: 404,
+  unknown_command: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  failed: 422,
+  too_many_requests: 429,
+  internal: 500,
+} as const;
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export interface ProtocolErrorBody {
+  code: ErrorCode;
+  message: string;
+}
+
+/** An error meant for the user: `message` says what happened and what to do about it. */
+export class ProtocolError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.name = 'ProtocolError';
+    this.code = code;
+  }
+  toJSON(): ProtocolErrorBody {
+    return { code: this.code, message: this.message };
+  }
+}
+
+const ById = z.object({ id: Id });
+const Empty = z.object({}).strict();
+
+const SourceUpdate = z
+  .object({
+    id: Id,
+    label: z.string().max(80).optional(),
+    gainDb: z.number().min(-60).max(20).optional(),
+    muted: z.boolean().optional(),
+    slateAfterS: z.number().min(0).max(600).optional(),
+    color: z.string().regex(/^#[0-9a-fA-F]{6}$/).optional(),
+    toneHz: z.number().min(20).max(20_000).optional(),
+    path: z.string().min(1).optional(),
+    loop: z.boolean().optional(),
+    url: z.string().optional(),
+  })
+  .strict();
+
+const AudioSet = z
+  .object({
+    /** A source id; absent (or "program") = the program master. */
+    id: z.union([Id, z.literal('program')]).optional(),
+    gainDb: z.number().min(-60).max(20).optional(),
+    muted: z.boolean().optional(),
+  })
+  .strict()
+  .refine((p) => p.gainDb !== undefined || p.muted !== undefined, 'give gainDb and/or muted');
+
+interface CommandDef<P extends z.ZodType> {
+  params: P;
+  description: string;
+}
+function command<P extends z.ZodType>(params: P, description: string): CommandDef<P> {
+  return { params, description };
+}
+
+export const COMMANDS = {
+  'state.get': command(Empty, 'The whole state (same as GET /api/v1/state).'),
+  'probe.get': command(Empty, 'Which ffmpeg is used and which H.264 encoders work here, and the one chosen.'),
+  'source.add': command(SourceSpec, 'Add a source and start it. Result: {id}.'),
+  'source.remove': command(ById, 'Stop and remove a source; layouts drop it.'),
+  'source.update': command(SourceUpdate, 'Change a source: label, gain, mute, slate delay, or media settings (restarts its decoder).'),
+  'device.list': command(Empty, 'Cameras and microphones ffmpeg can open on this machine. Result: {video: [...], audio: [...]}.'),
+  'layout.set': command(LayoutSpec, 'Put a layout on program directly (no transition). Shows on the next frame.'),
+  'preview.set': command(LayoutSpec, 'Put a layout on preview (studio mode).'),
+  'program.take': command(
+    TransitionSpec.partial().strict(),
+    'Take preview to program with the show transition, or the one given ({kind: "cut"|"fade", durationMs}).',
+  ),
+  'audio.set': command(AudioSet, 'Set gain (dB) and/or mute of a source or of the program master.'),
+  'output.set': command(
+    OutputSettings.partial().strict(),
+    'Change program settings. Size, fps or encoder changes restart the encoder (destinations reconnect).',
+  ),
+  'destination.add': command(DestinationSpec, 'Add a destination (not started unless `destination.start`).'),
+  'destination.remove': command(ById, 'Stop and remove a destination.'),
+  'destination.start': command(ById, 'Start sending the program to a destination.'),
+  'destination.stop': command(ById, 'Stop a destination (recordings are finalized).'),
+  'destination.startAll': command(Empty, 'Go live: start every enabled destination that is not running.'),
+  'destination.stopAll': command(Empty, 'Stop every running destination.'),
+  'show.load': command(
+    z.union([z.object({ show: z.unknown() }).strict(), z.object({ path: z.string().min(1) }).strict()]),
+    'Replace the show with a document ({show}) or a file ({path}). Running destinations are stopped.',
+  ),
+  'show.save': command(
+    z.object({ path: z.string().min(1).optional() }).strict(),
+    'Return the current show document; with {path}, also write it there. Stream keys are saved only where the show was loaded from a file with keys.',
+  ),
+  'meters.subscribe': command(
+    z.object({ enabled: z.boolean() }).strict(),
+    'WebSocket only: receive meters.updated events (about 10 per second).',
+  ),
+} as const;
+
+export type CommandName = keyof typeof COMMANDS;
+export type CommandParams<N extends CommandName> = z.infer<(typeof COMMANDS)[N]['params']>;
+export const COMMAND_NAMES = Object.keys(COMMANDS) as CommandName[];
+export function isCommandName(name: string): name is CommandName {
+  return Object.hasOwn(COMMANDS, name);
+}
+
+// ---- State ----------------------------------------------------------------------------------
+
+export type SourceState = 'connecting' | 'live' | 'stalled' | 'ended' | 'error';
+export type DestinationState = 'idle' | 'connecting' | 'live' | 'reconnecting' | 'stopped' | 'error';
+
+export interface SourceStatus {
+  id: string;
+  kind: string;
+  label: string;
+  state: SourceState;
+  /** What went wrong and what to do, when state is error/stalled/ended. */
+  message?: string;
+  restarts: number;
+  /** Frames received from the decoder in the last second. */
+  fps: number;
+}
+
+export interface DestinationStatus {
+  id: string;
+  kind: string;
+  label: string;
+  preset?: string;
+  /** URL with any secret replaced, e.g. rtmp://host/live2/****abcd */
+  target: string;
+  state: DestinationState;
+  message?: string;
+  attempt: number;
+  nextRetryS?: number;
+  bitrateKbps: number;
+  fps: number;
+  droppedFrames: number;
+  uptimeS: number;
+  bytesSent: number;
+}
+
+export interface EncoderInfo {
+  name: string;
+  hardware: boolean;
+  reason: string;
+}
+
+export interface ProgramStatus {
+  running: boolean;
+  width: number;
+  height: number;
+  fps: number;
+  measuredFps: number;
+  framesOut: number;
+  /** Ticks the clock could not produce in time (should stay 0). */
+  lateFrames: number;
+  encoder: EncoderInfo;
+  encoderRestarts: number;
+  uptimeS: number;
+  /** A transition in progress. */
+  transition?: { kind: 'fade'; progress: number };
+}
+
+export interface EngineState {
+  apiVersion: number;
+  /** The show document, stream keys redacted. */
+  show: ShowDocument;
+  program: ProgramStatus;
+  sources: SourceStatus[];
+  destinations: DestinationStatus[];
+  ffmpeg: { path: string; version: string };
+}
+
+export interface LevelMeter {
+  peakDb: [number, number];
+  rmsDb: [number, number];
+}
+
+// ---- Events ---------------------------------------------------------------------------------
+
+export interface EventPayloads {
+  'source.stateChanged': SourceStatus;
+  'source.added': { id: string };
+  'source.removed': { id: string };
+  'destination.stateChanged': DestinationStatus;
+  'destination.added': { id: string };
+  'destination.removed': { id: string };
+  'program.layoutChanged': { layout: ShowDocument['layout']; preview?: ShowDocument['preview'] };
+  'program.stats': ProgramStatus;
+  'show.changed': { name: string };
+  'meters.updated': { program: LevelMeter; sources: Record<string, LevelMeter> };
+}
+export type EventName = keyof EventPayloads;
+export const EVENT_DESCRIPTIONS: Record<EventName, string> = {
+  'source.stateChanged': 'A source changed state (connecting, live, stalled, ended, error) or its stats.',
+  'source.added': 'A source was added.',
+  'source.removed': 'A source was removed.',
+  'destination.stateChanged': 'A destination changed state, or its stats (about once a second while running).',
+  'destination.added': 'A destination was added.',
+  'destination.removed': 'A destination was removed.',
+  'program.layoutChanged': 'Program or preview layout changed (layout.set, preview.set, program.take).',
+  'program.stats': 'Program frame rate, frames out, late frames, encoder (once a second).',
+  'show.changed': 'A show was loaded or its settings changed; re-read the state.',
+  'meters.updated': 'Peak and RMS levels in dBFS per source and for the program (opt-in, ~10/s).',
+};
+
+export interface EventMessage<N extends EventName = EventName> {
+  type: 'event';
+  event: N;
+  data: EventPayloads[N];
+}
+
+// ---- WebSocket framing ----------------------------------------------------------------------
+
+/** Client → server over the WebSocket. */
+export const WsRequest = z.object({
+  type: z.literal('request'),
+  /** Echoed in the response so clients can match them. */
+  requestId: z.union([z.string().max(64), z.number()]),
+  command: z.string().max(64),
+  params: z.unknown().optional(),
+});
+export type WsRequest = z.infer<typeof WsRequest>;
+
+export type WsResponse =
+  | { type: 'response'; requestId: string | number; ok: true; result: unknown }
+  | { type: 'response'; requestId: string | number; ok: false; error: ProtocolErrorBody };
+
+export interface WsHello {
+  type: 'hello';
+  apiVersion: number;
+  commands: string[];
+}

@@ -1,0 +1,232 @@
+/**
+ * The show document: one declarative description of a production (program settings, sources,
+ * layout, destinations). Saved as JSON, loaded by `cutline run`, `cutline serve --show` and
+ * `show.load`. These zod schemas are the single source of truth for its shape; docs/SHOW-FORMAT.md
+ * describes it for people.
+ */
+import { z } from 'zod';
+
+export const SHOW_FORMAT_VERSION = 1;
+
+/** Ids appear in URLs (/whip/<id>) and file names, so keep them to a safe alphabet. */
+export const Id = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'use 1-64 letters, digits, "_" or "-"');
+export type Id = z.infer<typeof Id>;
+
+const HexColor = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'use #rrggbb');
+
+export const EncoderChoice = z.enum([
+  'auto',
+  'libx264',
+  'h264_nvenc',
+  'h264_qsv',
+  'h264_amf',
+  'h264_vaapi',
+  'h264_videotoolbox',
+  'h264_mf',
+]);
+export type EncoderChoice = z.infer<typeof EncoderChoice>;
+
+export const OutputSettings = z.object({
+  width: z.number().int().min(160).max(3840).multipleOf(2).default(1280),
+  height: z.number().int().min(90).max(2160).multipleOf(2).default(720),
+  fps: z.number().int().min(1).max(60).default(30),
+  videoBitrateKbps: z.number().int().min(100).max(50_000).default(4500),
+  audioBitrateKbps: z.number().int().min(32).max(512).default(128),
+  keyframeIntervalS: z.number().min(0.25).max(10).default(2),
+  encoder: EncoderChoice.default('auto'),
+  /** libx264 speed preset; hardware encoders map it to their own low-latency presets. */
+  x264Preset: z
+    .enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium'])
+    .default('veryfast'),
+  /** Constant bitrate (maxrate = bitrate, one-second buffer), as Facebook and Twitch want. */
+  cbr: z.boolean().default(true),
+});
+export type OutputSettings = z.infer<typeof OutputSettings>;
+
+const sourceCommon = {
+  id: Id,
+  label: z.string().max(80).optional(),
+  gainDb: z.number().min(-60).max(20).default(0),
+  muted: z.boolean().default(false),
+  /** How long a stalled source holds its last frame before the slate replaces it. */
+  slateAfterS: z.number().min(0).max(600).default(3),
+};
+
+export const TestPatternSource = z.object({
+  ...sourceCommon,
+  kind: z.literal('testPattern'),
+  /** Solid background colour; absent = SMPTE-like bars. */
+  color: HexColor.optional(),
+  /** Sine tone frequency; absent = silence. */
+  toneHz: z.number().min(20).max(20_000).optional(),
+});
+
+export const FileSource = z.object({
+  ...sourceCommon,
+  kind: z.literal('file'),
+  path: z.string().min(1),
+  loop: z.boolean().default(true),
+});
+
+export const UrlSource = z.object({
+  ...sourceCommon,
+  kind: z.literal('url'),
+  url: z
+    .string()
+    .regex(/^(rtmps?|rtsp|srt|https?|udp|tcp):\/\//i, 'use an rtmp(s), rtsp, srt, http(s), udp or tcp URL'),
+  reconnect: z.boolean().default(true),
+});
+
+export const DeviceSource = z.object({
+  ...sourceCommon,
+  kind: z.literal('device'),
+  /** Device names as `device.list` returns them; at least one of the two. */
+  video: z.string().optional(),
+  audio: z.string().optional(),
+});
+
+export const SourceSpec = z.discriminatedUnion('kind', [
+  TestPatternSource,
+  FileSource,
+  UrlSource,
+  DeviceSource,
+]);
+export type SourceSpec = z.infer<typeof SourceSpec>;
+export type SourceKind = SourceSpec['kind'];
+export const SOURCE_KINDS = ['testPattern', 'file', 'url', 'device'] as const;
+
+const Fraction = z.number().min(0).max(1);
+
+export const Placement = z.object({
+  source: Id,
+  x: Fraction,
+  y: Fraction,
+  width: Fraction.refine((v) => v > 0, 'must be > 0'),
+  height: Fraction.refine((v) => v > 0, 'must be > 0'),
+  z: z.number().int().default(0),
+  /** Part of the source to show, in fractions of the source picture. */
+  crop: z
+    .object({ x: Fraction, y: Fraction, width: Fraction, height: Fraction })
+    .optional(),
+});
+export type Placement = z.infer<typeof Placement>;
+
+export const LayoutPreset = z.enum(['solo', 'sideBySide', 'grid', 'spotlight', 'pip', 'custom']);
+export type LayoutPreset = z.infer<typeof LayoutPreset>;
+
+export const LayoutSpec = z.object({
+  preset: LayoutPreset,
+  /** Source ids in order: the first is the main one (solo, spotlight, pip background). */
+  sources: z.array(Id).max(64).default([]),
+  /** fit = whole picture, letterboxed; fill = cover the cell, cropping the overflow. */
+  fit: z.enum(['fit', 'fill']).default('fit'),
+  /** Space between cells, as a fraction of the canvas width. */
+  gap: z.number().min(0).max(0.1).default(0),
+  /** Only for `custom`. */
+  placements: z.array(Placement).max(64).optional(),
+  background: HexColor.default('#000000'),
+});
+export type LayoutSpec = z.infer<typeof LayoutSpec>;
+export type LayoutInput = z.input<typeof LayoutSpec>;
+
+export const TransitionSpec = z.object({
+  kind: z.enum(['cut', 'fade']).default('cut'),
+  durationMs: z.number().int().min(0).max(10_000).default(500),
+});
+export type TransitionSpec = z.infer<typeof TransitionSpec>;
+
+const destinationCommon = {
+  id: Id,
+  label: z.string().max(80).optional(),
+  /** Names the service the destination was made from (youtube, facebook, twitch, red5pro, ...). */
+  preset: z.string().max(40).optional(),
+  /** Start with the show (`cutline run`) / "go live" for all armed destinations. */
+  enabled: z.boolean().default(true),
+};
+
+export const RtmpDestination = z.object({
+  ...destinationCommon,
+  kind: z.literal('rtmp'),
+  url: z.string().regex(/^rtmps?:\/\//i, 'use an rtmp:// or rtmps:// URL'),
+  streamKey: z.string().max(512).optional(),
+});
+
+export const RecordingDestination = z.object({
+  ...destinationCommon,
+  kind: z.literal('recording'),
+  /** A file path, or a folder (ending in / or existing) to get `<show>-<time>.mkv` inside it. */
+  path: z.string().min(1),
+});
+
+export const WhipDestination = z.object({
+  ...destinationCommon,
+  kind: z.literal('whip'),
+  url: z.string().regex(/^https?:\/\//i, 'use an http(s):// WHIP endpoint URL'),
+  token: z.string().max(4096).optional(),
+});
+
+export const SrtDestination = z.object({
+  ...destinationCommon,
+  kind: z.literal('srt'),
+  url: z.string().regex(/^srt:\/\//i, 'use an srt:// URL'),
+  passphrase: z.string().max(79).optional(),
+});
+
+export const DestinationSpec = z.discriminatedUnion('kind', [
+  RtmpDestination,
+  RecordingDestination,
+  WhipDestination,
+  SrtDestination,
+]);
+export type DestinationSpec = z.infer<typeof DestinationSpec>;
+
+export const AudioSettings = z.object({
+  masterGainDb: z.number().min(-60).max(20).default(0),
+  masterMuted: z.boolean().default(false),
+});
+
+export const ShowDocument = z
+  .object({
+    version: z.literal(SHOW_FORMAT_VERSION).default(SHOW_FORMAT_VERSION),
+    name: z.string().max(120).default('Untitled show'),
+    output: OutputSettings.default(OutputSettings.parse({})),
+    sources: z.array(SourceSpec).max(64).default([]),
+    layout: LayoutSpec.default(LayoutSpec.parse({ preset: 'grid' })),
+    /** What studio mode has on preview; absent = same as program. */
+    preview: LayoutSpec.optional(),
+    transition: TransitionSpec.default(TransitionSpec.parse({})),
+    audio: AudioSettings.default(AudioSettings.parse({})),
+    destinations: z.array(DestinationSpec).max(32).default([]),
+  })
+  .superRefine((show, ctx) => {
+    const seen = new Set<string>();
+    show.sources.forEach((s, i) => {
+      if (seen.has(s.id)) ctx.addIssue({ code: 'custom', path: ['sources', i, 'id'], message: `duplicate source id "${s.id}"` });
+      seen.add(s.id);
+    });
+    const dests = new Set<string>();
+    show.destinations.forEach((d, i) => {
+      if (dests.has(d.id)) ctx.addIssue({ code: 'custom', path: ['destinations', i, 'id'], message: `duplicate destination id "${d.id}"` });
+      dests.add(d.id);
+    });
+    for (const [key, layout] of [['layout', show.layout], ['preview', show.preview]] as const) {
+      layout?.sources.forEach((id, i) => {
+        if (!seen.has(id)) ctx.addIssue({ code: 'custom', path: [key, 'sources', i], message: `unknown source id "${id}"` });
+      });
+    }
+  });
+export type ShowDocument = z.infer<typeof ShowDocument>;
+export type ShowDocumentInput = z.input<typeof ShowDocument>;
+
+/** Turns a zod error into one line a person can act on: `sources.1.kind: ...`. */
+export function describeZodError(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => {
+      const path = issue.path.map(String).join('.');
+      return path ? `${path}: ${issue.message}` : issue.message;
+    })
+    .join('; ');
+}
