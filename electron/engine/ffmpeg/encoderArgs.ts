@@ -190,16 +190,21 @@ export function videoEncoderArgs(o: VideoEncodeOptions): { inputArgs: string[]; 
     }
     case 'h264_nvenc': {
       out.push('-preset', nvencPreset(o.x264Preset), '-tune', 'll', '-rc', o.cbr ? 'cbr' : 'vbr');
-      out.push('-profile:v', webrtc ? 'baseline' : 'high', '-level:v', level);
+      out.push('-profile:v', webrtc ? 'baseline' : 'high');
+      // Older nvenc builds have no "5.2" level name (it would parse as level_idc 5): let nvenc pick.
+      if (level !== '5.2') out.push('-level:v', level);
       out.push(...rc, ...gop(n), '-zerolatency', '1', '-no-scenecut', '1', '-forced-idr', '1', '-rc-lookahead', '0');
       out.push('-pix_fmt', 'yuv420p');
       break;
     }
     case 'h264_qsv': {
-      // qsv chooses CBR itself when maxrate == bitrate; look-ahead off, one frame in flight.
-      out.push('-preset', qsvPreset(o.x264Preset), '-look_ahead', '0', '-async_depth', '1');
+      // qsv picks CBR itself when maxrate == bitrate. Look-ahead is off by default (and the option
+      // is gone in oneVPL builds, so it is not passed); async_depth 1 keeps one frame in flight.
+      // forced_idr: a forced keyframe must be an IDR, or it would turn the GOP's IDR into an I-frame.
+      out.push('-preset', qsvPreset(o.x264Preset), '-async_depth', '1');
+      // No private level option: the generic one takes level_idc (41 = 4.1).
       out.push('-profile:v', webrtc ? 'baseline' : 'high', '-level:v', levelInt);
-      out.push(...rc, ...gop(n), '-adaptive_i', '0', '-adaptive_b', '0', '-forced_idr', '1', '-idr_interval', '0');
+      out.push(...rc, ...gop(n), '-forced_idr', '1', '-idr_interval', '0');
       out.push('-pix_fmt', 'nv12');
       break;
     }
@@ -227,8 +232,10 @@ export function videoEncoderArgs(o: VideoEncodeOptions): { inputArgs: string[]; 
       out.push('-vf', VAAPI_UPLOAD_FILTER);
       // No -rc_mode: the bundled 2018 ffmpeg lacks the option, and every version picks CBR by itself
       // when maxrate == bitrate (VBR otherwise).
-      out.push('-profile:v', webrtc ? 'constrained_baseline' : 'high', '-level:v', level);
-      out.push(...rc, ...gop(n), '-idr_interval', '0');
+      // vaapi's level names have no ".0" ("4", not "4.0"); an unknown name would parse as level_idc 4.
+      out.push('-profile:v', webrtc ? 'constrained_baseline' : 'high', '-level:v', level.replace(/\.0$/, ''));
+      // idr_interval is 0 (every GOP starts with an IDR) by default; the 2018 build lacks the option.
+      out.push(...rc, ...gop(n));
       break;
     }
     case 'h264_mf': {
