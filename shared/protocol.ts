@@ -10,7 +10,7 @@ import {
   Id,
   LayoutSpec,
   OutputSettings,
-  ShowDocument,
+  type ShowDocument,
   SourceSpec,
   TransitionSpec,
 } from './show.ts';

@@ -18,7 +18,7 @@ import {
   ProtocolError,
 } from '../../shared/protocol.ts';
 import {
-  DestinationSpec,
+  type DestinationSpec,
   describeZodError,
   type LayoutSpec,
   OutputSettings,

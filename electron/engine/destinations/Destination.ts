@@ -208,6 +208,8 @@ export class Destination extends TypedEmitter<Events> implements FlvConsumer {
     this.baseTimestamp = -1;
     proc.stdin.write(flvHeader());
     for (const tag of fanout.initTags()) proc.stdin.write(encodeTag(tag.type, 0, tag.payload));
+    // Start from the GOP in progress rather than waiting for the next keyframe.
+    for (const tag of fanout.currentGop()) this.onTag(tag);
     proc.on('stderrLine', (line) => {
       // ffmpeg prints "Output #0" once the output is open (for RTMP: connected and publishing).
       if (this.process === proc && /^Output #0/.test(line) && this.state !== 'live') {

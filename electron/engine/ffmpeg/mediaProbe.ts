@@ -7,6 +7,8 @@ import { execFile } from 'node:child_process';
 import { redactText } from '../redact.ts';
 
 export interface MediaInfo {
+  /** The container as ffmpeg names it (mov,mp4,..., matroska,webm, flv, tty, ...). */
+  format?: string;
   hasVideo: boolean;
   hasAudio: boolean;
   durationS?: number;
@@ -21,7 +23,9 @@ export function parseFfmpegInputInfo(stderr: string): MediaInfo {
   const video = /Stream #0:\d+(?:\[[^\]]*\])?(?:\([^)]*\))?: Video: (\w+)[^\n]*?(\d{2,5})x(\d{2,5})/.exec(stderr);
   const hasAudio = /Stream #0:\d+(?:\[[^\]]*\])?(?:\([^)]*\))?: Audio:/.test(stderr);
   const duration = /Duration: (\d+):(\d+):(\d+(?:\.\d+)?)/.exec(stderr);
+  const format = /Input #0, ([^\n]+?), from/.exec(stderr);
   return {
+    ...(format ? { format: format[1] } : {}),
     hasVideo: Boolean(video),
     hasAudio,
     ...(video ? { videoCodec: video[1], width: Number(video[2]), height: Number(video[3]) } : {}),
@@ -51,6 +55,8 @@ export function probeMedia(ffmpegPath: string, input: string, opts: { timeoutMs?
       const text = redactText(String(stderr), opts.secrets ?? []);
       const info = parseFfmpegInputInfo(text);
       const shown = redactText(input, opts.secrets ?? []);
+      // ffmpeg "plays" any text file as ANSI art (the tty demuxer); nobody means that.
+      if (info.format === 'tty') return reject(new MediaProbeError(`${shown} is not a media file ffmpeg can read (it looks like text)`));
       if (info.hasVideo || info.hasAudio) return resolve(info);
       if (error && (error as NodeJS.ErrnoException & { killed?: boolean }).killed)
         return reject(new MediaProbeError(`${shown} did not answer within ${Math.round(timeoutMs / 1000)} s: check the address and that the stream is running`));

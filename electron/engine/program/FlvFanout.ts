@@ -3,7 +3,7 @@
  * H.264/AAC sequence headers) and hands every tag to each consumer. A consumer never blocks the
  * fan-out: it must queue or drop on its own (see Destination).
  */
-import { type FlvTag, isSequenceHeader, TAG_AUDIO, TAG_SCRIPT, TAG_VIDEO } from '../media/flv.ts';
+import { type FlvTag, isSequenceHeader, isVideoKeyframe, TAG_AUDIO, TAG_SCRIPT, TAG_VIDEO } from '../media/flv.ts';
 
 export interface FlvConsumer {
   /** A new stream begins (first start or encoder restart); `init` holds its header tags. */
@@ -16,6 +16,9 @@ export class FlvFanout {
   private videoHeader: FlvTag | undefined;
   private audioHeader: FlvTag | undefined;
   private readonly consumers = new Set<FlvConsumer>();
+  /** Tags since the last video keyframe: a consumer that joins starts from there at once
+   * instead of waiting up to a keyframe interval (like an RTMP server's GOP cache). */
+  private gop: FlvTag[] = [];
   tagsOut = 0;
 
   get ready(): boolean {
@@ -35,8 +38,14 @@ export class FlvFanout {
     this.consumers.delete(consumer);
   }
 
+  /** The current GOP, from its keyframe. */
+  currentGop(): FlvTag[] {
+    return [...this.gop];
+  }
+
   /** The encoder restarted: forget the old headers; consumers restart when new ones arrive. */
   reset(): void {
+    this.gop = [];
     this.script = undefined;
     this.videoHeader = undefined;
     this.audioHeader = undefined;
@@ -55,6 +64,8 @@ export class FlvFanout {
       return;
     }
     if (!this.ready) return;
+    if (isVideoKeyframe(tag)) this.gop = [];
+    if (this.gop.length > 0 || isVideoKeyframe(tag)) this.gop.push(tag);
     this.tagsOut++;
     for (const consumer of this.consumers) consumer.onTag(tag);
   }

@@ -11,7 +11,8 @@ import type { SourceState, SourceStatus } from '../../../shared/protocol.ts';
 import type { SourceSpec } from '../../../shared/show.ts';
 import { FfmpegProcess } from '../ffmpeg/FfmpegProcess.ts';
 import type { HwAccel } from '../ffmpeg/hwaccel.ts';
-import { type MediaInfo, MediaProbeError, probeMedia } from '../ffmpeg/mediaProbe.ts';
+import { explainOpenFailure, type MediaInfo, MediaProbeError, probeMedia } from '../ffmpeg/mediaProbe.ts';
+import { redactUrl } from '../redact.ts';
 import { AudioRing } from '../media/AudioRing.ts';
 import { RawFrameReader } from '../media/RawFrameReader.ts';
 import { frameBytes, type YuvFrame } from '../media/yuv.ts';
@@ -187,8 +188,23 @@ export class Source extends TypedEmitter<Events> {
     proc.on('exit', (exit) => {
       if (this.process !== proc || exit.expected || this.closed) return;
       this.process = undefined;
-      this.onDecoderExit(proc.explainExit(exit), exit.code === 0);
+      // Before the first picture, say why the input could not be opened; after, what stopped.
+      const reason = this.latestFrame || exit.signal ? proc.explainExit(exit) : explainOpenFailure(exit.stderrTail.join('\n'), this.describeInput());
+      this.onDecoderExit(reason, exit.code === 0);
     });
+  }
+
+  private describeInput(): string {
+    switch (this.spec.kind) {
+      case 'file':
+        return this.spec.path;
+      case 'url':
+        return redactUrl(this.spec.url);
+      case 'device':
+        return [this.spec.video, this.spec.audio].filter(Boolean).join(' + ');
+      case 'testPattern':
+        return 'the test pattern';
+    }
   }
 
   private onFrame(frame: YuvFrame): void {
@@ -209,7 +225,7 @@ export class Source extends TypedEmitter<Events> {
     }
     const delay = RESTART_DELAYS_MS[Math.min(this.failures, RESTART_DELAYS_MS.length - 1)];
     this.failures++;
-    const what = this.spec.kind === 'url' ? 'the stream dropped or could not be opened' : 'its decoder stopped';
+    const what = this.latestFrame ? (this.spec.kind === 'url' ? 'the stream dropped' : 'its decoder stopped') : 'cannot open the input';
     const retry = `retrying in ${(delay / 1000).toFixed(1)} s`;
     // A source that never delivered a picture is an error the producer must look at; one that was
     // live and dropped is stalled (it holds its last frame and comes back by itself).

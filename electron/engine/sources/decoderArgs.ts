@@ -52,7 +52,7 @@ function testPatternVideo(spec: Extract<SourceSpec, { kind: 'testPattern' }>, ta
     // the source's colour (tests and producers tell sources apart by it).
     filters.push(
       `drawtext=${font}text='${label}':fontcolor=white:fontsize=${fontSize}:x=${fontSize / 2}:y=${fontSize / 2}:box=1:boxcolor=black@0.5:boxborderw=${Math.round(fontSize / 4)}`,
-      `drawtext=${font}text='%{pts\\:hms}':fontcolor=white:fontsize=${fontSize}:x=${fontSize / 2}:y=h-${Math.round(fontSize * 1.6)}:box=1:boxcolor=black@0.5:boxborderw=${Math.round(fontSize / 4)}`,
+      `drawtext=${font}text='%{localtime\\:%X}':fontcolor=white:fontsize=${fontSize}:x=${fontSize / 2}:y=h-${Math.round(fontSize * 1.6)}:box=1:boxcolor=black@0.5:boxborderw=${Math.round(fontSize / 4)}`,
     );
   }
   filters.push('format=yuv420p');
@@ -95,7 +95,8 @@ export function buildDecoderArgs(spec: SourceSpec, target: DecodeTarget, ctx: De
     }
     case 'device': {
       const dev = deviceInputArgs({ video: spec.video, audio: spec.audio, fps: ctx.fps }, ctx.platform);
-      return [...head, ...dev.args, ...outputs(dev.videoInput, dev.audioInput, target, ctx)];
+      // Cameras deliver frames in system memory: no hardware decode, so software scaling.
+      return [...head, ...dev.args, ...outputs(dev.videoInput, dev.audioInput, target, { ...ctx, hwaccel: 'none' })];
     }
   }
 }

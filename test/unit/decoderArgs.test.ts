@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { SourceSpec } from '../../shared/show.ts';
+import { buildDecoderArgs, drawtextSafe } from '../../electron/engine/sources/decoderArgs.ts';
+
+const target = { width: 640, height: 360, fit: 'fit' as const };
+const ctx = { fps: 30, hwaccel: 'none' as const, hasAudio: true, hasVideo: true };
+
+describe('source decoder command lines', () => {
+  it('test pattern: colour at the cell size, tone, raw video on fd 1 and PCM on fd 3', () => {
+    const args = buildDecoderArgs(SourceSpec.parse({ id: 'a', kind: 'testPattern', color: '#112233', toneHz: 440 }), target, { ...ctx, drawtextFont: null });
+    const joined = args.join(' ');
+    expect(joined).toContain('color=c=0x112233:s=640x360:r=30');
+    expect(joined).toContain('sine=frequency=440:sample_rate=48000');
+    expect(joined).toContain('-f rawvideo -pix_fmt yuv420p -vsync passthrough pipe:1');
+    expect(joined).toContain('-ac 2 -ar 48000 -f s16le pipe:3');
+    expect(joined).toContain('drawtext=text=');
+  });
+
+  it('file: loops, resumes where it was, and maps audio only when the file has it', () => {
+    const spec = SourceSpec.parse({ id: 'f', kind: 'file', path: '/m/clip.mp4' });
+    const args = buildDecoderArgs(spec, target, { ...ctx, hasAudio: false, startAtS: 12.5 });
+    expect(args).toEqual(expect.arrayContaining(['-stream_loop', '-1', '-ss', '12.500', '-i', '/m/clip.mp4']));
+    expect(args.join(' ')).not.toContain('pipe:3');
+  });
+
+  it('device: hardware decode is never applied to camera frames', () => {
+    const spec = SourceSpec.parse({ id: 'd', kind: 'device', video: '/dev/video0' });
+    const args = buildDecoderArgs(spec, target, { ...ctx, hwaccel: 'cuda', hasAudio: false, platform: 'linux' });
+    expect(args.join(' ')).not.toMatch(/cuda/);
+    expect(args.join(' ')).toContain('/dev/video0');
+  });
+
+  it('url: network timeouts so a dead server is noticed', () => {
+    const args = buildDecoderArgs(SourceSpec.parse({ id: 'u', kind: 'url', url: 'rtmp://h/live/x' }), target, ctx);
+    expect(args).toEqual(expect.arrayContaining(['-rw_timeout', '10000000', '-i', 'rtmp://h/live/x']));
+  });
+
+  it('labels cannot break out of the drawtext filter', () => {
+    expect(drawtextSafe("Host's cam: 1,2;[x]")).toBe('Hosts cam 12x');
+  });
+});
