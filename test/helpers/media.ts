@@ -140,3 +140,20 @@ export function decodeAudio(file: string, atS: number, seconds: number): Promise
     });
   });
 }
+
+/** Every frame of a file, decoded small (for following colours over time). */
+export function decodeAllFrames(file: string, width: number, height: number): Promise<RgbImage[]> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(SYSTEM_FFMPEG, ['-v', 'error', '-i', file, '-s', `${width}x${height}`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1']);
+    const chunks: Buffer[] = [];
+    p.stdout.on('data', (c: Buffer) => chunks.push(c));
+    p.on('error', reject);
+    p.on('close', () => {
+      const all = Buffer.concat(chunks);
+      const size = width * height * 3;
+      const frames: RgbImage[] = [];
+      for (let off = 0; off + size <= all.length; off += size) frames.push({ width, height, data: all.subarray(off, off + size) });
+      resolve(frames);
+    });
+  });
+}
