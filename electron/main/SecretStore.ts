@@ -1,0 +1,143 @@
+/**
+ * Stream keys, WHIP tokens and SRT passphrases for the desktop app, encrypted with the operating
+ * system's keychain (Electron safeStorage) into one file in the user data folder. Show files never
+ * contain secrets (the engine strips them), so this is where a producer's keys survive a restart.
+ * Secrets are never logged; only refs (kind:id@url) appear in messages.
+ *
+ * The cipher is passed in, so this module has no Electron import and is tested with a fake one.
+ */
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export interface SecretStore {
+  get(ref: string): string | undefined;
+  set(ref: string, secret: string): void;
+  delete(ref: string): void;
+  /** False when secrets live only in memory for this session (no usable OS keychain). */
+  readonly persistent: boolean;
+}
+
+/** What safeStorage provides; `strong` is false for Linux's plain-text fallback backend. */
+export interface SecretCipher {
+  strong(): boolean;
+  encrypt(plain: string): Buffer;
+  decrypt(cipher: Buffer): string;
+}
+
+export class EncryptedFileSecretStore implements SecretStore {
+  private readonly secrets = new Map<string, string>();
+  readonly persistent: boolean;
+
+  constructor(
+    private readonly file: string,
+    private readonly cipher: SecretCipher,
+    private readonly log: (line: string) => void = () => {},
+  ) {
+    this.persistent = cipher.strong();
+    if (!this.persistent) {
+      this.log('no OS keychain available: stream keys are kept in memory for this session only');
+      return;
+    }
+    if (!existsSync(file)) return;
+    try {
+      const stored = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
+      for (const [ref, encoded] of Object.entries(stored)) {
+        try {
+          this.secrets.set(ref, cipher.decrypt(Buffer.from(encoded, 'base64')));
+        } catch {
+          this.log(`a stored secret (${ref}) could not be decrypted and was dropped`);
+        }
+      }
+    } catch (error) {
+      this.log(`the secrets file could not be read (${(error as Error).message}); starting without stored keys`);
+    }
+  }
+
+  get(ref: string): string | undefined {
+    return this.secrets.get(ref);
+  }
+
+  set(ref: string, secret: string): void {
+    if (this.secrets.get(ref) === secret) return;
+    this.secrets.set(ref, secret);
+    this.save();
+  }
+
+  delete(ref: string): void {
+    if (this.secrets.delete(ref)) this.save();
+  }
+
+  private save(): void {
+    if (!this.persistent) return;
+    const out: Record<string, string> = {};
+    for (const [ref, secret] of this.secrets) out[ref] = this.cipher.encrypt(secret).toString('base64');
+    mkdirSync(dirname(this.file), { recursive: true });
+    const tmp = `${this.file}.tmp`;
+    writeFileSync(tmp, `${JSON.stringify(out, null, 2)}\n`, { mode: 0o600 });
+    renameSync(tmp, this.file);
+    try {
+      chmodSync(this.file, 0o600);
+    } catch {
+      // Windows has no POSIX modes; the file is in the user's own profile folder.
+    }
+  }
+}
+
+// ---- which secret belongs to which destination ---------------------------------------------------
+
+type SecretField = 'streamKey' | 'token' | 'passphrase';
+const SECRET_FIELD: Record<string, SecretField> = { rtmp: 'streamKey', whip: 'token', srt: 'passphrase' };
+
+interface DestinationLike {
+  id?: unknown;
+  kind?: unknown;
+  url?: unknown;
+  streamKey?: unknown;
+  token?: unknown;
+  passphrase?: unknown;
+}
+
+/** A destination's secret is keyed by kind, id and URL: the same id on another server is another key. */
+export function secretRef(d: DestinationLike): string | undefined {
+  if (typeof d.kind !== 'string' || !(d.kind in SECRET_FIELD) || typeof d.id !== 'string' || typeof d.url !== 'string') return undefined;
+  return `${d.kind}:${d.id}@${d.url}`;
+}
+
+function secretOf(d: DestinationLike): string | undefined {
+  const field = typeof d.kind === 'string' ? SECRET_FIELD[d.kind] : undefined;
+  const value = field ? d[field] : undefined;
+  // A masked value ("****abcd") is what the state API shows, never a real key.
+  return typeof value === 'string' && value.length > 0 && !value.startsWith('****') ? value : undefined;
+}
+
+/** After destination.add: keep its secret. */
+export function rememberSecret(spec: unknown, store: SecretStore): void {
+  const d = spec as DestinationLike;
+  const ref = secretRef(d);
+  const secret = secretOf(d);
+  if (ref && secret) store.set(ref, secret);
+}
+
+export function forgetSecret(spec: unknown, store: SecretStore): void {
+  const ref = secretRef(spec as DestinationLike);
+  if (ref) store.delete(ref);
+}
+
+/** Before a show is loaded: give every destination without a secret the one stored for it. */
+export function fillSecrets(show: unknown, store: SecretStore): unknown {
+  if (typeof show !== 'object' || show === null) return show;
+  const doc = show as { destinations?: unknown };
+  if (!Array.isArray(doc.destinations)) return show;
+  return {
+    ...doc,
+    destinations: doc.destinations.map((raw) => {
+      if (typeof raw !== 'object' || raw === null) return raw;
+      const d = raw as DestinationLike;
+      const field = typeof d.kind === 'string' ? SECRET_FIELD[d.kind] : undefined;
+      const ref = secretRef(d);
+      if (!field || !ref || secretOf(d)) return raw;
+      const secret = store.get(ref);
+      return secret ? { ...d, [field]: secret } : raw;
+    }),
+  };
+}

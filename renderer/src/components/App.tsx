@@ -1,0 +1,35 @@
+/** The producer's desk: one window laid out for 1366×768 and up. */
+import { useHotkeys } from '../hooks/useHotkeys.ts';
+import { ConfirmDialog, Toasts } from './common.tsx';
+import { DestinationsPanel } from './DestinationsPanel.tsx';
+import { LayoutBar } from './LayoutBar.tsx';
+import { Mixer } from './Mixer.tsx';
+import { Monitors } from './Monitors.tsx';
+import { Multiview } from './Multiview.tsx';
+import { SourcesPanel } from './SourcesPanel.tsx';
+import { StatusBar } from './StatusBar.tsx';
+import { TopBar } from './TopBar.tsx';
+
+export function App() {
+  useHotkeys();
+  return (
+    <div className="app">
+      <TopBar />
+      <main className="desk">
+        <div className="desk-main">
+          <Monitors />
+          <LayoutBar />
+          <Multiview />
+          <Mixer />
+        </div>
+        <aside className="desk-side">
+          <DestinationsPanel />
+          <SourcesPanel />
+        </aside>
+      </main>
+      <StatusBar />
+      <Toasts />
+      <ConfirmDialog />
+    </div>
+  );
+}

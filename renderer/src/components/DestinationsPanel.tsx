@@ -1,0 +1,228 @@
+/**
+ * Destinations: add from presets (key typed masked), preflight warnings, Go Live per destination and
+ * for all, state badges, bitrate / dropped frames / uptime, Stop with confirmation.
+ */
+import { useState } from 'react';
+import type { DestinationStatus } from '../../../shared/protocol.ts';
+import { DESTINATION_PRESETS, formatUptime, preflightWarnings, presetById } from '../destinations/presets.ts';
+import {
+  addDestination,
+  freeId,
+  removeDestination,
+  startAllDestinations,
+  startDestination,
+  stopAllDestinations,
+  stopDestination,
+} from '../store/actions.ts';
+import { useCutline } from '../store/store.ts';
+import { StateBadge, TrashIcon } from './common.tsx';
+
+const RUNNING = new Set(['connecting', 'live', 'reconnecting']);
+
+export function DestinationsPanel() {
+  const engine = useCutline((s) => s.engine);
+  const errors = useCutline((s) => s.destinationErrors);
+  const [adding, setAdding] = useState(false);
+  if (!engine) return null;
+  const anyRunning = engine.destinations.some((d) => RUNNING.has(d.state));
+  const anyLive = engine.destinations.some((d) => d.state === 'live');
+  return (
+    <section className="panel destinations-panel" aria-label="Destinations">
+      <header className="panel-head">
+        <h2>Destinations</h2>
+        <button type="button" className="small" onClick={() => setAdding((a) => !a)} aria-expanded={adding}>
+          {adding ? 'Close' : '+ Add'}
+        </button>
+        <button
+          type="button"
+          className={`golive small${anyLive ? ' is-live' : ''}`}
+          disabled={engine.show.destinations.length === 0}
+          onClick={() => void startAllDestinations()}
+          title="Start every enabled destination that is not running"
+        >
+          Go live (all)
+        </button>
+        <button type="button" className="danger small" disabled={!anyRunning} onClick={() => void stopAllDestinations()}>
+          Stop all
+        </button>
+      </header>
+      {adding ? <AddDestinationForm onDone={() => setAdding(false)} /> : null}
+      <ul className="rows">
+        {engine.show.destinations.map((spec) => {
+          const status = engine.destinations.find((d) => d.id === spec.id);
+          return <DestinationRow key={spec.id} id={spec.id} status={status} fallbackLabel={spec.label ?? spec.id} error={errors[spec.id]} />;
+        })}
+        {engine.show.destinations.length === 0 ? <li className="muted row">No destinations. Add YouTube, Facebook, an XDN or a recording.</li> : null}
+      </ul>
+    </section>
+  );
+}
+
+function badgeDetail(status: DestinationStatus): string | undefined {
+  if (status.state === 'reconnecting') return `${status.attempt}${status.nextRetryS !== undefined ? ` · ${Math.ceil(status.nextRetryS)} s` : ''}`;
+  return undefined;
+}
+
+function DestinationRow({ id, status, fallbackLabel, error }: { id: string; status?: DestinationStatus; fallbackLabel: string; error?: string }) {
+  const running = status ? RUNNING.has(status.state) : false;
+  const label = status?.label ?? fallbackLabel;
+  return (
+    <li className={`row dest dest-${status?.state ?? 'idle'}`} data-destination={id} data-state={status?.state ?? 'idle'}>
+      <div className="row-main">
+        <span className="row-title" title={status?.target}>
+          {label}
+        </span>
+        <StateBadge state={status?.state ?? 'idle'} detail={status ? badgeDetail(status) : undefined} />
+        {running ? (
+          <button type="button" className="danger small" onClick={() => void stopDestination(id)}>
+            Stop
+          </button>
+        ) : (
+          <button type="button" className="golive small" onClick={() => void startDestination(id)}>
+            Go live
+          </button>
+        )}
+        <button type="button" className="icon" aria-label={`Remove ${label}`} title="Remove" onClick={() => void removeDestination(id)}>
+          <TrashIcon />
+        </button>
+      </div>
+      {status ? (
+        <div className="row-stats">
+          <span className="muted" title="Target (secrets hidden)">
+            {status.target}
+          </span>
+          {running || status.uptimeS > 0 ? (
+            <>
+              <span data-stat="bitrate">{Math.round(status.bitrateKbps)} kb/s</span>
+              <span data-stat="dropped" className={status.droppedFrames > 0 ? 'warn' : ''}>
+                {status.droppedFrames} dropped
+              </span>
+              <span data-stat="uptime">{formatUptime(status.uptimeS)}</span>
+            </>
+          ) : null}
+        </div>
+      ) : null}
+      {status?.message ? <div className={`row-message state-${status.state}`}>{status.message}</div> : null}
+      {error ? (
+        <div className="row-message state-error" role="alert">
+          {error}
+        </div>
+      ) : null}
+    </li>
+  );
+}
+
+export function AddDestinationForm({ onDone }: { onDone: () => void }) {
+  const engine = useCutline((s) => s.engine);
+  const [presetId, setPresetId] = useState('youtube');
+  const preset = presetById(presetId);
+  const [label, setLabel] = useState('');
+  const [url, setUrl] = useState(preset.url);
+  const [secret, setSecret] = useState('');
+  const [showSecret, setShowSecret] = useState(false);
+  const [path, setPath] = useState('recordings/');
+  const [busy, setBusy] = useState(false);
+  if (!engine) return null;
+  const warnings = preflightWarnings(preset.id, preset.kind === 'recording' ? '' : url, engine.show.output);
+
+  const choose = (id: string) => {
+    const next = presetById(id);
+    setPresetId(id);
+    setUrl(next.url);
+    setSecret('');
+    setShowSecret(false);
+  };
+
+  const submit = async (e: React.FormEvent) => {
+    e.preventDefault();
+    const taken = engine.show.destinations.map((d) => d.id);
+    const name = label.trim() || preset.name;
+    const id = freeId(label.trim() || preset.id, taken);
+    const common = { id, label: name, preset: preset.id };
+    const key = secret.trim();
+    let spec: Parameters<typeof addDestination>[0];
+    switch (preset.kind) {
+      case 'rtmp':
+        spec = { ...common, kind: 'rtmp', url: url.trim(), ...(key ? { streamKey: key } : {}) };
+        break;
+      case 'whip':
+        spec = { ...common, kind: 'whip', url: url.trim(), ...(key ? { token: key } : {}) };
+        break;
+      case 'srt':
+        spec = { ...common, kind: 'srt', url: url.trim(), ...(key ? { passphrase: key } : {}) };
+        break;
+      default:
+        spec = { ...common, kind: 'recording', path: path.trim() };
+    }
+    setBusy(true);
+    const outcome = await addDestination(spec);
+    setBusy(false);
+    if (outcome.ok) {
+      setSecret('');
+      onDone();
+    }
+  };
+
+  return (
+    <form className="add-form" onSubmit={submit} aria-label="Add destination" autoComplete="off">
+      <label>
+        Service
+        <select value={presetId} onChange={(e) => choose(e.target.value)}>
+          {DESTINATION_PRESETS.map((p) => (
+            <option key={p.id} value={p.id}>
+              {p.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Name
+        <input value={label} maxLength={80} placeholder={preset.name} onChange={(e) => setLabel(e.target.value)} />
+      </label>
+      {preset.kind === 'recording' ? (
+        <label className="wide">
+          File or folder on the engine’s machine
+          <input required value={path} onChange={(e) => setPath(e.target.value)} />
+        </label>
+      ) : (
+        <>
+          <label className="wide">
+            URL
+            <input required value={url} readOnly={!preset.editableUrl} onChange={(e) => setUrl(e.target.value)} spellCheck={false} />
+          </label>
+          {preset.secretLabel ? (
+            <label className="wide secret">
+              {preset.secretLabel}
+              <span className="secret-field">
+                <input
+                  type={showSecret ? 'text' : 'password'}
+                  value={secret}
+                  onChange={(e) => setSecret(e.target.value)}
+                  autoComplete="off"
+                  spellCheck={false}
+                  aria-label={preset.secretLabel}
+                />
+                <button type="button" className="small" onClick={() => setShowSecret((s) => !s)} aria-pressed={showSecret}>
+                  {showSecret ? 'Hide' : 'Show'}
+                </button>
+              </span>
+            </label>
+          ) : null}
+        </>
+      )}
+      <p className="muted small wide">{preset.help}</p>
+      {warnings.length ? (
+        <ul className="warnings wide" aria-label="Preflight warnings">
+          {warnings.map((w) => (
+            <li key={w}>{w}</li>
+          ))}
+        </ul>
+      ) : null}
+      <div className="form-actions wide">
+        <button type="submit" className="primary" disabled={busy}>
+          Add {preset.name}
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,479 @@
+/**
+ * Module-level actions (zustand's recommended pattern): they talk to the engine through the one
+ * EngineClient, keep the mirror fresh, and turn every failure into a message the producer sees.
+ * Nothing here imports React, so transports, keyboard handlers and tests call the same functions.
+ */
+import type { CommandName, EngineState, EventMessage } from '../../../shared/protocol.ts';
+import type { DestinationSpec, LayoutInput, LayoutPreset, LayoutSpec, ShowDocument, SourceSpec } from '../../../shared/show.ts';
+import type { CommandInput, EngineClient } from '../client/EngineClient.ts';
+import { ClientError } from '../client/EngineClient.ts';
+import { applyEvent } from './engineMirror.ts';
+import { publishMeters, resetMeters } from './meters.ts';
+import { type ConfirmRequest, initialState, type Toast, useCutline } from './store.ts';
+
+let client: EngineClient | null = null;
+let detach: (() => void)[] = [];
+let refreshTimer: ReturnType<typeof setTimeout> | undefined;
+let refreshing: Promise<void> | null = null;
+let refreshAgain = false;
+let toastSeq = 0;
+const toastTimers = new Map<number, ReturnType<typeof setTimeout>>();
+
+/** Commands that change what a saved show would contain (layout switches are not counted: a
+ * producer cuts all show long, and a warning after every cut would be noise). */
+const CHANGES_SHOW = new Set<CommandName>([
+  'source.add',
+  'source.remove',
+  'source.update',
+  'audio.set',
+  'output.set',
+  'destination.add',
+  'destination.remove',
+]);
+/** Commands that only read; everything else is followed by a state refresh. */
+const READS = new Set<CommandName>(['state.get', 'probe.get', 'device.list', 'meters.subscribe', 'show.save']);
+
+// ---- connection -------------------------------------------------------------------------------
+
+export function connectEngine(next: EngineClient): () => void {
+  disconnectEngine();
+  client = next;
+  detach.push(next.onEvent(handleEvent));
+  const onOpen = () => {
+    void refreshState();
+    // Meters are opt-in on the WebSocket; the IPC bridge honours the same command.
+    void next.request('meters.subscribe', { enabled: true }).catch(() => {});
+  };
+  if (next.onConnection) {
+    detach.push(
+      next.onConnection((status) => {
+        const wasOpen = useCutline.getState().connection.state === 'open';
+        useCutline.setState({ connection: status });
+        if (status.state === 'open' && !wasOpen) onOpen();
+      }),
+    );
+  } else {
+    useCutline.setState({ connection: { state: 'open' } });
+    onOpen();
+  }
+  return disconnectEngine;
+}
+
+export function disconnectEngine(): void {
+  for (const off of detach) off();
+  detach = [];
+  client = null;
+  clearTimeout(refreshTimer);
+}
+
+export function handleEvent(message: EventMessage): void {
+  if (message.event === 'meters.updated') {
+    publishMeters(message.data as EventMessage<'meters.updated'>['data']);
+    return;
+  }
+  const engine = useCutline.getState().engine;
+  if (!engine) {
+    scheduleRefresh();
+    return;
+  }
+  const { state, refresh } = applyEvent(engine, message);
+  if (state !== engine) useCutline.setState({ engine: state });
+  if (refresh) scheduleRefresh();
+}
+
+/** Re-reads the whole state; calls made while one read is running cause exactly one more. */
+export function refreshState(): Promise<void> {
+  if (!client) return Promise.resolve();
+  if (refreshing) {
+    refreshAgain = true;
+    return refreshing;
+  }
+  const current = client;
+  refreshing = (async () => {
+    try {
+      do {
+        refreshAgain = false;
+        const state = (await current.request('state.get', {})) as EngineState;
+        if (client === current) useCutline.setState({ engine: state });
+      } while (refreshAgain);
+    } catch (error) {
+      pushToast('error', `Could not read the engine state: ${(error as Error).message}`);
+    } finally {
+      refreshing = null;
+    }
+  })();
+  return refreshing;
+}
+
+export function scheduleRefresh(delayMs = 60): void {
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(() => void refreshState(), delayMs);
+}
+
+// ---- commands ---------------------------------------------------------------------------------
+
+export type CommandOutcome = { ok: true; result: unknown } | { ok: false; message: string; code: string };
+
+export interface RunOptions {
+  /** Show the error next to this source / destination as well as in a toast. */
+  sourceId?: string;
+  destinationId?: string;
+  /** A toast on success. */
+  success?: string;
+}
+
+/** Sends a command; on failure the engine's message is shown and returned, never thrown. */
+export async function runCommand<N extends CommandName>(command: N, params: CommandInput<N>, options: RunOptions = {}): Promise<CommandOutcome> {
+  if (!client) {
+    const message = 'Not connected to the engine yet.';
+    pushToast('error', message, command);
+    return { ok: false, message, code: 'disconnected' };
+  }
+  try {
+    const result = await client.request(command, params);
+    const patch: Partial<ReturnType<typeof initialState>> = {};
+    if (CHANGES_SHOW.has(command)) patch.dirty = true;
+    if (options.sourceId) patch.sourceErrors = without(useCutline.getState().sourceErrors, options.sourceId);
+    if (options.destinationId) patch.destinationErrors = without(useCutline.getState().destinationErrors, options.destinationId);
+    if (Object.keys(patch).length) useCutline.setState(patch);
+    if (!READS.has(command)) scheduleRefresh();
+    if (options.success) pushToast('info', options.success);
+    return { ok: true, result };
+  } catch (error) {
+    const message = (error as Error).message || 'The engine refused the command.';
+    const code = error instanceof ClientError ? error.code : 'internal';
+    pushToast('error', message, command);
+    if (options.sourceId) useCutline.setState((s) => ({ sourceErrors: { ...s.sourceErrors, [options.sourceId!]: message } }));
+    if (options.destinationId) useCutline.setState((s) => ({ destinationErrors: { ...s.destinationErrors, [options.destinationId!]: message } }));
+    return { ok: false, message, code };
+  }
+}
+
+function without(record: Record<string, string>, key: string): Record<string, string> {
+  if (!(key in record)) return record;
+  const { [key]: _gone, ...rest } = record;
+  return rest;
+}
+
+/** Reads without toasting (device.list etc.); throws ClientError. */
+export function query<N extends CommandName>(command: N, params: CommandInput<N>): Promise<unknown> {
+  if (!client) return Promise.reject(new ClientError('disconnected', 'Not connected to the engine yet.'));
+  return client.request(command, params);
+}
+
+// ---- toasts and confirmations -----------------------------------------------------------------
+
+export function pushToast(kind: Toast['kind'], message: string, command?: string): void {
+  const id = ++toastSeq;
+  useCutline.setState((s) => ({ toasts: [...s.toasts.slice(-4), { id, kind, message, ...(command ? { command } : {}) }] }));
+  toastTimers.set(
+    id,
+    setTimeout(() => dismissToast(id), kind === 'error' ? 12_000 : 4_000),
+  );
+}
+
+export function dismissToast(id: number): void {
+  clearTimeout(toastTimers.get(id));
+  toastTimers.delete(id);
+  useCutline.setState((s) => ({ toasts: s.toasts.filter((t) => t.id !== id) }));
+}
+
+export function askConfirm(request: Omit<ConfirmRequest, 'resolve' | 'danger' | 'confirmLabel'> & Partial<Pick<ConfirmRequest, 'danger' | 'confirmLabel'>>): Promise<boolean> {
+  useCutline.getState().confirm?.resolve(false);
+  return new Promise((resolve) => {
+    useCutline.setState({
+      confirm: {
+        danger: true,
+        confirmLabel: 'OK',
+        ...request,
+        resolve: (ok) => {
+          useCutline.setState({ confirm: null });
+          resolve(ok);
+        },
+      },
+    });
+  });
+}
+
+// ---- layouts and transitions --------------------------------------------------------------------
+
+export function previewLayout(engine: EngineState): LayoutSpec {
+  return engine.show.preview ?? engine.show.layout;
+}
+
+function layoutInput(base: LayoutSpec, change: Partial<LayoutInput>): LayoutInput {
+  const next: LayoutInput = {
+    preset: base.preset,
+    sources: base.sources,
+    fit: base.fit,
+    gap: base.gap,
+    background: base.background,
+    ...(base.placements ? { placements: base.placements } : {}),
+    ...change,
+  };
+  if (next.preset !== 'custom') delete next.placements;
+  return next;
+}
+
+/** How many sources each preset shows; the rest of the selection is kept but not drawn. */
+export const PRESET_CAPACITY: Record<Exclude<LayoutPreset, 'custom'>, number> = {
+  solo: 1,
+  sideBySide: 2,
+  grid: 64,
+  spotlight: 64,
+  pip: 2,
+};
+
+/** A preset on preview with the sources already chosen, or every source when none is chosen. */
+export function applyPreset(preset: Exclude<LayoutPreset, 'custom'>): Promise<CommandOutcome> {
+  const engine = useCutline.getState().engine;
+  if (!engine) return Promise.resolve({ ok: false, message: 'No state yet', code: 'disconnected' });
+  const base = previewLayout(engine);
+  const known = new Set(engine.show.sources.map((s) => s.id));
+  let sources = base.preset === 'custom' ? (base.placements ?? []).map((p) => p.source) : base.sources;
+  sources = [...new Set(sources)].filter((id) => known.has(id));
+  if (sources.length === 0) sources = engine.show.sources.map((s) => s.id);
+  return runCommand('preview.set', layoutInput(base, { preset, sources }));
+}
+
+/** Click on a source: add it to the preview layout, or take it out. */
+export function toggleInPreview(sourceId: string): Promise<CommandOutcome> {
+  const engine = useCutline.getState().engine;
+  if (!engine) return Promise.resolve({ ok: false, message: 'No state yet', code: 'disconnected' });
+  const base = previewLayout(engine);
+  if (base.preset === 'custom') {
+    const placements = base.placements ?? [];
+    const has = placements.some((p) => p.source === sourceId);
+    const next = has
+      ? placements.filter((p) => p.source !== sourceId)
+      : [...placements, { source: sourceId, x: 0.35, y: 0.35, width: 0.3, height: 0.3, z: placements.length }];
+    return runCommand('preview.set', layoutInput(base, { placements: next, sources: next.map((p) => p.source) }));
+  }
+  const has = base.sources.includes(sourceId);
+  const sources = has ? base.sources.filter((s) => s !== sourceId) : [...base.sources, sourceId];
+  return runCommand('preview.set', layoutInput(base, { sources }));
+}
+
+/** Make a source the main one (solo picture, spotlight, pip background): first in the list. */
+export function makeMain(sourceId: string): Promise<CommandOutcome> {
+  const engine = useCutline.getState().engine;
+  if (!engine) return Promise.resolve({ ok: false, message: 'No state yet', code: 'disconnected' });
+  const base = previewLayout(engine);
+  const sources = [sourceId, ...base.sources.filter((s) => s !== sourceId)];
+  return runCommand('preview.set', layoutInput(base, { preset: base.preset === 'custom' ? 'spotlight' : base.preset, sources }));
+}
+
+/** Keyboard 1–9: source N alone on preview. */
+export function soloOnPreview(index: number): Promise<CommandOutcome> | undefined {
+  const engine = useCutline.getState().engine;
+  const source = engine?.show.sources[index];
+  if (!engine || !source) return undefined;
+  return runCommand('preview.set', layoutInput(previewLayout(engine), { preset: 'solo', sources: [source.id] }));
+}
+
+export function setCustomPreview(placements: NonNullable<LayoutInput['placements']>): Promise<CommandOutcome> {
+  const engine = useCutline.getState().engine;
+  if (!engine) return Promise.resolve({ ok: false, message: 'No state yet', code: 'disconnected' });
+  return runCommand('preview.set', layoutInput(previewLayout(engine), { preset: 'custom', placements, sources: [...new Set(placements.map((p) => p.source))] }));
+}
+
+export function take(kind: 'cut' | 'fade'): Promise<CommandOutcome> {
+  const durationMs = useCutline.getState().fadeMs;
+  return runCommand('program.take', kind === 'cut' ? { kind: 'cut' } : { kind: 'fade', durationMs });
+}
+
+export function setFadeMs(ms: number): void {
+  useCutline.setState({ fadeMs: Math.max(0, Math.min(10_000, Math.round(ms))) });
+}
+
+// ---- sources, audio, destinations ------------------------------------------------------------
+
+/** A readable id that is not taken yet: "camera", "camera-2", ... */
+export function freeId(base: string, taken: Iterable<string>): string {
+  const slug =
+    base
+      .toLowerCase()
+      .replace(/[^a-z0-9_-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 48) || 'item';
+  const used = new Set(taken);
+  if (!used.has(slug)) return slug;
+  for (let n = 2; ; n++) if (!used.has(`${slug}-${n}`)) return `${slug}-${n}`;
+}
+
+export function addSource(spec: SourceSpec | Omit<SourceSpec, 'gainDb' | 'muted' | 'slateAfterS'>): Promise<CommandOutcome> {
+  return runCommand('source.add', spec as CommandInput<'source.add'>);
+}
+
+export function renameSource(id: string, label: string): Promise<CommandOutcome> {
+  return runCommand('source.update', { id, label }, { sourceId: id });
+}
+
+export async function removeSource(id: string): Promise<CommandOutcome | undefined> {
+  const engine = useCutline.getState().engine;
+  const label = engine?.sources.find((s) => s.id === id)?.label ?? id;
+  const onAir = engine ? sourcesOnAir(engine.show.layout).includes(id) : false;
+  const ok = await askConfirm({
+    title: `Remove ${label}?`,
+    message: onAir ? `${label} is on program now; it disappears from the program at once.` : `${label} is stopped and removed from every layout.`,
+    confirmLabel: 'Remove',
+  });
+  if (!ok) return undefined;
+  return runCommand('source.remove', { id }, { sourceId: id });
+}
+
+export function sourcesOnAir(layout: LayoutSpec): string[] {
+  const ids = layout.preset === 'custom' ? (layout.placements ?? []).map((p) => p.source) : layout.sources.slice(0, layoutCapacity(layout.preset));
+  return [...new Set(ids)];
+}
+
+function layoutCapacity(preset: LayoutPreset): number {
+  return preset === 'custom' ? 64 : PRESET_CAPACITY[preset];
+}
+
+/** `id` is a source id or "program" (the master). */
+export function setGain(id: string, gainDb: number): Promise<CommandOutcome> {
+  optimisticAudio(id, { gainDb });
+  return runCommand('audio.set', { id, gainDb }, id === 'program' ? {} : { sourceId: id });
+}
+
+export function setMuted(id: string, muted: boolean): Promise<CommandOutcome> {
+  optimisticAudio(id, { muted });
+  return runCommand('audio.set', { id, muted }, id === 'program' ? {} : { sourceId: id });
+}
+
+/** Faders move at once; the next state read confirms (or corrects) the value. */
+function optimisticAudio(id: string, change: { gainDb?: number; muted?: boolean }): void {
+  const engine = useCutline.getState().engine;
+  if (!engine) return;
+  let show: ShowDocument;
+  if (id === 'program') {
+    show = {
+      ...engine.show,
+      audio: {
+        masterGainDb: change.gainDb ?? engine.show.audio.masterGainDb,
+        masterMuted: change.muted ?? engine.show.audio.masterMuted,
+      },
+    };
+  } else {
+    show = { ...engine.show, sources: engine.show.sources.map((s) => (s.id === id ? { ...s, ...change } : s)) };
+  }
+  useCutline.setState({ engine: { ...engine, show } });
+}
+
+export function addDestination(spec: DestinationSpec | CommandInput<'destination.add'>): Promise<CommandOutcome> {
+  return runCommand('destination.add', spec as CommandInput<'destination.add'>);
+}
+
+export function startDestination(id: string): Promise<CommandOutcome> {
+  return runCommand('destination.start', { id }, { destinationId: id });
+}
+
+export async function stopDestination(id: string): Promise<CommandOutcome | undefined> {
+  const label = useCutline.getState().engine?.destinations.find((d) => d.id === id)?.label ?? id;
+  const ok = await askConfirm({
+    title: `Stop ${label}?`,
+    message: `The stream to ${label} ends now; viewers there see the end of the broadcast. Recordings are finalized.`,
+    confirmLabel: 'Stop',
+  });
+  if (!ok) return undefined;
+  return runCommand('destination.stop', { id }, { destinationId: id });
+}
+
+export function startAllDestinations(): Promise<CommandOutcome> {
+  return runCommand('destination.startAll', {});
+}
+
+export async function stopAllDestinations(): Promise<CommandOutcome | undefined> {
+  const ok = await askConfirm({
+    title: 'Stop every destination?',
+    message: 'Every running stream and recording ends now.',
+    confirmLabel: 'Stop all',
+  });
+  if (!ok) return undefined;
+  return runCommand('destination.stopAll', {});
+}
+
+export async function removeDestination(id: string): Promise<CommandOutcome | undefined> {
+  const status = useCutline.getState().engine?.destinations.find((d) => d.id === id);
+  const running = status && ['connecting', 'live', 'reconnecting'].includes(status.state);
+  const ok = await askConfirm({
+    title: `Remove ${status?.label ?? id}?`,
+    message: running ? 'It is running: the stream stops first.' : 'Its settings (and stream key) are removed from the show.',
+    confirmLabel: 'Remove',
+  });
+  if (!ok) return undefined;
+  return runCommand('destination.remove', { id }, { destinationId: id });
+}
+
+// ---- show files -------------------------------------------------------------------------------
+
+async function okToReplaceShow(): Promise<boolean> {
+  const { dirty, engine } = useCutline.getState();
+  const live = engine?.destinations.filter((d) => ['connecting', 'live', 'reconnecting'].includes(d.state)).length ?? 0;
+  if (!dirty && live === 0) return true;
+  const parts = [];
+  if (dirty) parts.push('The current show has unsaved changes; they will be lost.');
+  if (live) parts.push(`${live} running destination${live > 1 ? 's' : ''} will be stopped.`);
+  return askConfirm({ title: 'Replace the current show?', message: parts.join(' '), confirmLabel: 'Replace' });
+}
+
+export async function newShow(): Promise<CommandOutcome | undefined> {
+  if (!(await okToReplaceShow())) return undefined;
+  const outcome = await runCommand('show.load', { show: {} });
+  if (outcome.ok) useCutline.setState({ dirty: false, showPath: null, sourceErrors: {}, destinationErrors: {} });
+  return outcome;
+}
+
+export async function openShowPath(path: string): Promise<CommandOutcome | undefined> {
+  if (!(await okToReplaceShow())) return undefined;
+  const outcome = await runCommand('show.load', { path });
+  if (outcome.ok) useCutline.setState({ dirty: false, showPath: path, sourceErrors: {}, destinationErrors: {} });
+  return outcome;
+}
+
+export async function openShowDocument(text: string, fileName: string): Promise<CommandOutcome | undefined> {
+  let show: unknown;
+  try {
+    show = JSON.parse(text);
+  } catch (error) {
+    pushToast('error', `${fileName} is not a show file (not JSON: ${(error as Error).message}).`);
+    return undefined;
+  }
+  if (!(await okToReplaceShow())) return undefined;
+  const outcome = await runCommand('show.load', { show });
+  if (outcome.ok) useCutline.setState({ dirty: false, showPath: null, sourceErrors: {}, destinationErrors: {} });
+  return outcome;
+}
+
+/** Saves on the engine's machine (the last path when none is given). */
+export async function saveShow(path?: string): Promise<CommandOutcome | undefined> {
+  const target = path ?? useCutline.getState().showPath;
+  if (!target) return undefined;
+  const outcome = await runCommand('show.save', { path: target }, { success: `Saved to ${target}` });
+  if (outcome.ok) useCutline.setState({ dirty: false, showPath: target });
+  return outcome;
+}
+
+/** The show document as the engine gives it (stream keys redacted), for a download. */
+export async function exportShow(): Promise<ShowDocument | undefined> {
+  const outcome = await runCommand('show.save', {});
+  if (!outcome.ok) return undefined;
+  useCutline.setState({ dirty: false });
+  // The engine answers with the document, or with {show: document}; accept both.
+  const result = outcome.result as ShowDocument | { show: ShowDocument };
+  return 'show' in result && typeof result.show === 'object' ? result.show : (result as ShowDocument);
+}
+
+// ---- tests ------------------------------------------------------------------------------------
+
+/** Back to a fresh store with no client (zustand's testing guide: reset between tests). */
+export function resetForTests(): void {
+  disconnectEngine();
+  refreshing = null;
+  refreshAgain = false;
+  for (const timer of toastTimers.values()) clearTimeout(timer);
+  toastTimers.clear();
+  resetMeters();
+  useCutline.setState(initialState(), true);
+}

@@ -1,0 +1,67 @@
+/**
+ * The renderer's one store, made of slices (zustand's slices pattern):
+ * - engine: the mirror of the engine's EngineState (the engine is the source of truth);
+ * - connection: whether the transport is up;
+ * - ui: what exists only on this desk (toasts, the pending confirmation, unsaved changes, the
+ *   fade length chosen for Take).
+ * Actions live at module level in actions.ts so event handlers outside React can call them.
+ */
+import { create } from 'zustand';
+import type { EngineState } from '../../../shared/protocol.ts';
+import type { ConnectionStatus } from '../client/EngineClient.ts';
+
+export interface Toast {
+  id: number;
+  kind: 'error' | 'info';
+  message: string;
+  /** The command that failed, shown as context. */
+  command?: string;
+}
+
+export interface ConfirmRequest {
+  title: string;
+  message: string;
+  confirmLabel: string;
+  danger: boolean;
+  resolve: (ok: boolean) => void;
+}
+
+export interface EngineSlice {
+  engine: EngineState | null;
+}
+
+export interface ConnectionSlice {
+  connection: ConnectionStatus;
+}
+
+export interface UiSlice {
+  toasts: Toast[];
+  confirm: ConfirmRequest | null;
+  /** The show differs from what was last loaded or saved (sources, audio, output, destinations). */
+  dirty: boolean;
+  /** Where the show was last loaded from or saved to on the engine's machine. */
+  showPath: string | null;
+  /** Fade length for Take, in milliseconds. */
+  fadeMs: number;
+  /** Errors from the last command about a source, shown next to it (engine errors, not state). */
+  sourceErrors: Record<string, string>;
+  destinationErrors: Record<string, string>;
+}
+
+export type CutlineState = EngineSlice & ConnectionSlice & UiSlice;
+
+const engineSlice = (): EngineSlice => ({ engine: null });
+const connectionSlice = (): ConnectionSlice => ({ connection: { state: 'connecting' } });
+const uiSlice = (): UiSlice => ({
+  toasts: [],
+  confirm: null,
+  dirty: false,
+  showPath: null,
+  fadeMs: 500,
+  sourceErrors: {},
+  destinationErrors: {},
+});
+
+export const initialState = (): CutlineState => ({ ...engineSlice(), ...connectionSlice(), ...uiSlice() });
+
+export const useCutline = create<CutlineState>()(() => initialState());
