@@ -5,10 +5,12 @@
  * next keyframe, counting what it dropped. Dropped connections reconnect with exponential backoff
  * plus jitter; authentication failures stop with a clear error instead of retrying forever.
  */
+import { createWriteStream, type WriteStream } from 'node:fs';
 import type { DestinationState, DestinationStatus } from '../../../shared/protocol.ts';
 import type { DestinationSpec } from '../../../shared/show.ts';
 import { FfmpegProcess } from '../ffmpeg/FfmpegProcess.ts';
 import { encodeTag, type FlvTag, flvHeader, isVideoKeyframe, TAG_VIDEO } from '../media/flv.ts';
+import type { TimedDataRecord } from '../media/timedMetadata.ts';
 import type { FlvConsumer, FlvFanout } from '../program/FlvFanout.ts';
 import { redactText } from '../redact.ts';
 import { TypedEmitter } from '../TypedEmitter.ts';
@@ -72,6 +74,8 @@ export class Destination extends TypedEmitter<Events> implements FlvConsumer {
   droppedFrames = 0;
   /** The file this recording writes (recordings only). */
   filePath: string | undefined;
+  /** Timed data beside a recording: one JSON object per line, pts in ms from the file's start. */
+  private sidecar: WriteStream | undefined;
 
   constructor(
     public spec: DestinationSpec,
@@ -140,10 +144,24 @@ export class Destination extends TypedEmitter<Events> implements FlvConsumer {
     const proc = this.process;
     this.process = undefined;
     if (proc) await proc.stop({ graceMs: 3000 });
+    const sidecar = this.sidecar;
+    this.sidecar = undefined;
+    if (sidecar) await new Promise((r) => sidecar.end(r));
     if (this.state !== 'error') this.setState('stopped');
   }
 
+  /** Where a recording's timed data goes: `<recording>.data.jsonl`. */
+  get sidecarPath(): string | undefined {
+    return this.filePath ? this.filePath.replace(/\.[^./\\]+$/, '') + '.data.jsonl' : undefined;
+  }
+
   // ---- FlvConsumer ----
+
+  onData(record: TimedDataRecord): void {
+    if (this.spec.kind !== 'recording' || !this.process || this.waitingForKeyframe || !this.sidecarPath) return;
+    this.sidecar ??= createWriteStream(this.sidecarPath, { flags: 'a' });
+    this.sidecar.write(`${JSON.stringify({ ...record, pts: Math.max(0, record.pts - this.baseTimestamp) })}\n`);
+  }
 
   onStreamStart(): void {
     // A new encode began (encoder restart): the muxer must see the new headers, so reopen.

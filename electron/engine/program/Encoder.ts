@@ -72,6 +72,11 @@ export class Encoder extends TypedEmitter<Events> {
     return this.process?.pid;
   }
 
+  /** The timestamp (ms, encoder timeline) the next written frame will carry. */
+  nextFramePtsMs(): number {
+    return Math.round((this.framesWritten * 1000) / this.settings.fps);
+  }
+
   /** Bytes waiting to go into the encoder; grows if the encoder is slower than real time. */
   get backlogBytes(): number {
     return this.process?.stdin.writableLength ?? 0;

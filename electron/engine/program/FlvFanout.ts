@@ -4,12 +4,16 @@
  * fan-out: it must queue or drop on its own (see Destination).
  */
 import { type FlvTag, isSequenceHeader, isVideoKeyframe, TAG_AUDIO, TAG_SCRIPT, TAG_VIDEO } from '../media/flv.ts';
+import { buildSeiNal, insertNalIntoAvcTag, type TimedDataRecord } from '../media/timedMetadata.ts';
 
 export interface FlvConsumer {
   /** A new stream begins (first start or encoder restart); `init` holds its header tags. */
   onStreamStart(init: FlvTag[]): void;
   onTag(tag: FlvTag): void;
+  /** A data change that rides on the video tag with this timestamp (for sidecar files). */
+  onData?(record: TimedDataRecord): void;
 }
+
 
 export class FlvFanout {
   private script: FlvTag | undefined;
@@ -19,7 +23,11 @@ export class FlvFanout {
   /** Tags since the last video keyframe: a consumer that joins starts from there at once
    * instead of waiting up to a keyframe interval (like an RTMP server's GOP cache). */
   private gop: FlvTag[] = [];
+  /** Data changes waiting for the video frame they belong to. */
+  private pendingData: TimedDataRecord[] = [];
   tagsOut = 0;
+
+  constructor(private readonly frameMs = 1000 / 30) {}
 
   get ready(): boolean {
     return Boolean(this.videoHeader && this.audioHeader);
@@ -27,6 +35,15 @@ export class FlvFanout {
 
   initTags(): FlvTag[] {
     return [this.script, this.videoHeader, this.audioHeader].filter((t): t is FlvTag => Boolean(t));
+  }
+
+  /**
+   * Carries a data change in the stream as SEI inside the video frame at `record.pts` (the
+   * encoder's timeline). SEI survives every `-c copy` remux; FLV script tags do not (ffmpeg's FLV
+   * demuxer drops them, and a text track made to carry them broke node-media-server's relay).
+   */
+  queueData(record: TimedDataRecord): void {
+    this.pendingData.push(record);
   }
 
   add(consumer: FlvConsumer): void {
@@ -64,9 +81,20 @@ export class FlvFanout {
       return;
     }
     if (!this.ready) return;
+    if (tag.type === TAG_VIDEO && this.pendingData.length > 0) tag = this.attachData(tag);
     if (isVideoKeyframe(tag)) this.gop = [];
     if (this.gop.length > 0 || isVideoKeyframe(tag)) this.gop.push(tag);
     this.tagsOut++;
     for (const consumer of this.consumers) consumer.onTag(tag);
+  }
+
+  private attachData(video: FlvTag): FlvTag {
+    const due = this.pendingData.filter((r) => r.pts <= video.timestamp + this.frameMs / 2);
+    if (due.length === 0) return video;
+    this.pendingData = this.pendingData.filter((r) => !due.includes(r));
+    const stamped = due.map((record) => ({ ...record, pts: video.timestamp }));
+    const text = JSON.stringify(stamped.length === 1 ? stamped[0] : stamped);
+    for (const consumer of this.consumers) for (const record of stamped) consumer.onData?.(record);
+    return { ...video, payload: insertNalIntoAvcTag(video.payload, buildSeiNal(Buffer.from(text))) };
   }
 }

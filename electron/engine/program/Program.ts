@@ -43,7 +43,7 @@ export class Program extends TypedEmitter<Events> {
   readonly settings: OutputSettings;
   readonly compositor: Compositor;
   readonly mixer: AudioMixer;
-  readonly fanout = new FlvFanout();
+  readonly fanout: FlvFanout;
   readonly encoder: Encoder;
   private readonly clock: ProgramClock;
   private readonly sources: ReadonlyMap<string, Source>;
@@ -63,6 +63,7 @@ export class Program extends TypedEmitter<Events> {
     this.layout = options.layout;
     this.preview = options.preview;
     this.compositor = new Compositor(this.settings.width, this.settings.height);
+    this.fanout = new FlvFanout(1000 / this.settings.fps);
     this.mixer = new AudioMixer(Math.ceil(48_000 / this.settings.fps) + 1);
     this.encoder = new Encoder(options.ffmpegPath, this.settings, options.encoder.name);
     this.encoder.on('tag', (tag) => this.fanout.push(tag));
