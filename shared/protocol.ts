@@ -110,6 +110,14 @@ export const COMMANDS = {
   'destination.stop': command(ById, 'Stop a destination (recordings are finalized).'),
   'destination.startAll': command(Empty, 'Go live: start every enabled destination that is not running.'),
   'destination.stopAll': command(Empty, 'Stop every running destination.'),
+  'destination.presets': command(
+    Empty,
+    'The services a destination can be made from (YouTube, Facebook, Twitch, Red5 Pro XDN, custom RTMP/WHIP, SRT, recording), each with its URL, requirements and whether this ffmpeg can send it. Result: {presets: [...]}.',
+  ),
+  'destination.preflight': command(
+    ById,
+    'Check the program settings against what the destination\'s service requires (keyframe interval, bitrate, resolution, audio). Warns, never blocks; also runs on start, its warnings show in the status. Result: {id, ok, issues: [{code, severity, message}], blocking?}.',
+  ),
   'show.load': command(
     z.union([z.object({ show: z.unknown() }).strict(), z.object({ path: z.string().min(1) }).strict()]),
     'Replace the show with a document ({show}) or a file ({path}). Running destinations are stopped.',
@@ -117,6 +125,10 @@ export const COMMANDS = {
   'show.save': command(
     z.object({ path: z.string().min(1).optional() }).strict(),
     'Return the current show document; with {path}, also write it there. Stream keys are saved only where the show was loaded from a file with keys.',
+  ),
+  'guest.invite': command(
+    z.object({ id: Id.optional(), label: z.string().max(80).optional() }).strict(),
+    'Invite a remote guest: adds a `guest` source and returns {id, guestPageUrl, whipUrl, token, returnWhepUrl}. Inviting an existing guest id returns its link again. See docs/WEBRTC.md.',
   ),
   'meters.subscribe': command(
     z.object({ enabled: z.boolean() }).strict(),
@@ -157,6 +169,8 @@ export interface DestinationStatus {
   target: string;
   state: DestinationState;
   message?: string;
+  /** Preflight warnings (destination.preflight): what the service may reject or degrade. */
+  warnings?: string[];
   attempt: number;
   nextRetryS?: number;
   bitrateKbps: number;

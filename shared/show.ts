@@ -165,6 +165,14 @@ export const WhipDestination = z.object({
   kind: z.literal('whip'),
   url: z.string().regex(/^https?:\/\//i, 'use an http(s):// WHIP endpoint URL'),
   token: z.string().max(4096).optional(),
+  /** STUN/TURN servers for ICE (absent = host candidates only, fine on a LAN or a public server). */
+  iceServers: z
+    .array(z.object({ urls: z.string().regex(/^(stun|turns?):/i, 'use a stun:, turn: or turns: URL'), username: z.string().max(256).optional(), credential: z.string().max(512).optional() }))
+    .max(8)
+    .optional(),
+  /** transcode = its own H.264 constrained-baseline encode with a keyframe every second (any viewer);
+   * copy = share the program encode (H.264 High, no B-frames; keyframes as the program's). */
+  video: z.enum(['transcode', 'copy']).default('transcode'),
 });
 
 export const SrtDestination = z.object({

@@ -26,6 +26,10 @@ import {
   SourceSpec,
 } from '../../shared/show.ts';
 import { Destination } from './destinations/Destination.ts';
+import { type PreflightResult, preflight } from './destinations/preflight.ts';
+import { listPresets } from './destinations/presets.ts';
+import { destinationFreeBytes, headlessSecretStore } from './destinations/engineSupport.ts';
+import type { SecretStore } from './secrets/SecretStore.ts';
 import type { H264Encoder } from './ffmpeg/encoderArgs.ts';
 import { ffmpegVersion, locateFfmpeg } from './ffmpeg/locate.ts';
 import { MediaProbeError } from './ffmpeg/mediaProbe.ts';
@@ -42,6 +46,9 @@ export interface EngineOptions {
   show?: unknown;
   /** Where logs go; default stderr. Lines never contain secrets. */
   log?: (line: string) => void;
+  /** Where destinations without a key in the show get theirs (desktop: safeStorage). Default:
+   * CUTLINE_STREAM_KEY_<ID> etc. from the environment, then ~/.config/cutline/secrets.json. */
+  secrets?: SecretStore;
 }
 
 type Handler<N extends CommandName> = (params: CommandParams<N>) => Promise<unknown> | unknown;
@@ -57,6 +64,7 @@ export class Engine {
   private show: ShowDocument;
   private readonly sources = new Map<string, Source>();
   private readonly destinations = new Map<string, Destination>();
+  private secrets: SecretStore | undefined;
   private program!: Program;
   private readonly listeners = new Set<EventListener>();
   private metersTimer: NodeJS.Timeout | undefined;
@@ -80,6 +88,7 @@ export class Engine {
     const version = ffmpegVersion(location.path);
     const probe = await probeFfmpeg({ ffmpegPath: location.path, source: location.source, preferred: show.output.encoder });
     const engine = new Engine({ path: location.path, version, source: location.source }, probe, show, log);
+    engine.secrets = options.secrets ?? headlessSecretStore((id) => engine.destinations.get(id)?.spec.kind, log);
     await engine.build(show);
     engine.metersTimer = setInterval(() => engine.emitEvent('meters.updated', engine.program.mixer.takeMeters()), 100);
     return engine;
@@ -155,11 +164,29 @@ export class Engine {
       fanout: () => this.program.fanout,
       showName: () => this.show.name,
       videoBitrateKbps: () => this.show.output.videoBitrateKbps,
+      output: () => this.show.output,
+      preflight: (s) => this.preflight(s),
+      ...(this.secrets ? { secrets: this.secrets } : {}),
       log: this.log,
     });
     destination.on('status', (status) => this.emitEvent('destination.stateChanged', status));
     this.destinations.set(spec.id, destination);
     return destination;
+  }
+
+  /** What the destination's service would complain about with the current program settings. */
+  preflight(spec: DestinationSpec): PreflightResult {
+    const mixer = this.program.mixer;
+    const audibleSources = [...this.sources.values()].filter((s) => !s.spec.muted).length;
+    const freeBytes = spec.kind === 'recording' ? destinationFreeBytes(spec.path) : undefined;
+    return preflight(spec, {
+      output: this.show.output,
+      encoderName: this.probe.chosen.encoder,
+      audio: { audibleSources, masterMuted: mixer.masterMuted },
+      capabilities: this.probe.capabilities,
+      ffmpegPath: this.ffmpeg.path,
+      ...(freeBytes !== undefined ? { freeBytes } : {}),
+    });
   }
 
   // ---- state ----
@@ -375,6 +402,13 @@ export class Engine {
         }
       }
       return { started };
+    },
+    'destination.presets': () => ({ presets: listPresets(this.probe.capabilities, this.ffmpeg.path) }),
+    'destination.preflight': ({ id }) => {
+      const destination = this.requireDestination(id);
+      const result = destination.checkPreflight();
+      this.emitEvent('destination.stateChanged', destination.status());
+      return result;
     },
     'destination.stopAll': async () => {
       const running = [...this.destinations.values()].filter((d) => d.running);

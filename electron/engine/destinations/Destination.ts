@@ -1,26 +1,35 @@
 /**
- * One place the program goes: an RTMP(S) server, an SRT listener, a recording file. Each has its
- * own muxer process (copying the one shared encode) and its own bounded queue, so a slow or dead
- * destination only ever hurts itself: when its queue is full it drops whole GOPs and resumes at the
- * next keyframe, counting what it dropped. Dropped connections reconnect with exponential backoff
- * plus jitter; authentication failures stop with a clear error instead of retrying forever.
+ * One place the program goes: an RTMP(S) server, a WHIP endpoint, an SRT listener, a recording
+ * file. Each has its own muxer process (copying the one shared encode; for WHIP also turning AAC
+ * into Opus) and its own bounded queue, so a slow or dead destination only ever hurts itself: when
+ * its queue is full it drops whole GOPs and resumes at the next keyframe, counting what it dropped;
+ * a server that stops reading for good is reconnected. Dropped connections reconnect with
+ * exponential backoff plus jitter; authentication failures stop with a clear error instead of
+ * retrying forever. Preflight warnings (preflight.ts) ride along in the status.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
 import type { DestinationState, DestinationStatus } from '../../../shared/protocol.ts';
-import type { DestinationSpec } from '../../../shared/show.ts';
+import type { DestinationSpec, OutputSettings } from '../../../shared/show.ts';
 import { FfmpegProcess } from '../ffmpeg/FfmpegProcess.ts';
 import { encodeTag, type FlvTag, flvHeader, isVideoKeyframe, TAG_VIDEO } from '../media/flv.ts';
-import type { TimedDataRecord } from '../media/timedMetadata.ts';
 import type { FlvConsumer, FlvFanout } from '../program/FlvFanout.ts';
 import { redactText } from '../redact.ts';
+import { type SecretStore, withSecret } from '../secrets/SecretStore.ts';
 import { TypedEmitter } from '../TypedEmitter.ts';
+import type { PreflightResult } from './preflight.ts';
 import { describeTarget, destinationSecrets, muxerArgs, recordingFilePath } from './targets.ts';
+import { H264_CONSTRAINED_BASELINE, WhipError, WhipPublisher } from './WhipPublisher.ts';
 
 export interface DestinationContext {
   ffmpegPath: string;
   fanout: () => FlvFanout;
   showName: () => string;
   videoBitrateKbps: () => number;
+  /** Program settings (WHIP needs fps and bitrates for its own encode). */
+  output?: () => OutputSettings;
+  /** Checks the spec against its service and this engine; run on every start. */
+  preflight?: (spec: DestinationSpec) => PreflightResult;
+  /** Where a spec without a secret gets its stream key / token / passphrase. */
+  secrets?: SecretStore;
   log?: (line: string) => void;
 }
 
@@ -29,6 +38,11 @@ interface Events {
 }
 
 export const BACKOFF = { firstMs: 1000, factor: 1.5, capMs: 30_000, jitter: 0.2 };
+/** A server that closes the connection this many times in a row before publishing starts is
+ * refusing the stream (RTMP servers do that for a wrong key without saying why). */
+export const REFUSALS_BEFORE_ERROR = 3;
+/** A muxer whose queue stayed full this long is stuck on a server that stopped reading: reconnect. */
+export const STALL_RECONNECT_MS = 15_000;
 
 /** Delay before reconnect attempt n (1-based): grows ×1.5 up to the cap, ±20% jitter. */
 export function backoffDelayMs(attempt: number, random = Math.random): number {
@@ -36,46 +50,68 @@ export function backoffDelayMs(attempt: number, random = Math.random): number {
   return Math.round(base * (1 + BACKOFF.jitter * (2 * random() - 1)));
 }
 
+const isProgressLine = (line: string) => /^\s*(frame=|size=)/.test(line);
+
 /** Failures that retrying cannot fix (wrong key, forbidden): the user must act. */
 export function isAuthFailure(stderr: string): boolean {
-  return /\b(401|403)\b|Unauthorized|Forbidden|Authentication|auth(?:entication)? failed|BadName|Publish\.Denied|rejected/i.test(stderr);
+  const text = stderr
+    .split('\n')
+    .filter((l) => !isProgressLine(l))
+    .join('\n');
+  return /\b(401|403) (Unauthorized|Forbidden)\b|Unauthorized|Forbidden|authentication failed|auth failed|BadName|Publish\.Denied|Publish\.Rejected|publish.*rejected/i.test(text);
+}
+
+/** The server accepted the TCP connection and then closed it before publishing began. */
+export function isClosedBeforePublish(stderr: string): boolean {
+  if (/Connection refused|timed out|Name or service not known|Could not resolve|Failed to resolve|Protocol not found/i.test(stderr)) return false;
+  return /Input\/output error|End of file|Connection reset|Broken pipe|Error in the pull function|Cannot open connection/i.test(stderr);
 }
 
 function explainFailure(stderr: string[], spec: DestinationSpec): string {
-  const text = stderr.join('\n');
+  const text = stderr.filter((l) => !isProgressLine(l)).join('\n');
   if (isAuthFailure(text)) return 'the server refused the stream (authentication failed): check the stream key';
   if (/Connection refused/i.test(text)) return 'nothing accepts connections at that address (connection refused): check the URL and that the server is up';
+  if (/tls|certificate|handshake/i.test(text) && /rtmps/i.test(text)) return 'the TLS connection failed (the server certificate could not be verified, or TLS is not spoken there): check the rtmps:// URL';
   if (/timed out/i.test(text)) return 'the server did not answer in time: check the URL and your network';
   if (/Broken pipe|Connection reset|end of file|Input\/output error/i.test(text)) return 'the server closed the connection';
   if (/Name or service not known|Could not resolve|getaddrinfo|Failed to resolve/i.test(text)) return 'the server name could not be resolved: check the URL';
   if (/Protocol not found|not supported/i.test(text)) return `this ffmpeg cannot send ${spec.kind.toUpperCase()}: use an ffmpeg built with it (CUTLINE_FFMPEG)`;
   if (/No such file or directory|Permission denied/i.test(text)) return 'the recording file cannot be written there: check the folder and its permissions';
-  const last = stderr.filter((l) => !/^\s*(frame=|size=)/.test(l)).slice(-2).join(' | ');
+  const last = stderr.filter((l) => !isProgressLine(l)).slice(-2).join(' | ');
   return last ? `the output stopped: ${last}` : 'the output stopped';
 }
 
 export class Destination extends TypedEmitter<Events> implements FlvConsumer {
   private process: FfmpegProcess | undefined;
+  private publisher: WhipPublisher | undefined;
   private state: DestinationState = 'idle';
   private message: string | undefined;
+  private warnings: string[] = [];
   private attempt = 0;
+  private refusedInARow = 0;
   private nextRetryAt: number | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private statsTimer: NodeJS.Timeout | undefined;
   private wanted = false;
+  /** Bumped on every connect/stop so late async results of an old attempt are ignored. */
+  private generation = 0;
   private waitingForKeyframe = true;
   private baseTimestamp = 0;
   private liveSince = 0;
+  private queueFullSince: number | undefined;
+  private stallReason: string | undefined;
   private bytesWritten = 0;
   private bytesAtLastStats = 0;
   private framesThisSecond = 0;
   private bitrateKbps = 0;
   private fps = 0;
   droppedFrames = 0;
+  /** Video frames handed to the muxer since start. */
+  framesSent = 0;
+  /** Connection attempts since start (for tests and logs: a retry storm shows here). */
+  connectAttempts = 0;
   /** The file this recording writes (recordings only). */
   filePath: string | undefined;
-  /** Timed data beside a recording: one JSON object per line, pts in ms from the file's start. */
-  private sidecar: WriteStream | undefined;
 
   constructor(
     public spec: DestinationSpec,
@@ -96,6 +132,11 @@ export class Destination extends TypedEmitter<Events> implements FlvConsumer {
     return this.process?.pid;
   }
 
+  /** Keyframe requests (RTCP PLI) the WHIP far end sent. */
+  get keyframeRequests(): number {
+    return this.publisher?.keyframeRequests ?? 0;
+  }
+
   /** Queue limit: two seconds of video at the program bitrate, at least 1 MB. */
   private get maxQueueBytes(): number {
     return Math.max(1 << 20, (this.ctx.videoBitrateKbps() * 1000 * 2) / 8);
@@ -110,6 +151,7 @@ export class Destination extends TypedEmitter<Events> implements FlvConsumer {
       target: this.filePath ?? describeTarget(this.spec),
       state: this.state,
       ...(this.message ? { message: this.message } : {}),
+      ...(this.warnings.length ? { warnings: this.warnings } : {}),
       attempt: this.attempt,
       ...(this.nextRetryAt ? { nextRetryS: Math.max(0, Math.round((this.nextRetryAt - Date.now()) / 100) / 10) } : {}),
       bitrateKbps: this.bitrateKbps,
@@ -120,15 +162,31 @@ export class Destination extends TypedEmitter<Events> implements FlvConsumer {
     };
   }
 
+  /** Runs preflight now and keeps its warnings in the status. */
+  checkPreflight(): PreflightResult | undefined {
+    const result = this.ctx.preflight?.(this.effectiveSpec());
+    if (result) this.warnings = result.issues.filter((i) => i.severity === 'warning').map((i) => i.message);
+    return result;
+  }
+
+  /** The spec with its secret from the secret store when the spec itself has none. */
+  private effectiveSpec(): DestinationSpec {
+    return withSecret(this.spec, this.ctx.secrets);
+  }
+
   start(): void {
     if (this.wanted) return;
-    if (this.spec.kind === 'whip') {
-      this.setState('error', 'WHIP output is not available in this build yet; use the RTMP ingest of your XDN instead');
+    const check = this.checkPreflight();
+    if (check?.blocking) {
+      this.setState('error', check.blocking);
       return;
     }
     this.wanted = true;
     this.attempt = 0;
+    this.refusedInARow = 0;
+    this.connectAttempts = 0;
     this.droppedFrames = 0;
+    this.framesSent = 0;
     if (this.spec.kind === 'recording') this.filePath = recordingFilePath(this.spec.path, this.ctx.showName());
     this.statsTimer = setInterval(() => this.sampleStats(), 1000);
     this.ctx.fanout().add(this);
@@ -137,40 +195,31 @@ export class Destination extends TypedEmitter<Events> implements FlvConsumer {
 
   async stop(): Promise<void> {
     this.wanted = false;
+    this.generation++;
     clearTimeout(this.retryTimer);
     clearInterval(this.statsTimer);
     this.nextRetryAt = undefined;
     this.ctx.fanout().remove(this);
-    const proc = this.process;
-    this.process = undefined;
-    if (proc) await proc.stop({ graceMs: 3000 });
-    const sidecar = this.sidecar;
-    this.sidecar = undefined;
-    if (sidecar) await new Promise((r) => sidecar.end(r));
+    await this.closeConnection(3000);
     if (this.state !== 'error') this.setState('stopped');
   }
 
-  /** Where a recording's timed data goes: `<recording>.data.jsonl`. */
-  get sidecarPath(): string | undefined {
-    return this.filePath ? this.filePath.replace(/\.[^./\\]+$/, '') + '.data.jsonl' : undefined;
+  private async closeConnection(graceMs: number): Promise<void> {
+    const proc = this.process;
+    const publisher = this.publisher;
+    this.process = undefined;
+    this.publisher = undefined;
+    this.queueFullSince = undefined;
+    await Promise.all([proc?.stop({ graceMs }), publisher?.close()]);
   }
 
   // ---- FlvConsumer ----
 
-  onData(record: TimedDataRecord): void {
-    if (this.spec.kind !== 'recording' || !this.process || this.waitingForKeyframe || !this.sidecarPath) return;
-    this.sidecar ??= createWriteStream(this.sidecarPath, { flags: 'a' });
-    this.sidecar.write(`${JSON.stringify({ ...record, pts: Math.max(0, record.pts - this.baseTimestamp) })}\n`);
-  }
-
   onStreamStart(): void {
     // A new encode began (encoder restart): the muxer must see the new headers, so reopen.
-    if (!this.wanted) return;
-    if (this.process) {
-      const old = this.process;
-      this.process = undefined;
-      void old.stop({ graceMs: 1000 }).then(() => this.connect());
-    }
+    if (!this.wanted || !this.process) return;
+    this.generation++;
+    void this.closeConnection(1000).then(() => this.connect());
   }
 
   onTag(tag: FlvTag): void {
@@ -187,18 +236,23 @@ export class Destination extends TypedEmitter<Events> implements FlvConsumer {
         return;
       }
       this.waitingForKeyframe = false;
+      this.queueFullSince = undefined;
       if (this.baseTimestamp < 0) this.baseTimestamp = tag.timestamp;
     }
     if (stdin.writableLength > this.maxQueueBytes) {
       // The far end is not keeping up: drop the rest of this GOP and resume at a keyframe.
       this.waitingForKeyframe = true;
+      this.queueFullSince ??= Date.now();
       if (tag.type === TAG_VIDEO) this.droppedFrames++;
       this.ctx.log?.(`destination ${this.id}: queue full, dropping until the next keyframe`);
       return;
     }
     const bytes = encodeTag(tag.type, Math.max(0, tag.timestamp - this.baseTimestamp), tag.payload);
     this.bytesWritten += bytes.length;
-    if (tag.type === TAG_VIDEO) this.framesThisSecond++;
+    if (tag.type === TAG_VIDEO) {
+      this.framesThisSecond++;
+      this.framesSent++;
+    }
     stdin.write(bytes);
   }
 
@@ -208,30 +262,87 @@ export class Destination extends TypedEmitter<Events> implements FlvConsumer {
     if (!this.wanted) return;
     const fanout = this.ctx.fanout();
     if (!fanout.ready) {
-      // The encoder has not produced its headers yet; onStreamStart-less wait via retry.
+      // The encoder has not produced its headers yet.
       this.retryTimer = setTimeout(() => this.connect(), 200);
       return;
     }
+    const generation = ++this.generation;
     this.nextRetryAt = undefined;
+    this.connectAttempts++;
     this.setState(this.attempt > 0 ? 'reconnecting' : 'connecting', this.attempt > 0 ? this.message : undefined);
-    const secrets = destinationSecrets(this.spec);
-    const proc = new FfmpegProcess({
-      ffmpegPath: this.ctx.ffmpegPath,
-      args: muxerArgs(this.spec, this.filePath),
-      secrets,
-      name: `destination ${this.id}`,
+    const spec = this.effectiveSpec();
+    if (spec.kind === 'whip') void this.connectWhip(spec, generation);
+    else this.spawnMuxer(spec, muxerArgs(spec, this.filePath));
+  }
+
+  private async connectWhip(spec: Extract<DestinationSpec, { kind: 'whip' }>, generation: number): Promise<void> {
+    const publisher = new WhipPublisher({
+      url: spec.url,
+      ...(spec.token ? { token: spec.token } : {}),
+      ...(spec.iceServers ? { iceServers: spec.iceServers } : {}),
+      // Copying the program encode sends High profile; our own encode is constrained baseline.
+      h264ProfileLevelId: spec.video === 'copy' ? '640c1f' : H264_CONSTRAINED_BASELINE,
+      log: (line) => this.ctx.log?.(`destination ${this.id}: ${redactText(line, destinationSecrets(spec))}`),
     });
+    try {
+      await publisher.open();
+    } catch (error) {
+      await publisher.close();
+      if (generation !== this.generation || !this.wanted) return;
+      const message = redactText((error as Error).message, destinationSecrets(spec));
+      if (error instanceof WhipError && error.isAuth) return this.fail(message);
+      return this.scheduleRetry(message);
+    }
+    if (generation !== this.generation || !this.wanted) {
+      await publisher.close();
+      return;
+    }
+    this.publisher = publisher;
+    publisher.on('keyframeRequest', () => {
+      // Our own encode has a keyframe every second and the copy mode the program's: a PLI is
+      // answered by the next one (ffmpeg cannot be told to make one now).
+      if (publisher.keyframeRequests % 50 === 1) this.ctx.log?.(`destination ${this.id}: the far end asked for a keyframe (${publisher.keyframeRequests} so far)`);
+    });
+    publisher.on('closed', (reason) => {
+      if (this.publisher !== publisher || !this.wanted) return;
+      this.ctx.log?.(`destination ${this.id}: ${reason}`);
+      this.generation++;
+      void this.closeConnection(500).then(() => this.scheduleRetry(reason));
+    });
+    const output = this.ctx.output?.();
+    this.spawnMuxer(
+      spec,
+      muxerArgs(spec, undefined, {
+        videoPort: publisher.videoPort,
+        audioPort: publisher.audioPort,
+        video: spec.video,
+        fps: output?.fps ?? 30,
+        videoBitrateKbps: Math.min(output?.videoBitrateKbps ?? 2500, 6000),
+        audioBitrateKbps: Math.min(output?.audioBitrateKbps ?? 128, 256),
+      }),
+    );
+  }
+
+  private spawnMuxer(spec: DestinationSpec, args: string[]): void {
+    const secrets = destinationSecrets(spec);
+    const proc = new FfmpegProcess({ ffmpegPath: this.ctx.ffmpegPath, args, secrets, name: `destination ${this.id}` });
     this.process = proc;
     this.waitingForKeyframe = true;
+    this.queueFullSince = undefined;
+    this.stallReason = undefined;
     this.baseTimestamp = -1;
+    const fanout = this.ctx.fanout();
     proc.stdin.write(flvHeader());
     for (const tag of fanout.initTags()) proc.stdin.write(encodeTag(tag.type, 0, tag.payload));
     // Start from the GOP in progress rather than waiting for the next keyframe.
     for (const tag of fanout.currentGop()) this.onTag(tag);
+    let published = false;
     proc.on('stderrLine', (line) => {
       // ffmpeg prints "Output #0" once the output is open (for RTMP: connected and publishing).
       if (this.process === proc && /^Output #0/.test(line) && this.state !== 'live') {
+        published = true;
         this.attempt = 0;
+        this.refusedInARow = 0;
         this.liveSince = Date.now();
         this.setState('live');
       }
@@ -240,22 +351,42 @@ export class Destination extends TypedEmitter<Events> implements FlvConsumer {
       if (this.process !== proc || exit.expected) return;
       this.process = undefined;
       const tail = exit.stderrTail;
-      const reason = explainFailure(tail, this.spec);
+      const text = tail.join('\n');
+      const reason = this.stallReason ?? explainFailure(tail, spec);
       this.ctx.log?.(`destination ${this.id}: ${redactText(proc.explainExit(exit), secrets)}`);
+      const publisher = this.publisher;
+      this.publisher = undefined;
+      void publisher?.close();
       if (!this.wanted) return;
-      if (isAuthFailure(tail.join('\n'))) {
-        this.wanted = false;
-        clearInterval(this.statsTimer);
-        this.ctx.fanout().remove(this);
-        this.setState('error', reason);
-        return;
-      }
-      this.attempt++;
-      const delay = backoffDelayMs(this.attempt);
-      this.nextRetryAt = Date.now() + delay;
-      this.setState('reconnecting', `${reason}; attempt ${this.attempt}, next in ${(delay / 1000).toFixed(1)} s`);
-      this.retryTimer = setTimeout(() => this.connect(), delay);
+      if (isAuthFailure(text)) return this.fail(reason);
+      if (spec.kind === 'rtmp' && !published && !this.stallReason && isClosedBeforePublish(text)) {
+        this.refusedInARow++;
+        if (this.refusedInARow >= REFUSALS_BEFORE_ERROR)
+          return this.fail(
+            `the server accepted the connection but closed it before the stream was published, ${this.refusedInARow} times in a row: most often a wrong or expired stream key (or the stream name is already in use). Check the key, then start again`,
+          );
+      } else this.refusedInARow = 0;
+      this.scheduleRetry(reason);
     });
+  }
+
+  private fail(message: string): void {
+    this.wanted = false;
+    this.generation++;
+    clearInterval(this.statsTimer);
+    this.nextRetryAt = undefined;
+    this.ctx.fanout().remove(this);
+    void this.closeConnection(500);
+    this.setState('error', message);
+  }
+
+  private scheduleRetry(reason: string): void {
+    if (!this.wanted) return;
+    this.attempt++;
+    const delay = backoffDelayMs(this.attempt);
+    this.nextRetryAt = Date.now() + delay;
+    this.setState('reconnecting', `${reason}; attempt ${this.attempt}, next in ${(delay / 1000).toFixed(1)} s`);
+    this.retryTimer = setTimeout(() => this.connect(), delay);
   }
 
   private sampleStats(): void {
@@ -263,6 +394,13 @@ export class Destination extends TypedEmitter<Events> implements FlvConsumer {
     this.bytesAtLastStats = this.bytesWritten;
     this.fps = this.framesThisSecond;
     this.framesThisSecond = 0;
+    const proc = this.process;
+    if (proc && this.queueFullSince !== undefined && Date.now() - this.queueFullSince > STALL_RECONNECT_MS) {
+      // The server accepted the connection and stopped reading: our queue has been full this long.
+      this.stallReason = `the server stopped reading for ${Math.round(STALL_RECONNECT_MS / 1000)} s (queue full, ${this.droppedFrames} frames dropped)`;
+      this.queueFullSince = undefined;
+      proc.child.kill('SIGKILL');
+    }
     this.emit('status', this.status());
   }
 

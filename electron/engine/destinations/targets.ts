@@ -19,7 +19,7 @@ export function destinationSecrets(spec: DestinationSpec): string[] {
     case 'rtmp':
       return spec.streamKey ? [spec.streamKey] : [];
     case 'whip':
-      return spec.token ? [spec.token] : [];
+      return [spec.token, ...(spec.iceServers ?? []).map((s) => s.credential)].filter((s): s is string => Boolean(s));
     case 'srt':
       return spec.passphrase ? [spec.passphrase] : [];
     case 'recording':
@@ -65,20 +65,68 @@ export function recordingFilePath(path: string, showName: string, now = new Date
   }
 }
 
-/** ffmpeg arguments that read the program's FLV on stdin and copy it to the destination. */
-export function muxerArgs(spec: DestinationSpec, filePath?: string): string[] {
-  const input = ['-hide_banner', '-loglevel', 'info', '-f', 'flv', '-i', 'pipe:0', '-map', '0', '-c', 'copy'];
+/** Where to find CA certificates for RTMPS: CUTLINE_TLS_CA_FILE, else the system bundle. */
+const SYSTEM_CA_BUNDLES = ['/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt', '/etc/ssl/cert.pem'];
+
+/**
+ * TLS options for an rtmps:// push. ffmpeg does not verify the server certificate unless told to
+ * (`tls_verify` defaults to 0), so we turn verification on with a CA file: CUTLINE_TLS_CA_FILE (a
+ * private CA, or a test's self-signed certificate), else the system bundle where one exists
+ * (Linux). CUTLINE_TLS_VERIFY=0 turns it off (a server with a broken chain); where no bundle exists
+ * (macOS/Windows with the bundled ffmpeg) the push is encrypted but the server is not verified.
+ */
+export function tlsArgs(url: string, env: NodeJS.ProcessEnv = process.env): string[] {
+  if (!/^rtmps:/i.test(url) || env.CUTLINE_TLS_VERIFY === '0') return [];
+  const ca = env.CUTLINE_TLS_CA_FILE || SYSTEM_CA_BUNDLES.find((p) => existsSync(p));
+  return ca ? ['-tls_verify', '1', '-ca_file', ca] : [];
+}
+
+export interface WhipMuxOptions {
+  videoPort: number;
+  audioPort: number;
+  /** Own encode (constrained baseline, keyframe every second) or copy the program's H.264. */
+  video: 'transcode' | 'copy';
+  fps: number;
+  videoBitrateKbps: number;
+  audioBitrateKbps: number;
+}
+
+/** RTP to a loopback port; RTCP goes to the same port (WhipPublisher drops it), so no ICMP errors. */
+const rtpUrl = (port: number) => `rtp://127.0.0.1:${port}?rtcpport=${port}&pkt_size=1200`;
+
+/** ffmpeg arguments that read the program's FLV on stdin and send it on: copied for every kind
+ * except WHIP, whose audio must become Opus (and whose video is re-encoded unless `copy`). */
+export function muxerArgs(spec: DestinationSpec, filePath?: string, whip?: WhipMuxOptions): string[] {
+  const input = ['-hide_banner', '-nostats', '-loglevel', 'info', '-f', 'flv', '-i', 'pipe:0'];
+  const copyAll = [...input, '-map', '0', '-c', 'copy'];
   switch (spec.kind) {
     case 'rtmp':
-      return [...input, '-f', 'flv', '-flvflags', 'no_duration_filesize', rtmpPublishUrl(spec.url, spec.streamKey)];
+      return [...copyAll, '-f', 'flv', '-flvflags', 'no_duration_filesize', ...tlsArgs(spec.url), rtmpPublishUrl(spec.url, spec.streamKey)];
     case 'recording':
       // Matroska written as it goes stays playable up to the last cluster if the app is killed.
-      return [...input, '-f', 'matroska', '-cluster_time_limit', '1000', filePath ?? spec.path];
+      return [...copyAll, '-f', 'matroska', '-cluster_time_limit', '1000', filePath ?? spec.path];
     case 'srt': {
       const url = spec.passphrase ? `${spec.url}${spec.url.includes('?') ? '&' : '?'}passphrase=${encodeURIComponent(spec.passphrase)}` : spec.url;
-      return [...input, '-bsf:v', 'h264_mp4toannexb', '-f', 'mpegts', url];
+      return [...copyAll, '-bsf:v', 'h264_mp4toannexb', '-f', 'mpegts', url];
     }
-    case 'whip':
-      throw new Error('WHIP destinations are not muxed by ffmpeg');
+    case 'whip': {
+      if (!whip) throw new Error('WHIP needs its RTP ports');
+      const gop = Math.max(1, Math.round(whip.fps));
+      const video =
+        whip.video === 'copy'
+          ? // Annex B with SPS/PPS before every keyframe: WebRTC has no out-of-band parameter sets.
+            ['-c:v', 'copy', '-bsf:v', 'h264_mp4toannexb']
+          : [
+              '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-pix_fmt', 'yuv420p',
+              '-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0', '-bf', '0',
+              '-b:v', `${whip.videoBitrateKbps}k`, '-maxrate', `${whip.videoBitrateKbps}k`, '-bufsize', `${Math.round(whip.videoBitrateKbps / 2)}k`,
+            ];
+      return [
+        ...input,
+        '-map', '0:v', ...video, '-f', 'rtp', '-payload_type', '96', rtpUrl(whip.videoPort),
+        '-map', '0:a', '-c:a', 'libopus', '-b:a', `${whip.audioBitrateKbps}k`, '-ar', '48000', '-ac', '2', '-application', 'lowdelay',
+        '-f', 'rtp', '-payload_type', '111', rtpUrl(whip.audioPort),
+      ];
+    }
   }
 }
