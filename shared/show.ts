@@ -87,15 +87,31 @@ export const DeviceSource = z.object({
   audio: z.string().optional(),
 });
 
+/** A remote guest publishing over WHIP (created by `guest.invite`; docs/WEBRTC.md). */
+export const GuestSource = z.object({
+  ...sourceCommon,
+  kind: z.literal('guest'),
+});
+
+/** A stream pulled over WHEP from an XDN, an SFU or another Cutline; reconnects by itself. */
+export const WhepSource = z.object({
+  ...sourceCommon,
+  kind: z.literal('whep'),
+  url: z.string().regex(/^https?:\/\//i, 'use an http(s):// WHEP endpoint URL'),
+  token: z.string().max(4096).optional(),
+});
+
 export const SourceSpec = z.discriminatedUnion('kind', [
   TestPatternSource,
   FileSource,
   UrlSource,
   DeviceSource,
+  GuestSource,
+  WhepSource,
 ]);
 export type SourceSpec = z.infer<typeof SourceSpec>;
 export type SourceKind = SourceSpec['kind'];
-export const SOURCE_KINDS = ['testPattern', 'file', 'url', 'device'] as const;
+export const SOURCE_KINDS = ['testPattern', 'file', 'url', 'device', 'guest', 'whep'] as const;
 
 const Fraction = z.number().min(0).max(1);
 
@@ -190,6 +206,29 @@ export const DestinationSpec = z.discriminatedUnion('kind', [
 ]);
 export type DestinationSpec = z.infer<typeof DestinationSpec>;
 
+/** WebRTC guests and WHEP: ICE for the real world, and limits (docs/WEBRTC.md). */
+export const WebRtcSettings = z.object({
+  /** STUN/TURN servers handed to the engine's peers and to the guest page. */
+  iceServers: z
+    .array(z.object({ urls: z.union([z.string(), z.array(z.string())]), username: z.string().max(256).optional(), credential: z.string().max(256).optional() }))
+    .max(8)
+    .default([]),
+  /** UDP ports the engine's peers use (open these in the firewall). */
+  udpPortRange: z.tuple([z.number().int().min(1024).max(65535), z.number().int().min(1024).max(65535)]).optional(),
+  /** Extra addresses to advertise as candidates: a LAN IP, a public IP forwarded to this machine. */
+  advertisedAddresses: z.array(z.string().max(255)).max(8).default([]),
+  /** The base URL guests reach this engine at (guest links); default: the API server's URL. */
+  publicUrl: z.string().regex(/^https?:\/\//i, 'use an http(s):// URL').optional(),
+  maxGuests: z.number().int().min(1).max(16).default(8),
+  /** Each guest's video is capped to this (b=AS in the answer); a guest far above it is dropped. */
+  maxGuestBitrateKbps: z.number().int().min(100).max(20_000).default(2500),
+  /** A guest silent this long (no packets, no DELETE) has left; its slot is free again. */
+  guestTimeoutS: z.number().min(2).max(120).default(10),
+  /** Bearer token for WHEP viewers of the program (`/whep/program`); absent = that endpoint is off. */
+  programToken: z.string().min(8).max(256).optional(),
+});
+export type WebRtcSettings = z.infer<typeof WebRtcSettings>;
+
 export const AudioSettings = z.object({
   masterGainDb: z.number().min(-60).max(20).default(0),
   masterMuted: z.boolean().default(false),
@@ -207,6 +246,7 @@ export const ShowDocument = z
     transition: TransitionSpec.default(TransitionSpec.parse({})),
     audio: AudioSettings.default(AudioSettings.parse({})),
     destinations: z.array(DestinationSpec).max(32).default([]),
+    webrtc: WebRtcSettings.optional(),
   })
   .superRefine((show, ctx) => {
     const seen = new Set<string>();

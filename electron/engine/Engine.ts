@@ -39,6 +39,7 @@ import { Program } from './program/Program.ts';
 import { maskSecret } from './redact.ts';
 import { listDevices } from './sources/devices.ts';
 import { Source } from './sources/Source.ts';
+import { WebRtcGateway } from './webrtc/WebRtcGateway.ts';
 
 export interface EngineOptions {
   /** An ffmpeg to use instead of CUTLINE_FFMPEG / the bundled one. */
@@ -70,6 +71,8 @@ export class Engine {
   private metersTimer: NodeJS.Timeout | undefined;
   private closed = false;
   readonly log: (line: string) => void;
+  /** Remote guests (WHIP in, WHEP return) and WHEP sources; docs/WEBRTC.md. */
+  readonly webrtc: WebRtcGateway;
 
   private constructor(
     readonly ffmpeg: { path: string; version: string; source: string },
@@ -79,6 +82,19 @@ export class Engine {
   ) {
     this.show = show;
     this.log = log;
+    this.webrtc = new WebRtcGateway({
+      ffmpegPath: ffmpeg.path,
+      settings: () => this.show.webrtc,
+      program: () => this.program,
+      hasSource: (id) => this.sources.has(id),
+      addGuestSource: async (id, label) => {
+        await this.dispatch('source.add', { kind: 'guest', id, label });
+      },
+      removeSource: async (id) => {
+        await this.dispatch('source.remove', { id });
+      },
+      log,
+    });
   }
 
   static async create(options: EngineOptions = {}): Promise<Engine> {
@@ -152,6 +168,7 @@ export class Engine {
       hwaccel: this.probe.chosenHwaccel,
       drawtextFont: this.probe.capabilities.drawtext ? (this.probe.capabilities.fontFile ?? null) : undefined,
       log: this.log,
+      feed: this.webrtc.feedFor(spec),
     });
     source.on('status', (status) => this.emitEvent('source.stateChanged', status));
     this.sources.set(spec.id, source);
@@ -234,6 +251,12 @@ export class Engine {
       sources: Object.fromEntries([...this.sources].map(([id, s]) => [id, s.decoderPid])),
       destinations: Object.fromEntries([...this.destinations].map(([id, d]) => [id, d.muxerPid])),
     };
+  }
+
+  /** Mounts the WHIP/WHEP endpoints and the guest page on an HTTP server (ApiServer does this). */
+  attachHttp(server: { addRoute(route: WebRtcGateway['route']): void; readonly url: string }): void {
+    server.addRoute(this.webrtc.route);
+    this.webrtc.setBaseUrl(() => server.url);
   }
 
   getProgram(): Program {
@@ -449,6 +472,7 @@ export class Engine {
       }
       return { show: shareable, ...(path ? { path } : {}) };
     },
+    'guest.invite': (params) => this.webrtc.invite(params),
     'meters.subscribe': ({ enabled }) => ({ enabled }),
   };
 
@@ -465,6 +489,7 @@ export class Engine {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.metersTimer);
+    await this.webrtc.close();
     await this.teardown();
     this.listeners.clear();
   }

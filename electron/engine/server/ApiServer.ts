@@ -80,6 +80,7 @@ export class ApiServer {
     this.requestedPort = options.port ?? DEFAULT_PORT;
     this.token = options.token ?? (isLoopback(this.host) ? undefined : randomBytes(18).toString('base64url'));
     this.uiDir = options.uiDir;
+    engine.attachHttp(this);
   }
 
   addRoute(handler: RouteHandler): void {

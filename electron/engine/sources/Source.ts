@@ -17,7 +17,7 @@ import { AudioRing } from '../media/AudioRing.ts';
 import { RawFrameReader } from '../media/RawFrameReader.ts';
 import { frameBytes, type YuvFrame } from '../media/yuv.ts';
 import { TypedEmitter } from '../TypedEmitter.ts';
-import { AUDIO_FD, buildDecoderArgs, type DecodeTarget, VIDEO_FD } from './decoderArgs.ts';
+import { AUDIO_FD, buildDecoderArgs, type DecodeTarget, type PipeInputArgs, VIDEO_FD } from './decoderArgs.ts';
 
 export interface SourceContext {
   ffmpegPath: string;
@@ -25,6 +25,23 @@ export interface SourceContext {
   hwaccel: HwAccel;
   drawtextFont?: string | null;
   log?: (line: string) => void;
+  /** For sources the engine feeds itself (guest, whep): see PipeFeed. */
+  feed?: PipeFeed;
+}
+
+/**
+ * A source fed through pipes by the engine (WebRTC): it names its ffmpeg inputs (video on pipe:0,
+ * audio on fd 4 and up) or null while there is nothing to decode yet, and is handed each decoder
+ * it feeds (so it can write stream headers and ask the sender for a keyframe). It calls the
+ * `onInputChanged` callback for a new decoder, e.g. when a publisher (re)connects with another codec.
+ */
+export interface PipeFeed {
+  inputArgs(): (PipeInputArgs & { extraPipes: number }) | null;
+  attach(decoder: FfmpegProcess): void;
+  onInputChanged(callback: () => void): void;
+  /** What the source waits for while inputArgs() is null (shown as its message). */
+  waitingFor(): string;
+  close(): void;
 }
 
 interface Events {
@@ -69,6 +86,9 @@ export class Source extends TypedEmitter<Events> {
   ) {
     super();
     this.healthTimer = setInterval(() => this.checkHealth(), 250);
+    ctx.feed?.onInputChanged(() => {
+      if (!this.closed) this.restartNow('input changed');
+    });
   }
 
   get id(): string {
@@ -83,6 +103,7 @@ export class Source extends TypedEmitter<Events> {
     if (this.spec.kind === 'file') this.media = await probeMedia(this.ctx.ffmpegPath, this.spec.path, { timeoutMs: 15_000 });
     if (this.spec.kind === 'testPattern') this.media = { hasVideo: true, hasAudio: true };
     if (this.spec.kind === 'device') this.media = { hasVideo: Boolean(this.spec.video), hasAudio: Boolean(this.spec.audio) };
+    if (this.spec.kind === 'guest' || this.spec.kind === 'whep') this.media = { hasVideo: true, hasAudio: true };
   }
 
   start(): void {
@@ -144,6 +165,7 @@ export class Source extends TypedEmitter<Events> {
     this.closed = true;
     clearInterval(this.healthTimer);
     clearTimeout(this.restartTimer);
+    this.ctx.feed?.close();
     await this.process?.stop({ closeStdin: false, graceMs: 1000 });
   }
 
@@ -161,6 +183,12 @@ export class Source extends TypedEmitter<Events> {
   private spawnDecoder(): void {
     if (this.closed) return;
     const media = this.media ?? { hasVideo: true, hasAudio: true };
+    const feed = this.ctx.feed;
+    const pipeInput = feed?.inputArgs();
+    if (feed && !pipeInput) {
+      this.setState('connecting', feed.waitingFor());
+      return;
+    }
     const args = buildDecoderArgs(this.spec, this.target, {
       fps: this.ctx.fps,
       hwaccel: this.ctx.hwaccel,
@@ -168,9 +196,10 @@ export class Source extends TypedEmitter<Events> {
       hasAudio: media.hasAudio,
       hasVideo: media.hasVideo,
       startAtS: this.spec.kind === 'file' && this.media?.durationS ? this.playedS % this.media.durationS : undefined,
+      ...(pipeInput ? { pipeInput } : {}),
     });
     const secrets = this.spec.kind === 'url' ? urlSecrets(this.spec.url) : [];
-    const proc = new FfmpegProcess({ ffmpegPath: this.ctx.ffmpegPath, args, secrets, extraPipes: 1, name: `source ${this.id}` });
+    const proc = new FfmpegProcess({ ffmpegPath: this.ctx.ffmpegPath, args, secrets, extraPipes: pipeInput?.extraPipes ?? 1, name: `source ${this.id}` });
     this.process = proc;
     const size = this.target;
     this.reader = new RawFrameReader(frameBytes(size.width, size.height));
@@ -192,6 +221,7 @@ export class Source extends TypedEmitter<Events> {
       const reason = this.latestFrame || exit.signal ? proc.explainExit(exit) : explainOpenFailure(exit.stderrTail.join('\n'), this.describeInput());
       this.onDecoderExit(reason, exit.code === 0);
     });
+    feed?.attach(proc);
   }
 
   private describeInput(): string {
@@ -204,6 +234,10 @@ export class Source extends TypedEmitter<Events> {
         return [this.spec.video, this.spec.audio].filter(Boolean).join(' + ');
       case 'testPattern':
         return 'the test pattern';
+      case 'guest':
+        return `guest ${this.spec.label ?? this.spec.id}`;
+      case 'whep':
+        return redactUrl(this.spec.url);
     }
   }
 

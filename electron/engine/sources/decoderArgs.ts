@@ -27,6 +27,14 @@ export interface DecoderContext {
   /** Where a restarted file decoder resumes, in seconds. */
   startAtS?: number;
   platform?: NodeJS.Platform;
+  /** Sources the engine feeds through pipes (guest, whep): their ffmpeg input arguments. */
+  pipeInput?: PipeInputArgs;
+}
+
+export interface PipeInputArgs {
+  args: string[];
+  videoInput?: number;
+  audioInput?: number;
 }
 
 export const VIDEO_FD = 1;
@@ -92,6 +100,13 @@ export function buildDecoderArgs(spec: SourceSpec, target: DecodeTarget, ctx: De
           ? ['-rw_timeout', '10000000']
           : [];
       return [...head, ...network, ...hwInput(ctx), '-i', spec.url, ...outputs(0, 0, target, ctx)];
+    }
+    case 'guest':
+    case 'whep': {
+      const pipe = ctx.pipeInput;
+      if (!pipe) throw new Error(`a ${spec.kind} source is fed through pipes: pass its input arguments`);
+      // Decoded in software: the frames come from a pipe in system memory.
+      return [...head, ...pipe.args, ...outputs(pipe.videoInput, pipe.audioInput, target, { ...ctx, hwaccel: 'none' })];
     }
     case 'device': {
       const dev = deviceInputArgs({ video: spec.video, audio: spec.audio, fps: ctx.fps }, ctx.platform);

@@ -1,0 +1,243 @@
+/**
+ * What WHEP viewers receive: the program video and an Opus mix.
+ *
+ * Video: the program's own encode is H.264 High, and Chromium (156) offers only Constrained
+ * Baseline, Baseline, Main and High 4:4:4 for WebRTC, so the return has a second, cheap encode of
+ * the program canvas (libx264 ultrafast/zerolatency, Constrained Baseline, keyframe every second,
+ * at most 640 wide), shared by every viewer and running only while someone watches. Its FLV tags
+ * are re-packetized into RTP; a viewer starts at the next keyframe. Audio is one Opus encoder (ffmpeg)
+ * per mix: a guest hears the program minus their own contribution (AudioMixer.mixMinus, computed
+ * on every program tick), a plain viewer hears the program. Encoders exist only while someone
+ * listens to them.
+ */
+import { RtpHeader, RtpPacket, type RTCRtpSender } from 'werift';
+import { FfmpegProcess } from '../ffmpeg/FfmpegProcess.ts';
+import { CHANNELS, SAMPLE_RATE } from '../media/AudioRing.ts';
+import { FlvDemuxer, type FlvTag, isSequenceHeader, isVideoKeyframe, TAG_VIDEO } from '../media/flv.ts';
+import type { YuvFrame } from '../media/yuv.ts';
+import type { Program } from '../program/Program.ts';
+import { samplesForTick } from '../program/ProgramClock.ts';
+import { avccNals, OggPacketReader, packetizeH264, parseAvcConfig } from './bitstream.ts';
+
+/** The mix id of plain program viewers (never a source id: ids have no "*"). */
+export const PROGRAM_MIX = '*program*';
+
+export interface ReturnViewer {
+  mixId: string;
+  video?: RTCRtpSender;
+  audio?: RTCRtpSender;
+}
+
+interface ViewerState extends ReturnViewer {
+  started: boolean;
+  videoSeq: number;
+  audioSeq: number;
+  audioTs: number;
+  framesSent: number;
+}
+
+class OpusMixEncoder {
+  readonly process: FfmpegProcess;
+  private readonly reader = new OggPacketReader();
+  readonly buffer: Int16Array;
+
+  constructor(ffmpegPath: string, maxSamples: number, onPacket: (packet: Buffer) => void, log: (line: string) => void) {
+    this.buffer = new Int16Array(maxSamples * CHANNELS);
+    this.process = new FfmpegProcess({
+      ffmpegPath,
+      name: 'return audio',
+      args: [
+        '-hide_banner', '-nostdin', '-loglevel', 'error',
+        '-f', 's16le', '-ar', String(SAMPLE_RATE), '-ac', String(CHANNELS), '-probesize', '32', '-analyzeduration', '0', '-i', 'pipe:0',
+        '-c:a', 'libopus', '-b:a', '64k', '-application', 'lowdelay', '-frame_duration', '20',
+        '-f', 'ogg', '-page_duration', '20000', '-flush_packets', '1', 'pipe:1',
+      ],
+    });
+    this.process.stdout.on('data', (chunk: Buffer) => {
+      for (const packet of this.reader.push(chunk)) onPacket(packet);
+    });
+    this.process.on('exit', (exit) => {
+      if (!exit.expected) log(`return audio encoder stopped: ${this.process.explainExit(exit)}`);
+    });
+  }
+
+  write(samples: Int16Array): void {
+    if (this.process.running) this.process.stdin.write(Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength));
+  }
+}
+
+/** The return video encode: program canvases in, FLV (H.264 Constrained Baseline) out. */
+export function returnVideoArgs(width: number, height: number, fps: number): string[] {
+  const outWidth = Math.min(640, width);
+  const outHeight = Math.round((height * outWidth) / width / 2) * 2;
+  return [
+    '-hide_banner', '-nostdin', '-loglevel', 'error',
+    '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${width}x${height}`, '-framerate', String(fps), '-probesize', '32', '-analyzeduration', '0', '-i', 'pipe:0',
+    ...(outWidth !== width ? ['-vf', `scale=${outWidth}:${outHeight}`] : []),
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-pix_fmt', 'yuv420p',
+    '-g', String(fps), '-keyint_min', String(fps), '-bf', '0', '-b:v', '1200k', '-maxrate', '1500k', '-bufsize', '750k',
+    '-f', 'flv', '-flvflags', 'no_duration_filesize', 'pipe:1',
+  ];
+}
+
+export class ReturnFeed {
+  private readonly viewers = new Set<ViewerState>();
+  private readonly encoders = new Map<string, OpusMixEncoder>();
+  private program: Program | undefined;
+  private offFrame: (() => void) | undefined;
+  private videoEncoder: FfmpegProcess | undefined;
+  private spsPps: Buffer[] = [];
+  private lengthSize = 4;
+  private watch: NodeJS.Timeout | undefined;
+  profileLevelId: string | undefined;
+
+  constructor(
+    private readonly getProgram: () => Program,
+    private readonly ffmpegPath: string,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  /** H.264 profile_idc of the return video (0x42: Constrained Baseline). */
+  readonly profileIdc = 0x42;
+
+  add(viewer: ReturnViewer): () => void {
+    const state: ViewerState = { ...viewer, started: false, videoSeq: randomU16(), audioSeq: randomU16(), audioTs: randomU16() * 1000, framesSent: 0 };
+    this.viewers.add(state);
+    this.hook();
+    if (viewer.audio && !this.encoders.has(viewer.mixId)) {
+      const program = this.getProgram();
+      const encoder = new OpusMixEncoder(this.ffmpegPath, program.mixer.maxSamplesPerTick, (packet) => this.onOpus(viewer.mixId, packet), this.log);
+      this.encoders.set(viewer.mixId, encoder);
+    }
+    return () => this.remove(state);
+  }
+
+  framesSent(mixId: string): number {
+    let n = 0;
+    for (const v of this.viewers) if (v.mixId === mixId) n += v.framesSent;
+    return n;
+  }
+
+  private remove(state: ViewerState): void {
+    this.viewers.delete(state);
+    if (![...this.viewers].some((v) => v.mixId === state.mixId && v.audio)) {
+      const encoder = this.encoders.get(state.mixId);
+      this.encoders.delete(state.mixId);
+      void encoder?.process.stop({ graceMs: 500 });
+    }
+    if (this.viewers.size === 0) this.unhook();
+  }
+
+  /** Follows the program (it is replaced when output settings change). */
+  private hook(): void {
+    if (!this.watch) this.watch = setInterval(() => this.hook(), 500);
+    const program = this.getProgram();
+    if (program === this.program) return;
+    this.unhookProgram();
+    this.program = program;
+    this.offFrame = program.on('frame', ({ index, canvas }) => this.onTick(program, index, canvas));
+  }
+
+  private unhookProgram(): void {
+    this.offFrame?.();
+    this.program = undefined;
+    void this.videoEncoder?.stop({ graceMs: 300 });
+    this.videoEncoder = undefined;
+    for (const v of this.viewers) v.started = false;
+  }
+
+  private startVideoEncoder(program: Program): FfmpegProcess {
+    const { width, height, fps } = program.settings;
+    const proc = new FfmpegProcess({ ffmpegPath: this.ffmpegPath, name: 'return video', args: returnVideoArgs(width, height, fps) });
+    const demuxer = new FlvDemuxer();
+    proc.stdout.on('data', (chunk: Buffer) => {
+      for (const tag of demuxer.push(chunk)) this.onTag(tag);
+    });
+    proc.on('exit', (exit) => {
+      if (exit.expected || this.videoEncoder !== proc) return;
+      this.log(`return video encoder stopped: ${proc.explainExit(exit)}; restarting`);
+      this.videoEncoder = undefined;
+      for (const v of this.viewers) v.started = false;
+    });
+    return proc;
+  }
+
+  private unhook(): void {
+    clearInterval(this.watch);
+    this.watch = undefined;
+    this.unhookProgram();
+  }
+
+  async close(): Promise<void> {
+    this.viewers.clear();
+    this.unhook();
+    await Promise.all([...this.encoders.values()].map((e) => e.process.stop({ graceMs: 500 })));
+    this.encoders.clear();
+  }
+
+  // ---- video ----
+
+  private takeConfig(tag: FlvTag): void {
+    const config = parseAvcConfig(tag.payload);
+    this.spsPps = [...config.sps, ...config.pps];
+    this.lengthSize = config.lengthSize;
+    this.profileLevelId = config.profileLevelId;
+  }
+
+  private onTag(tag: FlvTag): void {
+    if (tag.type !== TAG_VIDEO) return;
+    if (isSequenceHeader(tag)) {
+      this.takeConfig(tag);
+      return;
+    }
+    if (tag.payload[1] !== 1) return;
+    const key = isVideoKeyframe(tag);
+    const nals = avccNals(tag.payload, this.lengthSize).filter((n) => (n[0] & 0x1f) !== 9);
+    const payloads = packetizeH264(key ? [...this.spsPps, ...nals] : nals);
+    const timestamp = (tag.timestamp * 90) >>> 0;
+    for (const v of this.viewers) {
+      if (!v.video) continue;
+      if (!v.started) {
+        if (!key) continue;
+        v.started = true;
+      }
+      payloads.forEach((payload, i) => {
+        const header = new RtpHeader({ sequenceNumber: v.videoSeq, timestamp, marker: i === payloads.length - 1, payloadType: 102 });
+        v.videoSeq = (v.videoSeq + 1) & 0xffff;
+        v.video?.sendRtp(new RtpPacket(header, payload)).catch(() => {});
+      });
+      v.framesSent++;
+    }
+  }
+
+  // ---- audio ----
+
+  private onTick(program: Program, index: number, canvas: YuvFrame): void {
+    if ([...this.viewers].some((v) => v.video)) {
+      this.videoEncoder ??= this.startVideoEncoder(program);
+      // The canvas is the program's: copy it, the write is queued.
+      if (this.videoEncoder.running && this.videoEncoder.stdin.writableLength < 4 * canvas.data.length) this.videoEncoder.stdin.write(Buffer.from(canvas.data));
+    }
+    if (this.encoders.size === 0) return;
+    const samples = samplesForTick(index, program.settings.fps);
+    for (const [mixId, encoder] of this.encoders) {
+      const block = encoder.buffer.subarray(0, samples * CHANNELS);
+      program.mixer.mixMinus(mixId, block);
+      encoder.write(block);
+    }
+  }
+
+  private onOpus(mixId: string, packet: Buffer): void {
+    for (const v of this.viewers) {
+      if (v.mixId !== mixId || !v.audio) continue;
+      const header = new RtpHeader({ sequenceNumber: v.audioSeq, timestamp: v.audioTs >>> 0, marker: false, payloadType: 111 });
+      v.audioSeq = (v.audioSeq + 1) & 0xffff;
+      v.audioTs = (v.audioTs + 960) >>> 0;
+      v.audio.sendRtp(new RtpPacket(header, packet)).catch(() => {});
+    }
+  }
+}
+
+function randomU16(): number {
+  return Math.floor(Math.random() * 0xffff);
+}

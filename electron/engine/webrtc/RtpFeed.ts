@@ -1,0 +1,218 @@
+/**
+ * RTP from a WebRTC peer into a source's decoder: video through a jitter buffer (reorders NACKed
+ * retransmissions; a gap it gives up on is a loss) and a depacketizer (marker bit ends a frame)
+ * into IVF (VP8) or Annex-B + AUD (H.264) on the decoder's stdin; Opus packets as Ogg pages on fd 4.
+ *
+ * Keyframes: Chromium sends none by itself, so every new decoder, every loss and a stream with no
+ * keyframe yet get a PLI, and nothing reaches a decoder before a real keyframe (checked in the
+ * bitstream, not trusted from the packetizer). One feed outlives sessions: a publisher that comes
+ * back is bound again and the source's decoder restarts for it.
+ */
+import type { MediaStreamTrack, RTCRtpReceiver, RtpPacket } from 'werift';
+import { DepacketizeBase, JitterBufferBase } from 'werift/nonstandard';
+import type { FfmpegProcess } from '../ffmpeg/FfmpegProcess.ts';
+import type { PipeFeed } from '../sources/Source.ts';
+import { annexBAccessUnit, isH264Keyframe, isVp8Keyframe, ivfFrame, ivfHeader, OggOpusWriter } from './bitstream.ts';
+
+export type VideoCodec = 'vp8' | 'h264';
+
+export interface FeedTracks {
+  video?: { track: MediaStreamTrack; receiver: RTCRtpReceiver; codec: VideoCodec };
+  audio?: { track: MediaStreamTrack };
+}
+
+const AUDIO_FD = 4;
+/** PLIs no closer than this while waiting for a keyframe. */
+const PLI_MIN_INTERVAL_MS = 300;
+
+export interface FeedStats {
+  framesIn: number;
+  keyframes: number;
+  plisSent: number;
+  losses: number;
+  bytesIn: number;
+  lastPacketAt: number;
+  firstFrameAt: number | undefined;
+}
+
+export class RtpFeed implements PipeFeed {
+  private tracks: FeedTracks | undefined;
+  private decoder: FfmpegProcess | undefined;
+  private restart: (() => void) | undefined;
+  private needKeyframe = true;
+  private lastPliAt = 0;
+  private jitter: JitterBufferBase | undefined;
+  private depacketizer: DepacketizeBase | undefined;
+  private audioJitter: JitterBufferBase | undefined;
+  private ogg = new OggOpusWriter();
+  private audioBase: number | undefined;
+  private videoBase: number | undefined;
+  private unsubscribe: (() => void)[] = [];
+  private pliTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  readonly stats: FeedStats = { framesIn: 0, keyframes: 0, plisSent: 0, losses: 0, bytesIn: 0, lastPacketAt: 0, firstFrameAt: undefined };
+  /** Called with each frame written to a decoder (for latency measurement). */
+  onFrameWritten: ((at: number) => void) | undefined;
+  /** Called once when the source that owns this feed closes it. */
+  onClose: (() => void) | undefined;
+
+  constructor(private readonly waiting: string) {}
+
+  get bound(): boolean {
+    return Boolean(this.tracks);
+  }
+
+  get codec(): VideoCodec | undefined {
+    return this.tracks?.video?.codec;
+  }
+
+  /** A session's tracks (subscribed at once, before signalling ends, so no keyframe is missed). */
+  bind(tracks: FeedTracks): void {
+    this.unbind();
+    this.tracks = tracks;
+    this.stats.lastPacketAt = Date.now();
+    if (tracks.video) {
+      const { track, codec } = tracks.video;
+      this.jitter = new JitterBufferBase(90_000, { latency: 150, bufferSize: 2000 });
+      this.depacketizer = new DepacketizeBase(codec === 'vp8' ? 'VP8' : 'MPEG4/ISO/AVC', { isFinalPacketInSequence: (h) => h.marker });
+      this.videoBase = undefined;
+      const sub = track.onReceiveRtp.subscribe((rtp) => this.onVideoRtp(rtp));
+      this.unsubscribe.push(() => sub.unSubscribe());
+    }
+    if (tracks.audio) {
+      this.audioJitter = new JitterBufferBase(48_000, { latency: 60, bufferSize: 500 });
+      this.audioBase = undefined;
+      const sub = tracks.audio.track.onReceiveRtp.subscribe((rtp) => this.onAudioRtp(rtp));
+      this.unsubscribe.push(() => sub.unSubscribe());
+    }
+    this.needKeyframe = true;
+    this.pliTimer = setInterval(() => {
+      if (this.needKeyframe) this.requestKeyframe('waiting for a keyframe');
+    }, 500);
+    // A new publisher may use another codec: the source needs a decoder made for it.
+    this.restart?.();
+  }
+
+  unbind(): void {
+    for (const off of this.unsubscribe.splice(0)) off();
+    clearInterval(this.pliTimer);
+    this.tracks = undefined;
+    this.jitter = undefined;
+    this.depacketizer = undefined;
+    this.audioJitter = undefined;
+  }
+
+  // ---- PipeFeed ----
+
+  inputArgs() {
+    const t = this.tracks;
+    if (!t || this.closed) return null;
+    const low = ['-probesize', '32', '-analyzeduration', '0'];
+    const args: string[] = [];
+    let videoInput: number | undefined;
+    let audioInput: number | undefined;
+    let index = 0;
+    if (t.video) {
+      const format = t.video.codec === 'vp8' ? ['-f', 'ivf'] : ['-f', 'h264'];
+      args.push('-flags', 'low_delay', '-threads', '1', ...low, ...format, '-i', 'pipe:0');
+      videoInput = index++;
+    }
+    if (t.audio) {
+      args.push(...low, '-f', 'ogg', '-i', `pipe:${AUDIO_FD}`);
+      audioInput = index++;
+    }
+    return { args, extraPipes: t.audio ? 2 : 1, ...(videoInput !== undefined ? { videoInput } : {}), ...(audioInput !== undefined ? { audioInput } : {}) };
+  }
+
+  onInputChanged(callback: () => void): void {
+    this.restart = callback;
+  }
+
+  attach(decoder: FfmpegProcess): void {
+    this.decoder = decoder;
+    this.needKeyframe = true;
+    if (this.tracks?.video?.codec === 'vp8') decoder.stdin.write(ivfHeader());
+    if (this.tracks?.audio) {
+      this.ogg = new OggOpusWriter();
+      decoder.pipe(AUDIO_FD).write(this.ogg.headers());
+    }
+    this.requestKeyframe('decoder started');
+  }
+
+  waitingFor(): string {
+    return this.waiting;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.unbind();
+    this.decoder = undefined;
+    this.onClose?.();
+  }
+
+  // ---- media ----
+
+  requestKeyframe(_why: string): void {
+    const video = this.tracks?.video;
+    if (!video?.track.ssrc) return;
+    const now = Date.now();
+    if (now - this.lastPliAt < PLI_MIN_INTERVAL_MS) return;
+    this.lastPliAt = now;
+    this.stats.plisSent++;
+    video.receiver.sendRtcpPLI(video.track.ssrc).catch(() => {});
+  }
+
+  private onVideoRtp(rtp: RtpPacket): void {
+    this.stats.lastPacketAt = Date.now();
+    this.stats.bytesIn += rtp.payload.length + 12;
+    const jitter = this.jitter;
+    const depacketizer = this.depacketizer;
+    if (!jitter || !depacketizer) return;
+    for (const out of jitter.processInput({ rtp })) {
+      if (out.isPacketLost) {
+        this.stats.losses++;
+        // A frame is gone for good: the decoder would show smears until the next keyframe.
+        this.needKeyframe = true;
+        this.requestKeyframe('packet loss');
+      }
+      if (!out.rtp) continue;
+      for (const { frame } of depacketizer.processInput({ rtp: out.rtp })) {
+        if (frame) this.onVideoFrame(frame.data, frame.timestamp as number);
+      }
+    }
+  }
+
+  private onVideoFrame(data: Buffer, rtpTimestamp: number): void {
+    const codec = this.tracks?.video?.codec;
+    const key = codec === 'vp8' ? isVp8Keyframe(data) : isH264Keyframe(data);
+    this.stats.framesIn++;
+    if (key) this.stats.keyframes++;
+    const decoder = this.decoder;
+    if (!decoder?.running) return;
+    if (this.needKeyframe) {
+      if (!key) return;
+      this.needKeyframe = false;
+    }
+    this.stats.firstFrameAt ??= Date.now();
+    if (this.videoBase === undefined) this.videoBase = rtpTimestamp;
+    const ms = (((rtpTimestamp - this.videoBase) >>> 0) / 90) | 0;
+    decoder.stdin.write(codec === 'vp8' ? ivfFrame(data, ms) : annexBAccessUnit(data));
+    this.onFrameWritten?.(Date.now());
+  }
+
+  private onAudioRtp(rtp: RtpPacket): void {
+    this.stats.lastPacketAt = Date.now();
+    this.stats.bytesIn += rtp.payload.length + 12;
+    const jitter = this.audioJitter;
+    if (!jitter) return;
+    for (const out of jitter.processInput({ rtp })) {
+      if (!out.rtp || out.rtp.payload.length === 0) continue;
+      const decoder = this.decoder;
+      if (!decoder?.running) continue;
+      if (this.audioBase === undefined) this.audioBase = out.rtp.header.timestamp;
+      const granule = (out.rtp.header.timestamp - this.audioBase) >>> 0;
+      decoder.pipe(AUDIO_FD).write(this.ogg.packet(out.rtp.payload, granule + 960));
+    }
+  }
+}

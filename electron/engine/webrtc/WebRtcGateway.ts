@@ -1,0 +1,469 @@
+/**
+ * Remote guests and WHEP for one engine: guest invites (a slot, a token, a source), the HTTP
+ * endpoints (WHIP ingest `POST /whip/<id>`, WHEP return `POST /whep/<id>` and `/whep/program`,
+ * the guest page `/guest/<id>`), the peer sessions behind them, and the feeds of `guest` and
+ * `whep` sources. A session knows nothing of sources: the engine asks for a feed when it makes a
+ * source, and the gateway binds a session's tracks to it.
+ *
+ * Lifecycle of a guest: invited (source waits) → publishing (source live) → gone silent (source
+ * stalled, by the source's own health check) → left after `guestTimeoutS` without packets or when
+ * ICE/DTLS fails, or on DELETE (source removed, slot free: the same link joins again).
+ */
+import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RTCPeerConnection } from 'werift';
+import { ProtocolError } from '../../../shared/protocol.ts';
+import { type SourceSpec, WebRtcSettings } from '../../../shared/show.ts';
+import type { Program } from '../program/Program.ts';
+import type { PipeFeed } from '../sources/Source.ts';
+import { GUEST_JS, guestPageHtml } from './guestPage.ts';
+import { answerOffer, H264, peerConfig, RTCPeerConnection as PeerConnection, VP8 } from './peers.ts';
+import { PROGRAM_MIX, ReturnFeed } from './ReturnFeed.ts';
+import { type FeedTracks, RtpFeed, type VideoCodec } from './RtpFeed.ts';
+import {
+  ACCEPTED_INGEST_CODECS,
+  advertiseAddresses,
+  capBitrate,
+  checkOffer,
+  filterCodecs,
+  fmtpValue,
+  h264ProfileIdc,
+  isAcceptedIngestCodec,
+  listCodecs,
+  MAX_SDP_BYTES,
+  SdpError,
+} from './sdp.ts';
+import { WhepPull } from './WhepPull.ts';
+
+export interface GatewayHost {
+  ffmpegPath: string;
+  settings(): WebRtcSettings | undefined;
+  program(): Program;
+  hasSource(id: string): boolean;
+  /** Adds the guest's source (source.add), so it shows up like any other source. */
+  addGuestSource(id: string, label: string): Promise<void>;
+  removeSource(id: string): Promise<void>;
+  log(line: string): void;
+}
+
+export interface GuestInvite {
+  id: string;
+  guestPageUrl: string;
+  whipUrl: string;
+  token: string;
+  returnWhepUrl: string;
+}
+
+interface Session {
+  id: string;
+  pc: RTCPeerConnection;
+  createdAt: number;
+  lastPacketAt: number;
+  bytes: number;
+  windowStart: number;
+  overLimitWindows: number;
+  closed: boolean;
+  close(): void;
+}
+
+interface Invite {
+  id: string;
+  label: string;
+  token: string;
+  feed: RtpFeed | undefined;
+  tracks: FeedTracks | undefined;
+  session: Session | undefined;
+  /** POST → first frame written to the decoder, ms, for the last join. */
+  joinMs: number | undefined;
+}
+
+const CORS = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-methods': 'POST, DELETE, PATCH, OPTIONS',
+  'access-control-allow-headers': 'authorization, content-type, if-match',
+  'access-control-expose-headers': 'location, link, etag',
+  'access-control-max-age': '600',
+};
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class WebRtcGateway {
+  private readonly invites = new Map<string, Invite>();
+  private readonly viewers = new Map<string, Session & { mixId: string }>();
+  readonly returnFeed: ReturnFeed;
+  private baseUrl: () => string = () => 'http://127.0.0.1:7710';
+  private readonly watchdog: NodeJS.Timeout;
+
+  constructor(private readonly host: GatewayHost) {
+    this.returnFeed = new ReturnFeed(() => host.program(), host.ffmpegPath, (line) => host.log(line));
+    this.watchdog = setInterval(() => this.checkSessions(), 500);
+  }
+
+  get settings(): WebRtcSettings {
+    return WebRtcSettings.parse(this.host.settings() ?? {});
+  }
+
+  /** The HTTP server this gateway answers on (for the URLs in invites). */
+  setBaseUrl(url: () => string): void {
+    this.baseUrl = url;
+  }
+
+  private publicBase(): string {
+    return (this.settings.publicUrl ?? this.baseUrl()).replace(/\/+$/, '');
+  }
+
+  // ---- invites and feeds ----
+
+  async invite(params: { id?: string; label?: string }): Promise<GuestInvite> {
+    let invite = params.id ? this.invites.get(params.id) : undefined;
+    if (!invite) {
+      const { maxGuests } = this.settings;
+      if (this.invites.size >= maxGuests)
+        throw new ProtocolError('conflict', `this show already has ${this.invites.size} guests (the limit, webrtc.maxGuests, is ${maxGuests}); remove a guest first`);
+      let id = params.id;
+      for (let n = 1; !id; n++) if (!this.invites.has(`guest${n}`) && !this.host.hasSource(`guest${n}`)) id = `guest${n}`;
+      if (this.host.hasSource(id)) throw new ProtocolError('conflict', `a source with id "${id}" already exists and is not a guest`);
+      invite = this.newInvite(id, params.label ?? id);
+    }
+    if (params.label) invite.label = params.label;
+    if (!this.host.hasSource(invite.id)) await this.host.addGuestSource(invite.id, invite.label);
+    return this.describe(invite);
+  }
+
+  private newInvite(id: string, label: string): Invite {
+    const invite: Invite = { id, label, token: randomBytes(18).toString('base64url'), feed: undefined, tracks: undefined, session: undefined, joinMs: undefined };
+    this.invites.set(id, invite);
+    return invite;
+  }
+
+  private describe(invite: Invite): GuestInvite {
+    const base = this.publicBase();
+    const id = encodeURIComponent(invite.id);
+    return {
+      id: invite.id,
+      guestPageUrl: `${base}/guest/${id}#token=${invite.token}`,
+      whipUrl: `${base}/whip/${id}`,
+      token: invite.token,
+      returnWhepUrl: `${base}/whep/${id}`,
+    };
+  }
+
+  /** The feed of a new `guest` or `whep` source (the engine calls this when it makes one). */
+  feedFor(spec: SourceSpec): PipeFeed | undefined {
+    if (spec.kind === 'whep') return new WhepPull(spec.url, spec.token, this.settings, (line) => this.host.log(`source ${spec.id}: ${line}`));
+    if (spec.kind !== 'guest') return undefined;
+    const invite = this.invites.get(spec.id) ?? this.newInvite(spec.id, spec.label ?? spec.id);
+    const feed = new RtpFeed('waiting for the guest to join (send them the link from guest.invite)');
+    invite.feed = feed;
+    feed.onClose = () => {
+      // The producer removed the guest's source: end the session (the link still works).
+      if (invite.feed !== feed) return;
+      invite.feed = undefined;
+      void this.leave(invite, 'removed by the producer', { keepSource: true });
+    };
+    if (invite.tracks && invite.session && !invite.session.closed) feed.bind(invite.tracks);
+    return feed;
+  }
+
+  /** For tests and the bench: the last POST → first decoded-frame time of a guest. */
+  joinTimeMs(id: string): number | undefined {
+    return this.invites.get(id)?.joinMs;
+  }
+
+  guestIds(): string[] {
+    return [...this.invites.keys()];
+  }
+
+  // ---- HTTP ----
+
+  readonly route = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
+    const path = url.pathname;
+    const whip = /^\/(whip|whep)\/([A-Za-z0-9_-]{1,64})(?:\/([A-Za-z0-9-]{1,64}))?$/.exec(path);
+    const guest = /^\/guest\/([A-Za-z0-9_.-]{1,64})$/.exec(path);
+    if (!whip && !guest) return false;
+    try {
+      if (guest) this.serveGuestPage(guest[1], req, res);
+      else if (whip) await this.serveWhipWhep(whip[1] as 'whip' | 'whep', whip[2], whip[3], req, res);
+    } catch (error) {
+      const status = error instanceof HttpError || error instanceof SdpError ? error.status : 500;
+      if (status === 500) this.host.log(`webrtc: ${(error as Error).stack ?? error}`);
+      if (!res.headersSent) {
+        res.writeHead(status, { ...CORS, 'content-type': 'text/plain; charset=utf-8', ...(status === 401 ? { 'www-authenticate': 'Bearer' } : {}) });
+        res.end((error as Error).message);
+      }
+    }
+    return true;
+  };
+
+  private serveGuestPage(name: string, req: IncomingMessage, res: ServerResponse): void {
+    if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'use GET');
+    const headers = {
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+      'content-security-policy':
+        "default-src 'self'; script-src 'self'; style-src 'unsafe-inline'; media-src 'self' blob: mediastream:; connect-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+    };
+    if (name === 'guest.js') {
+      res.writeHead(200, { ...headers, 'content-type': 'text/javascript; charset=utf-8' });
+      res.end(GUEST_JS);
+      return;
+    }
+    const invite = this.invites.get(name);
+    if (!invite) throw new HttpError(404, `no guest "${name}" in this show: ask the producer for a new link`);
+    res.writeHead(200, { ...headers, 'content-type': 'text/html; charset=utf-8' });
+    res.end(guestPageHtml(invite.id, invite.label, this.settings.iceServers));
+  }
+
+  private async serveWhipWhep(kind: 'whip' | 'whep', id: string, sessionId: string | undefined, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, { ...CORS, 'accept-post': 'application/sdp' });
+      res.end();
+      return;
+    }
+    const invite = this.invites.get(id);
+    const isProgram = kind === 'whep' && id === 'program';
+    if (!invite && !isProgram) throw new HttpError(404, `no guest "${id}" in this show`);
+    if (isProgram && !this.settings.programToken) throw new HttpError(404, 'WHEP of the program is off: set webrtc.programToken in the show to turn it on');
+    this.checkToken(req, isProgram ? (this.settings.programToken ?? '') : (invite?.token ?? ''));
+    if (req.method === 'PATCH') throw new HttpError(405, 'trickle ICE is not supported: the answer carries every candidate');
+    if (req.method === 'DELETE') {
+      if (!sessionId) throw new HttpError(405, 'DELETE the session URL (the Location of the 201 answer)');
+      if (kind === 'whip') {
+        if (!invite?.session || invite.session.id !== sessionId) throw new HttpError(404, 'no such session');
+        await this.leave(invite, 'the guest left');
+      } else {
+        const viewer = this.viewers.get(sessionId);
+        if (!viewer) throw new HttpError(404, 'no such session');
+        viewer.close();
+      }
+      res.writeHead(200, CORS);
+      res.end();
+      return;
+    }
+    if (req.method !== 'POST' || sessionId) throw new HttpError(405, `use POST ${kind === 'whip' ? '/whip' : '/whep'}/<id> with an SDP offer, DELETE on the session URL`);
+    if (!/^application\/sdp\b/i.test(req.headers['content-type'] ?? '')) throw new HttpError(415, 'send the SDP offer as Content-Type: application/sdp');
+    const offer = await readBody(req, MAX_SDP_BYTES);
+    checkOffer(offer);
+    const { sdp, location } =
+      kind === 'whip' && invite ? await this.ingest(invite, offer) : await this.serveReturn(isProgram ? PROGRAM_MIX : id, offer, kind, id);
+    res.writeHead(201, { ...CORS, 'content-type': 'application/sdp', location, etag: `"${location.split('/').pop()}"` });
+    res.end(sdp);
+  }
+
+  private checkToken(req: IncomingMessage, expected: string): void {
+    const header = req.headers.authorization ?? '';
+    if (!header.startsWith('Bearer ')) throw new HttpError(401, 'missing token: send Authorization: Bearer <token> (from guest.invite)');
+    const a = Buffer.from(header.slice(7));
+    const b = Buffer.from(expected);
+    if (!expected || a.length !== b.length || !timingSafeEqual(a, b)) throw new HttpError(401, 'wrong token for this guest: ask the producer for a new link');
+  }
+
+  // ---- WHIP ingest ----
+
+  private async ingest(invite: Invite, offer: string): Promise<{ sdp: string; location: string }> {
+    const current = invite.session;
+    if (current && !current.closed) {
+      const now = Date.now();
+      // A publisher that is still sending owns the slot; a silent one (a closed tab) gives it up.
+      if (now - current.lastPacketAt < 3000 || now - current.createdAt < 5000)
+        throw new HttpError(409, `guest "${invite.id}" is already publishing; DELETE that session first or wait until it times out`);
+      await this.leave(invite, 'replaced by a new publisher', { keepSource: true });
+    }
+    const codecs = listCodecs(offer);
+    const video = codecs.filter((c) => c.kind === 'video' && isAcceptedIngestCodec(c));
+    const audio = codecs.filter((c) => c.kind === 'audio' && isAcceptedIngestCodec(c));
+    if (video.length === 0 && audio.length === 0) throw new HttpError(406, `none of the offered codecs is supported; accepted are ${ACCEPTED_INGEST_CODECS}`);
+    const settings = this.settings;
+    const pc = new PeerConnection(peerConfig(settings, [VP8(), H264()]));
+    const session = this.newSession(pc, () => {});
+    const remote: Partial<Record<string, import('werift').MediaStreamTrack>> = {};
+    pc.onTrack.subscribe((track) => {
+      remote[track.kind] = track;
+      // Count packets from the first moment: liveness and the bitrate limit.
+      track.onReceiveRtp.subscribe((rtp) => {
+        session.lastPacketAt = Date.now();
+        session.bytes += rtp.payload.length;
+      });
+    });
+    let answer: string;
+    try {
+      answer = await answerOffer(pc, filterCodecs(offer, isAcceptedIngestCodec), (transceivers) => {
+        for (const t of transceivers) t.setDirection('recvonly');
+      });
+    } catch (error) {
+      session.close();
+      throw new HttpError(400, `could not negotiate the offer: ${(error as Error).message}`);
+    }
+    const tracks: FeedTracks = {};
+    for (const t of pc.getTransceivers()) {
+      const name = t.codecs[0]?.name.toLowerCase();
+      if (t.kind === 'video' && (name === 'vp8' || name === 'h264'))
+        tracks.video = { track: remote.video ?? t.receiver.track, receiver: t.receiver, codec: name as VideoCodec };
+      if (t.kind === 'audio' && name === 'opus') tracks.audio = { track: remote.audio ?? t.receiver.track };
+    }
+    invite.session = session;
+    invite.tracks = tracks;
+    invite.joinMs = undefined;
+    const postedAt = Date.now();
+    if (!this.host.hasSource(invite.id)) await this.host.addGuestSource(invite.id, invite.label);
+    const feed = invite.feed;
+    if (feed) {
+      feed.bind(tracks);
+      feed.onFrameWritten = (at) => {
+        if (invite.joinMs === undefined && invite.session === session) {
+          invite.joinMs = at - postedAt;
+          this.host.log(`guest ${invite.id}: first frame ${invite.joinMs} ms after the offer (${tracks.video?.codec ?? 'no video'})`);
+        }
+      };
+    }
+    answer = capBitrate(answer, 'video', settings.maxGuestBitrateKbps);
+    answer = advertiseAddresses(answer, settings.advertisedAddresses);
+    this.host.log(`guest ${invite.id} joined (${tracks.video?.codec ?? 'no video'}${tracks.audio ? ' + opus' : ''})`);
+    return { sdp: answer, location: `/whip/${encodeURIComponent(invite.id)}/${session.id}` };
+  }
+
+  private newSession(pc: RTCPeerConnection, onClose: () => void): Session {
+    const now = Date.now();
+    const session: Session = {
+      id: randomUUID(),
+      pc,
+      createdAt: now,
+      lastPacketAt: now,
+      bytes: 0,
+      windowStart: now,
+      overLimitWindows: 0,
+      closed: false,
+      close: () => {
+        if (session.closed) return;
+        session.closed = true;
+        onClose();
+        void pc.close().catch(() => {});
+      },
+    };
+    return session;
+  }
+
+  private async leave(invite: Invite, reason: string, options: { keepSource?: boolean } = {}): Promise<void> {
+    const session = invite.session;
+    if (!session) return;
+    invite.session = undefined;
+    invite.tracks = undefined;
+    session.close();
+    invite.feed?.unbind();
+    this.host.log(`guest ${invite.id}: ${reason}`);
+    if (!options.keepSource && this.host.hasSource(invite.id)) await this.host.removeSource(invite.id).catch(() => {});
+  }
+
+  // ---- WHEP return ----
+
+  private async serveReturn(mixId: string, offer: string, _kind: string, id: string): Promise<{ sdp: string; location: string }> {
+    const profile = this.returnFeed.profileIdc;
+    const accept = (c: { kind: string; name: string; fmtp: string }) =>
+      c.kind === 'audio'
+        ? c.name.toUpperCase() === 'OPUS'
+        : c.name.toUpperCase() === 'H264' && fmtpValue(c.fmtp, 'packetization-mode') === '1' && h264ProfileIdc(c.fmtp) === profile;
+    const offered = listCodecs(offer);
+    if (!offered.some((c) => c.kind === 'video' && accept(c)))
+      throw new HttpError(406, 'the return feed is H.264 Constrained Baseline (profile-level-id 42e01f, packetization-mode=1) + Opus; the offer has no such H264 codec');
+    const pc = new PeerConnection(peerConfig(this.settings, [H264('42e01f')]));
+    let remove = () => {};
+    const session = this.newSession(pc, () => {
+      remove();
+      this.viewers.delete(session.id);
+    });
+    let answer: string;
+    try {
+      answer = await answerOffer(pc, filterCodecs(offer, accept), (transceivers) => {
+        for (const t of transceivers) t.setDirection('sendonly');
+      });
+    } catch (error) {
+      session.close();
+      throw new HttpError(400, `could not negotiate the offer: ${(error as Error).message}`);
+    }
+    const transceivers = pc.getTransceivers();
+    const video = transceivers.find((t) => t.kind === 'video' && t.codecs.length > 0);
+    const audio = transceivers.find((t) => t.kind === 'audio' && t.codecs.length > 0);
+    for (const t of [video, audio]) {
+      t?.sender.onRtcp.subscribe(() => {
+        session.lastPacketAt = Date.now();
+      });
+    }
+    remove = this.returnFeed.add({ mixId, ...(video ? { video: video.sender } : {}), ...(audio ? { audio: audio.sender } : {}) });
+    this.viewers.set(session.id, Object.assign(session, { mixId }));
+    answer = advertiseAddresses(answer, this.settings.advertisedAddresses);
+    return { sdp: answer, location: `/whep/${encodeURIComponent(id)}/${session.id}` };
+  }
+
+  // ---- supervision ----
+
+  private checkSessions(): void {
+    const now = Date.now();
+    const { guestTimeoutS, maxGuestBitrateKbps } = this.settings;
+    for (const invite of this.invites.values()) {
+      const session = invite.session;
+      if (!session || session.closed) continue;
+      const state = session.pc.connectionState;
+      if (state === 'failed' || state === 'closed') {
+        void this.leave(invite, `left (the connection ${state})`);
+        continue;
+      }
+      if (now - session.lastPacketAt > guestTimeoutS * 1000) {
+        void this.leave(invite, `left (no media for ${guestTimeoutS} s)`);
+        continue;
+      }
+      if (now - session.windowStart >= 5000) {
+        const kbps = (session.bytes * 8) / (now - session.windowStart);
+        session.bytes = 0;
+        session.windowStart = now;
+        // b=AS in the answer caps browsers; a publisher that ignores it for 15 s is cut off.
+        session.overLimitWindows = kbps > maxGuestBitrateKbps * 1.5 + 200 ? session.overLimitWindows + 1 : 0;
+        if (session.overLimitWindows >= 3) void this.leave(invite, `dropped: sent ${Math.round(kbps)} kbps, over the limit of ${maxGuestBitrateKbps} kbps`);
+      }
+    }
+    for (const viewer of this.viewers.values()) {
+      const state = viewer.pc.connectionState;
+      if (state === 'failed' || state === 'closed' || now - viewer.lastPacketAt > Math.max(guestTimeoutS, 10) * 1000) viewer.close();
+    }
+  }
+
+  /** Forgets a guest whose source the producer removed (its link stops working). */
+  async forget(id: string): Promise<void> {
+    const invite = this.invites.get(id);
+    if (!invite) return;
+    await this.leave(invite, 'removed by the producer', { keepSource: true });
+    this.invites.delete(id);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.watchdog);
+    for (const invite of this.invites.values()) invite.session?.close();
+    for (const viewer of this.viewers.values()) viewer.close();
+    this.viewers.clear();
+    await this.returnFeed.close();
+  }
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) {
+    req.resume();
+    throw new HttpError(413, `the SDP offer is larger than ${limit} bytes`);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new HttpError(413, `the SDP offer is larger than ${limit} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
