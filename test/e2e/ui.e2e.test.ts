@@ -173,14 +173,14 @@ describe.skipIf(!HAVE_CHROMIUM)(title, () => {
   it('adds an RTMP destination with a masked key', async () => {
     await page.getByRole('button', { name: '+ Add', exact: true }).click();
     const form = page.getByRole('form', { name: 'Add destination' });
-    await form.getByLabel('Service').selectOption({ label: 'Custom RTMP(S)' });
+    await form.getByLabel('Service').selectOption('custom-rtmp');
     await form.getByLabel('Name').fill('Local RTMP');
     await form.getByLabel('URL').fill(`${rtmp.url}/live`);
     const key = form.getByLabel('Stream key');
     await key.fill(STREAM_KEY);
     expect(await key.getAttribute('type')).toBe('password');
     await shot('07-add-destination-form');
-    await form.getByRole('button', { name: 'Add Custom RTMP(S)' }).click();
+    await form.getByRole('button', { name: 'Add destination' }).click();
     const row = page.locator('[data-destination="local-rtmp"]');
     await row.waitFor();
     await expect.poll(() => row.getAttribute('data-state')).toBe('idle');

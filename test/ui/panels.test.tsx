@@ -98,19 +98,46 @@ describe('destinations', () => {
     renderPanel();
     fireEvent.click(screen.getByRole('button', { name: '+ Add' }));
     const form = screen.getByRole('form', { name: 'Add destination' });
-    const url = within(form).getByLabelText('URL') as HTMLInputElement;
-    expect(url.value).toBe('rtmps://a.rtmps.youtube.com:443/live2');
-    expect(url.readOnly).toBe(true);
+    // YouTube's URL is the service's: chosen from its ingests, not typed.
+    const ingest = within(form).getByLabelText('Ingest') as HTMLSelectElement;
+    expect(ingest.value).toBe('rtmps://a.rtmps.youtube.com:443/live2');
+    expect([...ingest.options].map((o) => o.value)).toContain('rtmps://b.rtmps.youtube.com:443/live2?backup=1');
     const key = within(form).getByLabelText('Stream key') as HTMLInputElement;
     expect(key.type).toBe('password');
     fireEvent.change(key, { target: { value: 'abcd-efgh-ijkl-mnop' } });
     fireEvent.click(within(form).getByRole('button', { name: 'Show' }));
     expect(key.type).toBe('text');
-    fireEvent.click(within(form).getByRole('button', { name: 'Add YouTube' }));
+    fireEvent.click(within(form).getByRole('button', { name: 'Add destination' }));
     await act(flush);
     expect(client.commands()).toContainEqual({
       command: 'destination.add',
-      params: { id: 'youtube', label: 'YouTube', preset: 'youtube', kind: 'rtmp', url: 'rtmps://a.rtmps.youtube.com:443/live2', streamKey: 'abcd-efgh-ijkl-mnop' },
+      params: { id: 'youtube', label: 'YouTube (RTMPS)', preset: 'youtube', kind: 'rtmp', url: 'rtmps://a.rtmps.youtube.com:443/live2', streamKey: 'abcd-efgh-ijkl-mnop' },
+    });
+  });
+
+  it("uses the engine's preset list, with what its ffmpeg cannot send disabled and explained", async () => {
+    client.on('destination.presets', () => ({
+      presets: [
+        { id: 'red5pro-rtmp', label: 'Red5 Pro XDN (RTMP)', kind: 'rtmp', url: 'rtmp://{host}:1935/live/{stream}', help: 'XDN origin', available: true },
+        { id: 'srt', label: 'SRT (caller)', kind: 'srt', url: 'srt://{host}:{port}', help: 'SRT', available: false, unavailableReason: 'this ffmpeg was built without SRT' },
+      ],
+    }));
+    renderPanel();
+    fireEvent.click(screen.getByRole('button', { name: '+ Add' }));
+    await act(flush);
+    const service = screen.getByLabelText('Service') as HTMLSelectElement;
+    expect([...service.options].map((o) => [o.value, o.disabled])).toEqual([
+      ['red5pro-rtmp', false],
+      ['srt', true],
+    ]);
+    expect(screen.getByRole('list', { name: 'Preflight warnings' }).textContent).toMatch(/Replace \{host\}, \{stream\}/);
+    fireEvent.change(screen.getByLabelText('URL'), { target: { value: 'rtmp://xdn.example:1935/live/show1' } });
+    expect(screen.queryByRole('list', { name: 'Preflight warnings' })).toBeNull();
+    fireEvent.click(screen.getByRole('button', { name: 'Add destination' }));
+    await act(flush);
+    expect(client.commands().at(-1)).toEqual({
+      command: 'destination.add',
+      params: { id: 'red5pro-rtmp', label: 'Red5 Pro XDN (RTMP)', preset: 'red5pro-rtmp', kind: 'rtmp', url: 'rtmp://xdn.example:1935/live/show1' },
     });
   });
 
@@ -236,6 +263,32 @@ describe('layouts, multiview and keyboard', () => {
       { command: 'program.take', params: { kind: 'fade', durationMs: 1200 } },
       { command: 'program.take', params: { kind: 'cut' } },
     ]);
+  });
+
+  it('the custom editor drags and resizes boxes and puts placements in canvas fractions on preview', async () => {
+    render(<LayoutBar />);
+    fireEvent.click(screen.getByRole('button', { name: 'Custom…' }));
+    const canvas = screen.getByTestId('editor-canvas');
+    canvas.getBoundingClientRect = () => ({ x: 0, y: 0, left: 0, top: 0, width: 1600, height: 900, right: 1600, bottom: 900, toJSON: () => ({}) });
+    // Seeded from the preview (a 2×2 grid of three: cam-a top left).
+    const box = canvas.querySelector('[data-source="cam-a"]') as HTMLElement;
+    fireEvent.pointerDown(box, { clientX: 100, clientY: 100, pointerId: 1 });
+    fireEvent.pointerMove(canvas, { clientX: 260, clientY: 190, pointerId: 1 });
+    fireEvent.pointerUp(canvas, { pointerId: 1 });
+    // Shrink it from the corner by a quarter of the canvas each way.
+    const handle = canvas.querySelector('[data-source="cam-a"] .editor-handle') as HTMLElement;
+    fireEvent.pointerDown(handle, { clientX: 900, clientY: 550, pointerId: 1 });
+    fireEvent.pointerMove(canvas, { clientX: 500, clientY: 325, pointerId: 1 });
+    fireEvent.pointerUp(canvas, { pointerId: 1 });
+    fireEvent.click(screen.getByRole('button', { name: 'Put on preview' }));
+    await act(flush);
+    const sent = client.commands().at(-1)!;
+    expect(sent.command).toBe('preview.set');
+    const params = sent.params as { preset: string; sources: string[]; placements: { source: string; x: number; y: number; width: number; height: number; z: number }[] };
+    expect(params.preset).toBe('custom');
+    // The grabbed box comes to the front (last), moved by (0.1, 0.1) and resized by (-0.25, -0.25).
+    expect(params.placements.at(-1)).toEqual({ source: 'cam-a', x: 0.1, y: 0.1, width: 0.25, height: 0.25, z: 2 });
+    expect(params.placements.map((p) => p.source).sort()).toEqual(['cam-a', 'cam-b', 'cam-c']);
   });
 
   it('keys typed into a field stay in the field', async () => {

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { API_VERSION } from '../../shared/protocol.ts';
 import { UI_API_VERSION } from '../../renderer/src/client/apiVersion.ts';
-import { DESTINATION_PRESETS, formatUptime, preflightWarnings } from '../../renderer/src/destinations/presets.ts';
+import { DESTINATION_PRESETS, formatUptime, preflightWarnings, presetsFromEngine } from '../../renderer/src/destinations/presets.ts';
 import { boxesToPlacements, layoutBoxes, MIN_BOX, moveBox, raise, resizeBox } from '../../renderer/src/layout/geometry.ts';
 import { freeId, sourcesOnAir } from '../../renderer/src/store/actions.ts';
 
@@ -68,11 +68,28 @@ describe('destination presets', () => {
     expect(DESTINATION_PRESETS.filter((p) => p.id.startsWith('red5pro')).map((p) => p.kind)).toEqual(['rtmp', 'whip']);
   });
 
+  it('come from the engine when it lists them, fixed service URLs not editable', () => {
+    const listed = presetsFromEngine({
+      presets: [
+        { id: 'youtube', label: 'YouTube (RTMPS)', kind: 'rtmp', url: 'rtmps://a.rtmps.youtube.com:443/live2', alternateUrls: [{ label: 'Backup', url: 'rtmps://b' }], secretLabel: 'Stream key', help: 'h', available: true },
+        { id: 'srt', label: 'SRT (caller)', kind: 'srt', url: 'srt://{host}:{port}', help: 'h', available: false, unavailableReason: 'no libsrt' },
+      ],
+    });
+    expect(listed?.map((p) => [p.id, p.name, p.editableUrl, p.available])).toEqual([
+      ['youtube', 'YouTube (RTMPS)', false, true],
+      ['srt', 'SRT (caller)', true, false],
+    ]);
+    expect(listed?.[0].alternateUrls).toHaveLength(1);
+    expect(presetsFromEngine({})).toBeUndefined();
+    expect(presetsFromEngine(undefined)).toBeUndefined();
+  });
+
   it('warn about what a service would reject, and stay quiet when all is well', () => {
-    expect(preflightWarnings('youtube', 'rtmps://a.rtmps.youtube.com:443/live2', output)).toEqual([]);
-    expect(preflightWarnings('facebook', 'rtmp://live-api-s.facebook.com/rtmp/', { ...output, height: 1440 }).join(' ')).toMatch(/RTMPS only.*1080p/);
-    expect(preflightWarnings('twitch', 'rtmps://x/app/', { ...output, videoBitrateKbps: 8000 }).join(' ')).toMatch(/6 Mbps/);
-    expect(preflightWarnings('red5pro-whip', 'https://your-xdn-host/live/whip/endpoint/STREAM', output).join(' ')).toMatch(/keyframe.*placeholder/s);
+    expect(preflightWarnings('youtube', 'rtmp', 'rtmps://a.rtmps.youtube.com:443/live2', output)).toEqual([]);
+    expect(preflightWarnings('youtube-backup', 'rtmp', 'rtmps://b.rtmps.youtube.com:443/live2?backup=1', { ...output, keyframeIntervalS: 6 }).join(' ')).toMatch(/never more than 4 s/);
+    expect(preflightWarnings('facebook', 'rtmp', 'rtmp://live-api-s.facebook.com/rtmp/', { ...output, height: 1440 }).join(' ')).toMatch(/RTMPS only.*1080p/);
+    expect(preflightWarnings('twitch', 'rtmp', 'rtmps://x/app/', { ...output, videoBitrateKbps: 8000 }).join(' ')).toMatch(/6 Mbps/);
+    expect(preflightWarnings('red5pro-whip', 'whip', 'https://{host}/live/whip/endpoint/{stream}', output).join(' ')).toMatch(/keyframe.*Replace \{host\}, \{stream\}/s);
   });
 
   it('formats uptime like a clock', () => {

@@ -2,12 +2,13 @@
  * Destinations: add from presets (key typed masked), preflight warnings, Go Live per destination and
  * for all, state badges, bitrate / dropped frames / uptime, Stop with confirmation.
  */
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { DestinationStatus } from '../../../shared/protocol.ts';
-import { DESTINATION_PRESETS, formatUptime, preflightWarnings, presetById } from '../destinations/presets.ts';
+import { DESTINATION_PRESETS, type DestinationPreset, formatUptime, preflightWarnings, presetById, presetsFromEngine } from '../destinations/presets.ts';
 import {
   addDestination,
   freeId,
+  query,
   removeDestination,
   startAllDestinations,
   startDestination,
@@ -103,6 +104,13 @@ function DestinationRow({ id, status, fallbackLabel, error }: { id: string; stat
         </div>
       ) : null}
       {status?.message ? <div className={`row-message state-${status.state}`}>{status.message}</div> : null}
+      {status?.warnings?.length ? (
+        <ul className="row-warnings" aria-label={`Preflight warnings for ${label}`}>
+          {status.warnings.map((w) => (
+            <li key={w}>{w}</li>
+          ))}
+        </ul>
+      ) : null}
       {error ? (
         <div className="row-message state-error" role="alert">
           {error}
@@ -114,20 +122,47 @@ function DestinationRow({ id, status, fallbackLabel, error }: { id: string; stat
 
 export function AddDestinationForm({ onDone }: { onDone: () => void }) {
   const engine = useCutline((s) => s.engine);
+  const [presets, setPresets] = useState<DestinationPreset[]>(DESTINATION_PRESETS);
   const [presetId, setPresetId] = useState('youtube');
-  const preset = presetById(presetId);
+  const preset = presetById(presetId, presets);
   const [label, setLabel] = useState('');
   const [url, setUrl] = useState(preset.url);
   const [secret, setSecret] = useState('');
   const [showSecret, setShowSecret] = useState(false);
   const [path, setPath] = useState('recordings/');
   const [busy, setBusy] = useState(false);
+  const touched = useRef(false);
+
+  // The engine's list (with what its ffmpeg can send) replaces the built-in one when it answers;
+  // the form follows it unless the producer already started filling it in.
+  useEffect(() => {
+    let alive = true;
+    query('destination.presets', {}).then(
+      (result) => {
+        const fromEngine = presetsFromEngine(result);
+        if (!alive || !fromEngine) return;
+        setPresets(fromEngine);
+        if (!touched.current) {
+          const first = presetById('youtube', fromEngine);
+          setPresetId(first.id);
+          setUrl(first.url);
+        }
+      },
+      () => {},
+    );
+    return () => {
+      alive = false;
+    };
+  }, []);
+
   if (!engine) return null;
-  const warnings = preflightWarnings(preset.id, preset.kind === 'recording' ? '' : url, engine.show.output);
+  const warnings = preflightWarnings(preset.id, preset.kind, preset.kind === 'recording' ? '' : url, engine.show.output);
+  const urlChoices = preset.alternateUrls?.length ? [{ label: 'Primary ingest', url: preset.url }, ...preset.alternateUrls] : undefined;
 
   const choose = (id: string) => {
-    const next = presetById(id);
-    setPresetId(id);
+    touched.current = true;
+    const next = presetById(id, presets);
+    setPresetId(next.id);
     setUrl(next.url);
     setSecret('');
     setShowSecret(false);
@@ -135,6 +170,7 @@ export function AddDestinationForm({ onDone }: { onDone: () => void }) {
 
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
+    touched.current = true;
     const taken = engine.show.destinations.map((d) => d.id);
     const name = label.trim() || preset.name;
     const id = freeId(label.trim() || preset.id, taken);
@@ -167,10 +203,11 @@ export function AddDestinationForm({ onDone }: { onDone: () => void }) {
     <form className="add-form" onSubmit={submit} aria-label="Add destination" autoComplete="off">
       <label>
         Service
-        <select value={presetId} onChange={(e) => choose(e.target.value)}>
-          {DESTINATION_PRESETS.map((p) => (
-            <option key={p.id} value={p.id}>
+        <select value={preset.id} onChange={(e) => choose(e.target.value)}>
+          {presets.map((p) => (
+            <option key={p.id} value={p.id} disabled={p.available === false}>
               {p.name}
+              {p.available === false ? ' (not available)' : ''}
             </option>
           ))}
         </select>
@@ -186,10 +223,23 @@ export function AddDestinationForm({ onDone }: { onDone: () => void }) {
         </label>
       ) : (
         <>
-          <label className="wide">
-            URL
-            <input required value={url} readOnly={!preset.editableUrl} onChange={(e) => setUrl(e.target.value)} spellCheck={false} />
-          </label>
+          {urlChoices ? (
+            <label className="wide">
+              Ingest
+              <select value={url} onChange={(e) => setUrl(e.target.value)}>
+                {urlChoices.map((c) => (
+                  <option key={c.url} value={c.url}>
+                    {c.label}: {c.url}
+                  </option>
+                ))}
+              </select>
+            </label>
+          ) : (
+            <label className="wide">
+              URL
+              <input required value={url} readOnly={!preset.editableUrl} onChange={(e) => setUrl(e.target.value)} spellCheck={false} />
+            </label>
+          )}
           {preset.secretLabel ? (
             <label className="wide secret">
               {preset.secretLabel}
@@ -211,6 +261,11 @@ export function AddDestinationForm({ onDone }: { onDone: () => void }) {
         </>
       )}
       <p className="muted small wide">{preset.help}</p>
+      {preset.available === false && preset.unavailableReason ? (
+        <p className="row-message state-error wide" role="alert">
+          {preset.unavailableReason}
+        </p>
+      ) : null}
       {warnings.length ? (
         <ul className="warnings wide" aria-label="Preflight warnings">
           {warnings.map((w) => (
@@ -219,8 +274,8 @@ export function AddDestinationForm({ onDone }: { onDone: () => void }) {
         </ul>
       ) : null}
       <div className="form-actions wide">
-        <button type="submit" className="primary" disabled={busy}>
-          Add {preset.name}
+        <button type="submit" className="primary" disabled={busy || preset.available === false}>
+          Add destination
         </button>
       </div>
     </form>

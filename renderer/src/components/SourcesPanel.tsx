@@ -8,7 +8,16 @@ import { addSource, freeId, query, removeSource, renameSource } from '../store/a
 import { useCutline } from '../store/store.ts';
 import { StateBadge, TrashIcon } from './common.tsx';
 
-const KIND_NAMES: Record<SourceKind, string> = { testPattern: 'Test pattern', file: 'File', url: 'URL', device: 'Device' };
+const KIND_NAMES: Record<SourceKind, string> = {
+  testPattern: 'Test pattern',
+  file: 'File',
+  url: 'URL',
+  device: 'Device',
+  whep: 'WHEP pull',
+  guest: 'Guest (WebRTC)',
+};
+/** Kinds the form can add; guests arrive through an invite link (guest.invite), not this form. */
+const ADDABLE: SourceKind[] = ['testPattern', 'file', 'url', 'device', 'whep'];
 
 export function SourcesPanel() {
   const engine = useCutline((s) => s.engine);
@@ -112,6 +121,7 @@ export function AddSourceForm({ onDone }: { onDone: () => void }) {
   const [path, setPath] = useState('');
   const [loop, setLoop] = useState(true);
   const [url, setUrl] = useState('');
+  const [token, setToken] = useState('');
   const [devices, setDevices] = useState<DeviceList | null>(null);
   const [deviceError, setDeviceError] = useState<string | null>(null);
   const [video, setVideo] = useState('');
@@ -143,6 +153,8 @@ export function AddSourceForm({ onDone }: { onDone: () => void }) {
       spec = { ...common, kind, path: path.trim(), loop };
     } else if (kind === 'url') {
       spec = { ...common, kind, url: url.trim(), reconnect: true } as Parameters<typeof addSource>[0];
+    } else if (kind === 'whep') {
+      spec = { ...common, kind, url: url.trim(), ...(token.trim() ? { token: token.trim() } : {}) };
     } else {
       spec = { ...common, kind, ...(video ? { video } : {}), ...(audio ? { audio } : {}) };
     }
@@ -167,7 +179,7 @@ export function AddSourceForm({ onDone }: { onDone: () => void }) {
             if (k === 'device' && !devices) void loadDevices();
           }}
         >
-          {(Object.keys(KIND_NAMES) as SourceKind[]).map((k) => (
+          {ADDABLE.map((k) => (
             <option key={k} value={k}>
               {KIND_NAMES[k]}
             </option>
@@ -206,6 +218,18 @@ export function AddSourceForm({ onDone }: { onDone: () => void }) {
           URL (rtmp, rtsp, srt, http(s), udp, tcp)
           <input required value={url} placeholder="srt://camera.local:9000" onChange={(e) => setUrl(e.target.value)} />
         </label>
+      ) : null}
+      {kind === 'whep' ? (
+        <>
+          <label className="wide">
+            WHEP endpoint URL
+            <input required value={url} placeholder="https://xdn.example/live/whep/endpoint/stream" onChange={(e) => setUrl(e.target.value)} spellCheck={false} />
+          </label>
+          <label className="wide">
+            Bearer token (optional)
+            <input type="password" value={token} autoComplete="off" onChange={(e) => setToken(e.target.value)} />
+          </label>
+        </>
       ) : null}
       {kind === 'device' ? (
         <>

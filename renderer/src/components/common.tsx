@@ -14,9 +14,10 @@ export function StateBadge({ state, detail }: { state: string; detail?: string }
 
 /** A stable colour per source, so a source looks the same on every monitor and tile. */
 export function sourceHue(id: string): number {
-  let h = 0;
-  for (let i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) % 360;
-  return h;
+  // FNV-1a, then golden-angle steps, so "cam1" and "cam2" get clearly different hues.
+  let h = 2166136261;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 16777619);
+  return Math.round(((h >>> 0) % 1000) * 137.508) % 360;
 }
 
 /** The placeholder colour of a source: a test pattern's own colour, else one derived from its id. */

@@ -113,3 +113,47 @@ describe('the Electron bundles', () => {
     );
   });
 });
+
+/**
+ * The real packer on a stand-in Electron (electronDist: a folder with a dummy binary), so the
+ * archive layout is checked here although Electron itself cannot be downloaded: the bundles are
+ * inside app.asar, and the ffmpeg that comes out unpacked is where the app looks and it runs.
+ */
+describe.skipIf(process.platform !== 'linux' || process.arch !== 'x64')('the packed app (linux dir build)', () => {
+  it('keeps the bundles in app.asar and an executable ffmpeg in app.asar.unpacked', async () => {
+    const { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const asar = (await import('@electron/asar')) as unknown as { listPackage(p: string): string[]; extractFile(p: string, f: string): Buffer };
+    const work = mkdtempSync(join(tmpdir(), 'cutline-pack-'));
+    try {
+      const fakeElectron = join(work, 'electron-dist');
+      mkdirSync(join(fakeElectron, 'resources'), { recursive: true });
+      writeFileSync(join(fakeElectron, 'electron'), '#!/bin/sh\n');
+      chmodSync(join(fakeElectron, 'electron'), 0o755);
+      writeFileSync(join(fakeElectron, 'version'), 'v45.5.0');
+      // vite.config.ts steps aside under VITEST; this build is the real one.
+      const env = { ...process.env };
+      delete env.VITEST;
+      execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], { stdio: 'pipe', env });
+      execFileSync(process.execPath, ['build/build-electron.mjs'], { stdio: 'pipe' });
+      execFileSync(
+        'npx',
+        ['electron-builder', '--config', 'build/electron-builder.yml', '--linux', 'dir', '--x64', `-c.electronDist=${fakeElectron}`, `-c.directories.output=${join(work, 'out')}`],
+        { stdio: 'pipe', timeout: 120_000 },
+      );
+      const resources = join(work, 'out', 'linux-unpacked', 'resources');
+      const files = asar.listPackage(join(resources, 'app.asar'));
+      for (const f of ['/dist/electron/main.cjs', '/dist/electron/preload.cjs', '/dist/renderer/index.html', '/package.json']) expect(files).toContain(f);
+      expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
+      expect(files.some((f) => f.startsWith('/node_modules/tsx/'))).toBe(false);
+      const packed = JSON.parse(asar.extractFile(join(resources, 'app.asar'), 'package.json').toString()) as { main: string };
+      expect(packed.main).toBe('dist/electron/main.cjs');
+      const ffmpeg = packagedFfmpegPath(resources, 'linux', 'x64', posix.join);
+      expect(existsSync(ffmpeg)).toBe(true);
+      expect(execFileSync(ffmpeg, ['-hide_banner', '-version'], { encoding: 'utf8' })).toMatch(/^ffmpeg version/);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  }, 180_000);
+});
