@@ -5,7 +5,7 @@
  * openssl, and TCP proxies that count connections or stop reading to play a stalled server.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket, connect } from 'node:net';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -181,6 +181,8 @@ export interface TcpProxy {
   connections: number;
   /** Bytes read from clients. */
   bytesIn: number;
+  /** The first bytes clients sent (up to 4 MB), to check what went over the wire. */
+  captured: Buffer[];
   close(): Promise<void>;
 }
 
@@ -190,12 +192,30 @@ export interface TcpProxy {
  * open): the "server accepts and then stops reading" case. `targetPort` undefined: accept and
  * never read at all.
  */
+/** Processes this process started (direct children), with their command lines. */
+export function childProcesses(): { pid: number; args: string[] }[] {
+  const out: { pid: number; args: string[] }[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid !== process.pid) continue;
+      out.push({ pid: Number(entry), args: readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean) });
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return out;
+}
+
 export async function startTcpProxy(targetPort: number | undefined, options: { stallAfterMs?: number } = {}): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   const state: TcpProxy = {
     port: 0,
     connections: 0,
     bytesIn: 0,
+    captured: [],
     close: async () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => server.close(() => r()));
@@ -216,6 +236,7 @@ export async function startTcpProxy(targetPort: number | undefined, options: { s
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => sockets.delete(upstream));
     client.on('data', (c: Buffer) => {
+      if (state.bytesIn < 4 << 20) state.captured.push(Buffer.from(c));
       state.bytesIn += c.length;
       upstream.write(c);
     });
