@@ -269,6 +269,10 @@ export class WebRtcGateway {
   // ---- WHIP ingest ----
 
   private async ingest(invite: Invite, offer: string): Promise<{ sdp: string; location: string }> {
+    const codecs = listCodecs(offer);
+    const video = codecs.filter((c) => c.kind === 'video' && isAcceptedIngestCodec(c));
+    const audio = codecs.filter((c) => c.kind === 'audio' && isAcceptedIngestCodec(c));
+    if (video.length === 0 && audio.length === 0) throw new HttpError(406, `none of the offered codecs is supported; accepted are ${ACCEPTED_INGEST_CODECS}`);
     const current = invite.session;
     if (current && !current.closed) {
       const now = Date.now();
@@ -277,10 +281,6 @@ export class WebRtcGateway {
         throw new HttpError(409, `guest "${invite.id}" is already publishing; DELETE that session first or wait until it times out`);
       await this.leave(invite, 'replaced by a new publisher', { keepSource: true });
     }
-    const codecs = listCodecs(offer);
-    const video = codecs.filter((c) => c.kind === 'video' && isAcceptedIngestCodec(c));
-    const audio = codecs.filter((c) => c.kind === 'audio' && isAcceptedIngestCodec(c));
-    if (video.length === 0 && audio.length === 0) throw new HttpError(406, `none of the offered codecs is supported; accepted are ${ACCEPTED_INGEST_CODECS}`);
     const settings = this.settings;
     const pc = new PeerConnection(peerConfig(settings, [VP8(), H264()]));
     const session = this.newSession(pc, () => {});
@@ -411,7 +411,8 @@ export class WebRtcGateway {
       const session = invite.session;
       if (!session || session.closed) continue;
       const state = session.pc.connectionState;
-      if (state === 'failed' || state === 'closed') {
+      // A closed or failed connection leaves once the source has shown it stalled for a moment.
+      if ((state === 'failed' || state === 'closed') && now - session.lastPacketAt > 2500) {
         void this.leave(invite, `left (the connection ${state})`);
         continue;
       }
