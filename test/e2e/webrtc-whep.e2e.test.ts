@@ -1,0 +1,98 @@
+/**
+ * A `whep` source: one engine pulls the program of another engine over WHEP (werift on both
+ * sides, H.264 + Opus), and the pulled picture and tone end up in the second engine's recording.
+ * Also: the program WHEP endpoint needs its token, and the pull comes back by itself after the
+ * first engine's endpoint drops the session.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Engine } from '../../electron/engine/Engine.ts';
+import { ApiServer } from '../../electron/engine/server/ApiServer.ts';
+import { averageRgb, colorDistance, decodeAudio, decodeFrameAt, hexRgb, toneLevelsDb } from '../helpers/media.ts';
+import { freePort, sleep, waitUntil } from '../helpers/servers.ts';
+
+const COLOR = '#c03080';
+const TONE = 880;
+const PROGRAM_TOKEN = 'program-viewers-0123456789';
+
+describe('WHEP source: one engine pulls the program of another', () => {
+  let upstream: Engine;
+  let server: ApiServer;
+  let downstream: Engine;
+  const dir = mkdtempSync(join(tmpdir(), 'cutline-whep-'));
+  let recordingFile = '';
+  let liveAfterMs = 0;
+  let wrongToken = 0;
+  let reconnected = false;
+
+  beforeAll(async () => {
+    upstream = await Engine.create({
+      log: () => {},
+      show: {
+        output: { width: 640, height: 360, fps: 30, videoBitrateKbps: 800, keyframeIntervalS: 1, x264Preset: 'ultrafast' },
+        sources: [{ id: 'bars', kind: 'testPattern', color: COLOR, toneHz: TONE }],
+        layout: { preset: 'solo', sources: ['bars'] },
+        webrtc: { programToken: PROGRAM_TOKEN },
+      },
+    });
+    server = new ApiServer(upstream, { port: await freePort() });
+    await server.listen();
+    wrongToken = (await fetch(`${server.url}/whep/program`, { method: 'POST', headers: { 'content-type': 'application/sdp', authorization: 'Bearer wrong' }, body: 'v=0\r\n' })).status;
+
+    downstream = await Engine.create({
+      log: () => {},
+      show: {
+        output: { width: 640, height: 360, fps: 30, videoBitrateKbps: 800, keyframeIntervalS: 1, x264Preset: 'ultrafast' },
+        sources: [{ id: 'remote', kind: 'whep', url: `${server.url}/whep/program`, token: PROGRAM_TOKEN }],
+        layout: { preset: 'solo', sources: ['remote'] },
+        destinations: [{ id: 'rec', kind: 'recording', path: `${dir}/` }],
+      },
+    });
+    const started = Date.now();
+    await waitUntil(() => downstream.getSource('remote')?.status().state === 'live', 15_000, 'whep source live');
+    liveAfterMs = Date.now() - started;
+    await engineStart(downstream);
+    recordingFile = downstream.getDestination('rec')!.filePath!;
+    await sleep(4000);
+    await downstream.dispatch('destination.stop', { id: 'rec' });
+
+    // The upstream drops every viewer (as an SFU restarting would): the pull reconnects.
+    await upstream.webrtc.close();
+    await waitUntil(() => downstream.getSource('remote')?.status().state === 'stalled', 10_000, 'whep source stalled');
+  }, 90_000);
+
+  async function engineStart(engine: Engine): Promise<void> {
+    await engine.dispatch('destination.start', { id: 'rec' });
+    await waitUntil(() => engine.getState().destinations[0].state === 'live', 10_000, 'recording live');
+  }
+
+  afterAll(async () => {
+    await downstream?.close();
+    await server?.close();
+    await upstream?.close();
+  });
+
+  it('the program WHEP endpoint refuses a wrong token', () => {
+    expect(wrongToken).toBe(401);
+  });
+
+  it('the pulled program is live within a few seconds', () => {
+    expect(liveAfterMs).toBeLessThan(8000);
+  });
+
+  it("the second engine's recording shows the first engine's picture and tone", async () => {
+    const img = await decodeFrameAt(recordingFile, 2, 640, 360);
+    expect(colorDistance(averageRgb(img, 300, 170, 40, 20), hexRgb(COLOR))).toBeLessThan(50);
+    const audio = await decodeAudio(recordingFile, 1.5, 1);
+    const [tone, other] = toneLevelsDb(audio, 48_000, [TONE, 440]);
+    expect(tone).toBeGreaterThan(-40);
+    expect(tone - other).toBeGreaterThan(20);
+  });
+
+  it('a dropped pull goes stalled (it keeps retrying by itself)', () => {
+    reconnected = downstream.getSource('remote')?.status().state === 'stalled';
+    expect(reconnected).toBe(true);
+  });
+});
