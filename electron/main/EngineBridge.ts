@@ -2,12 +2,13 @@
  * Relays the renderer's requests to the engine and the engine's events back, for one window.
  * Every request is validated first (ipcValidation.ts). The desktop-only parts live here too:
  * meters are sent only to a window that subscribed (like the WebSocket), and stream keys are kept
- * in the SecretStore when destinations are added and put back when a show is loaded.
+ * in the SecretStore (keyed by destination id, where the engine looks for them) when destinations
+ * are added, and dropped when they are removed.
  * No Electron import: main.ts connects it to ipcMain and webContents.
  */
 import type { EngineState, EventMessage } from '../../shared/protocol.ts';
 import { errorBody, validateIpcRequest } from './ipcValidation.ts';
-import { fillSecrets, forgetSecret, rememberSecret, type SecretStore } from './SecretStore.ts';
+import { rememberSecret, type SecretStore } from './SecretStore.ts';
 
 export interface EngineLike {
   dispatch(command: string, params: unknown): Promise<unknown>;
@@ -20,8 +21,6 @@ export type Envelope = { ok: true; result: unknown } | { ok: false; error: { cod
 export interface BridgeOptions {
   /** Where stream keys are kept (the desktop's safeStorage file); may still be opening. */
   secrets?: SecretStore | Promise<SecretStore>;
-  /** Reads a show file on this machine (so its keys can be filled in before the engine sees it). */
-  readShowFile?: (path: string) => Promise<string>;
   log?: (line: string) => void;
 }
 
@@ -87,31 +86,9 @@ export class EngineBridge {
         return result;
       }
       case 'destination.remove': {
-        const { id } = params as { id: string };
-        const spec = engine.getState().show.destinations.find((d) => d.id === id);
         const result = await engine.dispatch(command, params);
-        if (spec) forgetSecret(spec, secrets);
+        secrets.delete((params as { id: string }).id);
         return result;
-      }
-      case 'show.load': {
-        const p = params as { show?: unknown; path?: string };
-        if (p.path !== undefined && this.options.readShowFile) {
-          let text: string;
-          try {
-            text = await this.options.readShowFile(p.path);
-          } catch {
-            // Let the engine report the unreadable file in its own words.
-            return engine.dispatch(command, params);
-          }
-          let show: unknown;
-          try {
-            show = JSON.parse(text);
-          } catch {
-            return engine.dispatch(command, params);
-          }
-          return engine.dispatch(command, { show: fillSecrets(show, secrets) });
-        }
-        return engine.dispatch(command, { show: fillSecrets(p.show, secrets) });
       }
       default:
         return engine.dispatch(command, params);

@@ -1,18 +1,17 @@
 /**
  * Stream keys, WHIP tokens and SRT passphrases for the desktop app, encrypted with the operating
- * system's keychain (Electron safeStorage) into one file in the user data folder. Show files never
- * contain secrets (the engine strips them), so this is where a producer's keys survive a restart.
- * Secrets are never logged; only refs (kind:id@url) appear in messages.
+ * system's keychain (Electron safeStorage) into one file in the user data folder. It implements
+ * the engine's SecretStore (keyed by destination id) and is handed to Engine.create: show files
+ * never contain secrets (the engine strips them), so this is where a producer's keys survive a
+ * restart. Secrets are never logged; only destination ids appear in messages.
  *
  * The cipher is passed in, so this module has no Electron import and is tested with a fake one.
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { SecretStore as EngineSecretStore } from '../engine/secrets/SecretStore.ts';
 
-export interface SecretStore {
-  get(ref: string): string | undefined;
-  set(ref: string, secret: string): void;
-  delete(ref: string): void;
+export interface SecretStore extends EngineSecretStore {
   /** False when secrets live only in memory for this session (no usable OS keychain). */
   readonly persistent: boolean;
 }
@@ -88,56 +87,15 @@ export class EncryptedFileSecretStore implements SecretStore {
 type SecretField = 'streamKey' | 'token' | 'passphrase';
 const SECRET_FIELD: Record<string, SecretField> = { rtmp: 'streamKey', whip: 'token', srt: 'passphrase' };
 
-interface DestinationLike {
-  id?: unknown;
-  kind?: unknown;
-  url?: unknown;
-  streamKey?: unknown;
-  token?: unknown;
-  passphrase?: unknown;
-}
-
-/** A destination's secret is keyed by kind, id and URL: the same id on another server is another key. */
-export function secretRef(d: DestinationLike): string | undefined {
-  if (typeof d.kind !== 'string' || !(d.kind in SECRET_FIELD) || typeof d.id !== 'string' || typeof d.url !== 'string') return undefined;
-  return `${d.kind}:${d.id}@${d.url}`;
-}
-
-function secretOf(d: DestinationLike): string | undefined {
+/**
+ * After a successful destination.add: keep its secret under the destination id, where the engine
+ * looks for it (`withSecret` in electron/engine/secrets/SecretStore.ts) whenever a destination
+ * without a key starts — after a restart, or after loading a show file (which never has keys).
+ */
+export function rememberSecret(spec: unknown, store: SecretStore): void {
+  const d = spec as { id?: unknown; kind?: unknown } & Partial<Record<SecretField, unknown>>;
   const field = typeof d.kind === 'string' ? SECRET_FIELD[d.kind] : undefined;
   const value = field ? d[field] : undefined;
   // A masked value ("****abcd") is what the state API shows, never a real key.
-  return typeof value === 'string' && value.length > 0 && !value.startsWith('****') ? value : undefined;
-}
-
-/** After destination.add: keep its secret. */
-export function rememberSecret(spec: unknown, store: SecretStore): void {
-  const d = spec as DestinationLike;
-  const ref = secretRef(d);
-  const secret = secretOf(d);
-  if (ref && secret) store.set(ref, secret);
-}
-
-export function forgetSecret(spec: unknown, store: SecretStore): void {
-  const ref = secretRef(spec as DestinationLike);
-  if (ref) store.delete(ref);
-}
-
-/** Before a show is loaded: give every destination without a secret the one stored for it. */
-export function fillSecrets(show: unknown, store: SecretStore): unknown {
-  if (typeof show !== 'object' || show === null) return show;
-  const doc = show as { destinations?: unknown };
-  if (!Array.isArray(doc.destinations)) return show;
-  return {
-    ...doc,
-    destinations: doc.destinations.map((raw) => {
-      if (typeof raw !== 'object' || raw === null) return raw;
-      const d = raw as DestinationLike;
-      const field = typeof d.kind === 'string' ? SECRET_FIELD[d.kind] : undefined;
-      const ref = secretRef(d);
-      if (!field || !ref || secretOf(d)) return raw;
-      const secret = store.get(ref);
-      return secret ? { ...d, [field]: secret } : raw;
-    }),
-  };
+  if (typeof d.id === 'string' && typeof value === 'string' && value && !value.startsWith('****')) store.set(d.id, value);
 }

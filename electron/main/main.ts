@@ -16,7 +16,7 @@ import { EngineBridge, type EngineLike } from './EngineBridge.ts';
 import { packagedFfmpegPath } from './ffmpegPath.ts';
 import { IPC_CHANNEL } from './ipcValidation.ts';
 import { installMenu, showAbout } from './menu.ts';
-import { EncryptedFileSecretStore, fillSecrets } from './SecretStore.ts';
+import { EncryptedFileSecretStore } from './SecretStore.ts';
 import { APP_ENTRY_URL, APP_SCHEME, isTrustedUrl, mimeType, resolveAppFile } from './trust.ts';
 
 const DEV_SERVER_URL = app.isPackaged ? undefined : process.env.CUTLINE_DEV_SERVER_URL;
@@ -78,7 +78,7 @@ if (!app.requestSingleInstanceLock()) {
     const bundled = app.isPackaged ? packagedFfmpegPath(process.resourcesPath, process.platform, process.arch, join) : undefined;
     const ffmpegPath = process.env.CUTLINE_FFMPEG ?? (bundled && existsSync(bundled) ? bundled : undefined);
     if (bundled && !ffmpegPath) log(`bundled ffmpeg missing at ${bundled}; falling back to ffmpeg on PATH`);
-    const created = await Engine.create({ ffmpegPath, show: await startupShow(await secrets), log });
+    const created = await Engine.create({ ffmpegPath, show: await startupShow(), secrets: await secrets, log });
     engine = created;
     ffmpegVersion = created.getState().ffmpeg.version;
     return created;
@@ -90,18 +90,14 @@ if (!app.requestSingleInstanceLock()) {
     app.quit();
   });
 
-  const bridge = new EngineBridge(enginePromise as Promise<EngineLike>, {
-    secrets,
-    readShowFile: (path) => readFile(path, 'utf8'),
-    log,
-  });
+  const bridge = new EngineBridge(enginePromise as Promise<EngineLike>, { secrets, log });
 
-  /** `cutline path/to/show.json` (or a double-clicked show file) opens that show. */
-  async function startupShow(store: EncryptedFileSecretStore): Promise<unknown> {
+  /** `Cutline path/to/show.json` opens that show (its keys come from the secret store). */
+  async function startupShow(): Promise<unknown> {
     const arg = process.argv.slice(app.isPackaged ? 1 : 2).find((a) => /\.json$/i.test(a) && existsSync(a));
     if (!arg) return undefined;
     try {
-      return fillSecrets(JSON.parse(await readFile(arg, 'utf8')), store);
+      return JSON.parse(await readFile(arg, 'utf8'));
     } catch (error) {
       log(`could not open ${arg}: ${(error as Error).message}; starting with an empty show`);
       return undefined;

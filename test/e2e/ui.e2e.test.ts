@@ -22,6 +22,7 @@ const HAVE_CHROMIUM = existsSync(CHROMIUM);
 const ARTIFACTS = resolve('test-artifacts/ui');
 const STREAM_KEY = 'e2e-stream-key-5f3a9c';
 const COLORS = { red: '#c03030', green: '#30a050', blue: '#3050c0' };
+const MONITOR_TOKEN = 'monitor-token-0123';
 
 const title = HAVE_CHROMIUM
   ? 'the producer desk in Chromium against a real engine'
@@ -38,6 +39,25 @@ describe.skipIf(!HAVE_CHROMIUM)(title, () => {
   const consoleErrors: string[] = [];
 
   const state = async () => (await (await fetch(`${server.url}/api/v1/state`)).json()) as EngineState;
+  /** Average colour of a region of the program monitor's live video, in fractions of the picture. */
+  const monitorColor = (x: number, y: number, w: number, h: number) =>
+    page.evaluate(
+      ([x, y, w, h]) => {
+        const video = document.querySelector<HTMLVideoElement>('[data-monitor-video="program"]');
+        if (!video || video.videoWidth === 0) return null;
+        const canvas = document.createElement('canvas');
+        canvas.width = video.videoWidth;
+        canvas.height = video.videoHeight;
+        const g = canvas.getContext('2d')!;
+        g.drawImage(video, 0, 0);
+        const px = g.getImageData(Math.round(x * canvas.width), Math.round(y * canvas.height), Math.round(w * canvas.width), Math.round(h * canvas.height)).data;
+        const sum = [0, 0, 0];
+        for (let i = 0; i < px.length; i += 4) for (let c = 0; c < 3; c++) sum[c] += px[i + c];
+        const n = px.length / 4;
+        return sum.map((v) => v / n);
+      },
+      [x, y, w, h] as const,
+    );
   const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
 
   beforeAll(async () => {
@@ -48,15 +68,31 @@ describe.skipIf(!HAVE_CHROMIUM)(title, () => {
     engine = await Engine.create({
       log: () => {},
       // Small and slow enough for a shared 2-core machine.
-      show: { name: 'UI e2e', output: { width: 640, height: 360, fps: 15, videoBitrateKbps: 600, keyframeIntervalS: 1 } },
+      // webrtc.programToken turns on the WHEP program output the program monitor plays.
+      show: {
+        name: 'UI e2e',
+        output: { width: 640, height: 360, fps: 15, videoBitrateKbps: 600, keyframeIntervalS: 1 },
+        webrtc: { programToken: MONITOR_TOKEN },
+      },
     });
     server = new ApiServer(engine, { port: await freePort(), uiDir });
+    engine.attachHttp(server);
     await server.listen();
     rtmp = await startNodeMediaServer();
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic',
+        // The engine's WHEP monitor is on loopback, the only interface here (DESIGN.md, WebRTC).
+        '--allow-loopback-in-peer-connection',
+      ],
     });
     page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
     page.on('console', (msg) => {
@@ -118,7 +154,11 @@ describe.skipIf(!HAVE_CHROMIUM)(title, () => {
     await shot('04-spotlight-on-preview');
   });
 
-  it('takes preview to program with Space (fade), and tally follows', async () => {
+  it('takes preview to program with Space (fade); tally and the live program monitor follow', async () => {
+    // The program monitor plays the engine's WHEP program output: an empty grid, black, so far.
+    await expect.poll(() => monitorColor(0.3, 0.35, 0.15, 0.3), { timeout: 15_000 }).not.toBeNull();
+    const before = (await monitorColor(0.3, 0.35, 0.15, 0.3))!;
+    expect(colorDistance(before, [0, 0, 0]), `program before the take: ${before.map(Math.round)}`).toBeLessThan(40);
     // Focus is on the page, not on a button (mouse clicks leave no focus behind).
     await page.keyboard.press('Space');
     await waitUntil(async () => {
@@ -127,7 +167,10 @@ describe.skipIf(!HAVE_CHROMIUM)(title, () => {
     }, 5000, 'spotlight on program');
     await expect.poll(() => page.locator('[data-monitor="program"] .layout-box').first().getAttribute('data-source')).toBe('blue-cam');
     await expect.poll(() => page.locator('.tile[data-tally="program"]').count()).toBe(3);
-    await sleep(700); // the 500 ms fade
+    // The monitor's pixels: the spotlight's main cell (left three quarters) is the blue camera.
+    await expect
+      .poll(async () => colorDistance((await monitorColor(0.3, 0.35, 0.15, 0.3)) ?? [0, 0, 0], hexRgb(COLORS.blue)), { timeout: 5000 })
+      .toBeLessThan(60);
     await shot('05-spotlight-on-program');
   });
 

@@ -166,9 +166,10 @@ describe('destinations', () => {
     await act(flush);
     expect(client.commands().map((c) => c.command)).toEqual(['destination.start', 'destination.startAll']);
 
-    act(() =>
-      client.emit('destination.stateChanged', { ...state.destinations[0], state: 'live', bitrateKbps: 4620, droppedFrames: 2, uptimeS: 125 }),
-    );
+    // The engine's state and its event agree (a later state read must not undo the event).
+    const live = { ...state.destinations[0], state: 'live' as const, bitrateKbps: 4620, droppedFrames: 2, uptimeS: 125 };
+    client.state.destinations = [live];
+    act(() => client.emit('destination.stateChanged', live));
     const row = document.querySelector('[data-destination="yt"]') as HTMLElement;
     expect(row.textContent).toMatch(/live/);
     expect(row.textContent).toMatch(/4620 kb\/s/);

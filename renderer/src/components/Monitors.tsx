@@ -3,9 +3,10 @@
  * Until the engine sends monitor video, each monitor draws its layout as labelled boxes computed by
  * the engine's own layout math. MonitorVideo is where a WHEP (WebRTC) stream attaches later.
  */
-import { useMemo } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { EngineState, SourceStatus } from '../../../shared/protocol.ts';
 import type { LayoutSpec } from '../../../shared/show.ts';
+import { engineHttpBase, WhepMonitor } from '../client/WhepMonitor.ts';
 import { layoutBoxes } from '../layout/geometry.ts';
 import { previewLayout, setFadeMs, take } from '../store/actions.ts';
 import { useCutline } from '../store/store.ts';
@@ -14,20 +15,30 @@ import { sourceSwatch } from './common.tsx';
 export type MonitorKind = 'program' | 'preview';
 
 /**
- * The hook for live monitor video. Today it returns no stream: the engine has no monitor output
- * yet. When it serves WHEP on loopback (e.g. `POST /whep/monitor/program`), this resolves a
- * MediaStream and MonitorVideo renders it over the placeholder (see docs/UI.md).
+ * The hook for live monitor video. The program monitor plays the engine's WHEP program output
+ * (`/whep/program`) when the show turns it on (`webrtc.programToken`) and the page can reach the
+ * engine over HTTP (web mode). Otherwise — and always for preview, which the engine does not send
+ * yet — there is no stream and the monitor shows its layout boxes (see docs/UI.md).
  */
-export function useMonitorStream(_kind: MonitorKind): MediaStream | null {
-  return null;
+export function useMonitorStream(kind: MonitorKind): MediaStream | null {
+  const token = useCutline((s) => (kind === 'program' ? s.engine?.show.webrtc?.programToken : undefined));
+  const [stream, setStream] = useState<MediaStream | null>(null);
+  useEffect(() => {
+    const base = engineHttpBase(window.location, Boolean(window.cutline));
+    if (!token || !base || typeof RTCPeerConnection === 'undefined') return;
+    const monitor = new WhepMonitor(`${base}/whep/program`, token, setStream);
+    return () => monitor.close();
+  }, [token]);
+  return stream;
 }
 
-export function MonitorVideo({ kind }: { kind: MonitorKind }) {
-  const stream = useMonitorStream(kind);
+/** Live video over the placeholder, once a stream is there. */
+export function MonitorVideo({ kind, stream }: { kind: MonitorKind; stream: MediaStream | null }) {
   if (!stream) return null;
   return (
     <video
       className="monitor-video"
+      data-monitor-video={kind}
       autoPlay
       muted
       playsInline
@@ -81,15 +92,19 @@ function presetName(layout: LayoutSpec): string {
 
 function Monitor({ kind, layout, engine }: { kind: MonitorKind; layout: LayoutSpec; engine: EngineState }) {
   const transition = kind === 'program' ? engine.program.transition : undefined;
+  const stream = useMonitorStream(kind);
   return (
     <section className={`monitor monitor-${kind}`} aria-label={`${kind} monitor`} data-monitor={kind}>
       <header>
         <span className="monitor-title">{kind === 'program' ? 'PROGRAM' : 'PREVIEW'}</span>
-        <span className="monitor-layout">{presetName(layout)}</span>
+        <span className="monitor-layout" title={stream ? 'Live video from the engine (WHEP)' : 'Layout drawn from the show; no video from the engine'}>
+          {presetName(layout)}
+          {stream ? ' · video' : ''}
+        </span>
       </header>
       <div className="monitor-screen">
         <LayoutPicture layout={layout} engine={engine} />
-        <MonitorVideo kind={kind} />
+        <MonitorVideo kind={kind} stream={stream} />
         {transition ? <div className="transition-progress" style={{ transform: `scaleX(${transition.progress})` }} /> : null}
       </div>
     </section>

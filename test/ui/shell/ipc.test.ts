@@ -111,25 +111,31 @@ describe('EngineBridge', () => {
     expect(engine.dispatched).toEqual([]);
   });
 
-  it('keeps stream keys in the secret store and puts them back when a show is loaded', async () => {
+  it('keeps stream keys in the secret store under the destination id, and drops them on remove', async () => {
     const engine = new FakeEngine();
     const secrets = new MemorySecrets();
-    const files: Record<string, string> = {
-      '/shows/a.json': JSON.stringify({ name: 'A', destinations: [{ id: 'yt', kind: 'rtmp', url: 'rtmps://a.rtmps.youtube.com:443/live2' }] }),
-    };
-    const bridge = new EngineBridge(Promise.resolve(engine), { secrets: Promise.resolve(secrets), readShowFile: async (p) => files[p] });
-    const session = bridge.open(() => {});
+    const session = new EngineBridge(Promise.resolve(engine), { secrets: Promise.resolve(secrets) }).open(() => {});
     await session.request({ command: 'destination.add', params: { id: 'yt', kind: 'rtmp', url: 'rtmps://a.rtmps.youtube.com:443/live2', streamKey: 'real-key-1234' } });
-    expect([...secrets.map]).toEqual([['rtmp:yt@rtmps://a.rtmps.youtube.com:443/live2', 'real-key-1234']]);
-
-    await session.request({ command: 'show.load', params: { path: '/shows/a.json' } });
-    expect(engine.dispatched.at(-1)).toEqual({
-      command: 'show.load',
-      params: { show: { name: 'A', destinations: [{ id: 'yt', kind: 'rtmp', url: 'rtmps://a.rtmps.youtube.com:443/live2', streamKey: 'real-key-1234' }] } },
-    });
-
-    engine.state = sampleState({ destinations: [{ id: 'yt', kind: 'rtmp', url: 'rtmps://a.rtmps.youtube.com:443/live2', streamKey: '****1234', enabled: true }] });
+    await session.request({ command: 'destination.add', params: { id: 'xdn', kind: 'whip', url: 'https://xdn.example/live/whip/endpoint/s', token: 'bearer-5678' } });
+    await session.request({ command: 'destination.add', params: { id: 'rec', kind: 'recording', path: '/tmp/' } });
+    expect([...secrets.map]).toEqual([
+      ['yt', 'real-key-1234'],
+      ['xdn', 'bearer-5678'],
+    ]);
+    // The engine got the key too (it strips it from show files and masks it in the state).
+    expect(engine.dispatched[0].params).toMatchObject({ streamKey: 'real-key-1234' });
     await session.request({ command: 'destination.remove', params: { id: 'yt' } });
+    expect([...secrets.map.keys()]).toEqual(['xdn']);
+  });
+
+  it('does not keep a key the engine refused', async () => {
+    const engine = new FakeEngine();
+    engine.dispatch = async () => {
+      throw new ProtocolError('conflict', 'a destination with id "yt" already exists');
+    };
+    const secrets = new MemorySecrets();
+    const session = new EngineBridge(Promise.resolve(engine), { secrets }).open(() => {});
+    expect(await session.request({ command: 'destination.add', params: { id: 'yt', kind: 'rtmp', url: 'rtmp://h/live', streamKey: 'k-1234' } })).toMatchObject({ ok: false });
     expect(secrets.map.size).toBe(0);
   });
 });
