@@ -285,8 +285,11 @@ if (!app.requestSingleInstanceLock()) {
 
   void ready.then(() => {
     const appSession = session.defaultSession;
-    appSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
-    appSession.setPermissionCheckHandler(() => false);
+    // Nothing but writing to the clipboard (Copy on a guest link): no camera, microphone,
+    // notifications, geolocation, ... (the engine opens devices itself, through ffmpeg).
+    const allowed = (permission: string) => permission === 'clipboard-sanitized-write';
+    appSession.setPermissionRequestHandler((_contents, permission, callback) => callback(allowed(permission)));
+    appSession.setPermissionCheckHandler((_contents, permission) => allowed(permission));
     // The same CSP as a header on every response (the dev server's too), not only the meta tag.
     // (The Vite dev server keeps its own, looser meta CSP for hot reloading.)
     if (!DEV_SERVER_URL) {

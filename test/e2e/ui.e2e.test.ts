@@ -267,6 +267,19 @@ describe.skipIf(!HAVE_CHROMIUM)(title, () => {
     await shot('10-stopped');
   });
 
+  it('invites a guest: a guest source appears and its link opens the guest page', async () => {
+    await page.getByRole('button', { name: 'Invite guest' }).click();
+    await page.getByLabel('Guest name').fill('Remote guest');
+    await page.getByRole('button', { name: 'Create link' }).click();
+    const link = await page.getByLabel('Guest link').inputValue();
+    expect(link).toMatch(/\/guest\/[A-Za-z0-9_-]+#token=/);
+    expect((await fetch(link.split('#')[0])).status).toBe(200);
+    await shot('11-guest-invite');
+    await page.getByRole('button', { name: 'Close' }).click();
+    await page.locator('.tile', { hasText: 'Remote guest' }).waitFor();
+    expect((await state()).show.sources.some((s) => s.kind === 'guest' && s.label === 'Remote guest')).toBe(true);
+  });
+
   it('logged no console errors', () => {
     expect(consoleErrors).toEqual([]);
   });

@@ -329,6 +329,25 @@ describe('sources', () => {
     expect(client.commands().at(-1)).toEqual({ command: 'source.add', params: { id: 'device', label: 'Device 4', kind: 'device', video: 'FaceTime HD Camera', audio: 'USB Mic' } });
   });
 
+  it('invites a guest and shows the link to send, with the OBS token masked', async () => {
+    const invite = {
+      id: 'guest1',
+      guestPageUrl: 'http://127.0.0.1:7710/guest/guest1#token=tok-abcdefgh',
+      whipUrl: 'http://127.0.0.1:7710/whip/guest1',
+      token: 'tok-abcdefgh',
+      returnWhepUrl: 'http://127.0.0.1:7710/whep/guest1',
+    };
+    client.on('guest.invite', () => invite);
+    render(<SourcesPanel />);
+    fireEvent.click(screen.getByRole('button', { name: 'Invite guest' }));
+    fireEvent.change(screen.getByLabelText('Guest name'), { target: { value: 'Dr. Ada' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Create link' }));
+    await act(flush);
+    expect(client.commands()).toEqual([{ command: 'guest.invite', params: { label: 'Dr. Ada' } }]);
+    expect((screen.getByLabelText('Guest link') as HTMLInputElement).value).toBe(invite.guestPageUrl);
+    expect((screen.getByLabelText('Bearer token') as HTMLInputElement).type).toBe('password');
+  });
+
   it("shows a source's error message next to it, renames and removes after confirming", async () => {
     render(
       <>

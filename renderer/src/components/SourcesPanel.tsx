@@ -7,6 +7,7 @@ import type { SourceKind } from '../../../shared/show.ts';
 import { addSource, freeId, query, removeSource, renameSource } from '../store/actions.ts';
 import { useCutline } from '../store/store.ts';
 import { StateBadge, TrashIcon } from './common.tsx';
+import { GuestInviteDialog } from './GuestInvite.tsx';
 
 const KIND_NAMES: Record<SourceKind, string> = {
   testPattern: 'Test pattern',
@@ -23,11 +24,16 @@ export function SourcesPanel() {
   const engine = useCutline((s) => s.engine);
   const sourceErrors = useCutline((s) => s.sourceErrors);
   const [adding, setAdding] = useState(false);
+  // undefined: no dialog; '': a new invite; an id: that guest's link again.
+  const [inviting, setInviting] = useState<string | undefined>(undefined);
   if (!engine) return null;
   return (
     <section className="panel sources-panel" aria-label="Sources">
       <header className="panel-head">
         <h2>Sources</h2>
+        <button type="button" className="small" onClick={() => setInviting('')}>
+          Invite guest
+        </button>
         <button type="button" className="primary small" onClick={() => setAdding((a) => !a)} aria-expanded={adding}>
           {adding ? 'Close' : '+ Add source'}
         </button>
@@ -44,6 +50,11 @@ export function SourcesPanel() {
                 <span className="muted small">{KIND_NAMES[spec.kind as SourceKind] ?? spec.kind}</span>
                 <StateBadge state={status?.state ?? 'connecting'} detail={status && status.restarts > 0 ? `↻${status.restarts}` : undefined} />
                 {status?.state === 'live' ? <span className="muted small">{status.fps.toFixed(0)} fps</span> : null}
+                {spec.kind === 'guest' ? (
+                  <button type="button" className="small" onClick={() => setInviting(spec.id)} title="Show the link to send the guest">
+                    Link
+                  </button>
+                ) : null}
                 <button type="button" className="icon" aria-label={`Remove ${status?.label ?? spec.id}`} title="Remove" onClick={() => void removeSource(spec.id)}>
                   <TrashIcon />
                 </button>
@@ -59,6 +70,7 @@ export function SourcesPanel() {
         })}
         {engine.show.sources.length === 0 ? <li className="muted row">No sources. Add a test pattern to try things out.</li> : null}
       </ul>
+      {inviting !== undefined ? <GuestInviteDialog existingId={inviting || undefined} onClose={() => setInviting(undefined)} /> : null}
     </section>
   );
 }
