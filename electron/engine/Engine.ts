@@ -37,6 +37,7 @@ import { type ProbeResult, probeFfmpeg } from './ffmpeg/probe.ts';
 import { sourcesIn } from './layout/LayoutEngine.ts';
 import { Program } from './program/Program.ts';
 import { maskSecret } from './redact.ts';
+import { mapShowSecrets } from './showSecrets.ts';
 import { listDevices } from './sources/devices.ts';
 import { Source } from './sources/Source.ts';
 import { WebRtcGateway } from './webrtc/WebRtcGateway.ts';
@@ -232,16 +233,7 @@ export class Engine {
   }
 
   private redactedShow(): ShowDocument {
-    const show = this.currentShow();
-    return {
-      ...show,
-      destinations: show.destinations.map((d) => {
-        if (d.kind === 'rtmp' && d.streamKey) return { ...d, streamKey: maskSecret(d.streamKey) };
-        if (d.kind === 'whip' && d.token) return { ...d, token: maskSecret(d.token) };
-        if (d.kind === 'srt' && d.passphrase) return { ...d, passphrase: maskSecret(d.passphrase) };
-        return d;
-      }),
-    };
+    return mapShowSecrets(this.currentShow(), maskSecret);
   }
 
   /** For tests and tally: the process ids the program runs. */
@@ -456,13 +448,7 @@ export class Engine {
     'show.save': async ({ path }) => {
       const show = this.currentShow();
       // Show files are meant to be shared and versioned: secrets stay out of them.
-      const shareable: ShowDocument = {
-        ...show,
-        destinations: show.destinations.map((d) => {
-          const { streamKey: _k, token: _t, passphrase: _p, ...rest } = d as DestinationSpec & { streamKey?: string; token?: string; passphrase?: string };
-          return rest as DestinationSpec;
-        }),
-      };
+      const shareable = mapShowSecrets(show, () => undefined);
       if (path) {
         try {
           await writeFile(path, `${JSON.stringify(shareable, null, 2)}\n`);

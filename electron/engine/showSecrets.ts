@@ -1,0 +1,35 @@
+/**
+ * Every secret a show document can hold, in one place: destination stream keys, WHIP tokens and
+ * SRT passphrases, WHEP source tokens, TURN credentials and the program WHEP token. The state API
+ * masks them; saved show files leave them out. A new secret field is added here, once.
+ */
+import type { ShowDocument } from '../../shared/show.ts';
+
+/** Applies `hide` to each secret: return a mask to show it masked, or undefined to drop it. */
+export function mapShowSecrets(show: ShowDocument, hide: (secret: string) => string | undefined): ShowDocument {
+  const field = <T extends object, K extends keyof T>(obj: T, key: K): T => {
+    const value = obj[key];
+    if (typeof value !== 'string' || !value) return obj;
+    const { [key]: _removed, ...rest } = obj;
+    const replaced = hide(value);
+    return (replaced === undefined ? rest : { ...rest, [key]: replaced }) as T;
+  };
+  return {
+    ...show,
+    sources: show.sources.map((s) => (s.kind === 'whep' ? field(s, 'token') : s)),
+    destinations: show.destinations.map((d) => {
+      if (d.kind === 'rtmp') return field(d, 'streamKey');
+      if (d.kind === 'whip') return field(d, 'token');
+      if (d.kind === 'srt') return field(d, 'passphrase');
+      return d;
+    }),
+    ...(show.webrtc
+      ? {
+          webrtc: field(
+            { ...show.webrtc, iceServers: show.webrtc.iceServers.map((server) => field(server, 'credential')) },
+            'programToken',
+          ),
+        }
+      : {}),
+  };
+}
