@@ -124,11 +124,15 @@ export const COMMANDS = {
   ),
   'show.save': command(
     z.object({ path: z.string().min(1).optional() }).strict(),
-    'Return the current show document; with {path}, also write it there. Stream keys are saved only where the show was loaded from a file with keys.',
+    'Return the current show document; with {path}, also write it there. Secrets (stream keys, tokens, passphrases, TURN credentials) are never written: keep them in the secret store or the environment.',
   ),
   'guest.invite': command(
     z.object({ id: Id.optional(), label: z.string().max(80).optional() }).strict(),
     'Invite a remote guest: adds a `guest` source and returns {id, guestPageUrl, whipUrl, token, returnWhepUrl}. Inviting an existing guest id returns its link again. See docs/WEBRTC.md.',
+  ),
+  'program.monitor': command(
+    Empty,
+    'How to watch the program live over WebRTC: {whepPath: "/whep/program", token}. Fails when the show has no webrtc.programToken (the state API shows that token masked).',
   ),
   'meters.subscribe': command(
     z.object({ enabled: z.boolean() }).strict(),

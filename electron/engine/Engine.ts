@@ -459,6 +459,11 @@ export class Engine {
       return { show: shareable, ...(path ? { path } : {}) };
     },
     'guest.invite': (params) => this.webrtc.invite(params),
+    'program.monitor': () => {
+      const token = this.show.webrtc?.programToken;
+      if (!token) throw new ProtocolError('failed', 'live program monitoring over WebRTC is off: set webrtc.programToken in the show');
+      return { whepPath: '/whep/program', token };
+    },
     'meters.subscribe': ({ enabled }) => ({ enabled }),
   };
 

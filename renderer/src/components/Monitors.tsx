@@ -8,7 +8,7 @@ import type { EngineState, SourceStatus } from '../../../shared/protocol.ts';
 import type { LayoutSpec } from '../../../shared/show.ts';
 import { engineHttpBase, WhepMonitor } from '../client/WhepMonitor.ts';
 import { layoutBoxes } from '../layout/geometry.ts';
-import { previewLayout, setFadeMs, take } from '../store/actions.ts';
+import { previewLayout, query, setFadeMs, take } from '../store/actions.ts';
 import { useCutline } from '../store/store.ts';
 import { sourceSwatch } from './common.tsx';
 
@@ -21,14 +21,26 @@ export type MonitorKind = 'program' | 'preview';
  * yet — there is no stream and the monitor shows its layout boxes (see docs/UI.md).
  */
 export function useMonitorStream(kind: MonitorKind): MediaStream | null {
-  const token = useCutline((s) => (kind === 'program' ? s.engine?.show.webrtc?.programToken : undefined));
+  // The state shows the token masked; its presence says the program WHEP output is on, and
+  // `program.monitor` hands the real one to this (authorised) client.
+  const enabled = useCutline((s) => kind === 'program' && Boolean(s.engine?.show.webrtc?.programToken));
   const [stream, setStream] = useState<MediaStream | null>(null);
   useEffect(() => {
     const base = engineHttpBase(window.location, Boolean(window.cutline));
-    if (!token || !base || typeof RTCPeerConnection === 'undefined') return;
-    const monitor = new WhepMonitor(`${base}/whep/program`, token, setStream);
-    return () => monitor.close();
-  }, [token]);
+    if (!enabled || !base || typeof RTCPeerConnection === 'undefined') return;
+    let monitor: WhepMonitor | undefined;
+    let cancelled = false;
+    query('program.monitor', {})
+      .then((result) => {
+        const { whepPath, token } = result as { whepPath: string; token: string };
+        if (!cancelled) monitor = new WhepMonitor(`${base}${whepPath}`, token, setStream);
+      })
+      .catch(() => {});
+    return () => {
+      cancelled = true;
+      monitor?.close();
+    };
+  }, [enabled]);
   return stream;
 }
 
