@@ -34,7 +34,7 @@ import type { H264Encoder } from './ffmpeg/encoderArgs.ts';
 import { ffmpegVersion, locateFfmpeg } from './ffmpeg/locate.ts';
 import { MediaProbeError } from './ffmpeg/mediaProbe.ts';
 import { type ProbeResult, probeFfmpeg } from './ffmpeg/probe.ts';
-import { sourcesIn } from './layout/LayoutEngine.ts';
+import { sourcesIn } from '../../shared/layout.ts';
 import { Program } from './program/Program.ts';
 import { maskSecret } from './redact.ts';
 import { mapShowSecrets } from './showSecrets.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LayoutSpec } from '../../shared/show.ts';
-import { computeCells, gridShape } from '../../electron/engine/layout/LayoutEngine.ts';
+import { computeCells, gridShape } from '../../shared/layout.ts';
 
 const layout = (input: unknown) => LayoutSpec.parse(input);
 

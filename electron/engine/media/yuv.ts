@@ -4,6 +4,9 @@
  * conversion for slates. Pure functions on Buffers; no I/O.
  * Offsets and sizes are kept even so chroma planes line up.
  */
+import { even } from '../../../shared/layout.ts';
+
+export { even };
 
 export interface YuvFrame {
   width: number;
@@ -18,7 +21,6 @@ export interface Yuv {
   v: number;
 }
 
-export const even = (n: number): number => Math.max(0, Math.round(n / 2) * 2);
 
 export function frameBytes(width: number, height: number): number {
   return width * height + 2 * ((width >> 1) * (height >> 1));

@@ -5,7 +5,7 @@
  * nearest-neighbour, once per frame and size.
  */
 import type { LayoutSpec } from '../../../shared/show.ts';
-import { type Cell, computeCells } from '../layout/LayoutEngine.ts';
+import { type Cell, computeCells } from '../../../shared/layout.ts';
 import { blit, fillRect, frameBytes, hexToYuv, scaleNearest, type YuvFrame } from '../media/yuv.ts';
 import type { Source } from '../sources/Source.ts';
 import { slateFrame } from './Slate.ts';

@@ -6,7 +6,7 @@
 import type { EncoderInfo, ProgramStatus } from '../../../shared/protocol.ts';
 import type { LayoutSpec, OutputSettings, TransitionSpec } from '../../../shared/show.ts';
 import type { H264Encoder } from '../ffmpeg/encoderArgs.ts';
-import { sourcesIn } from '../layout/LayoutEngine.ts';
+import { sourcesIn } from '../../../shared/layout.ts';
 import { AudioMixer, type MixInput } from '../media/AudioMixer.ts';
 import { CHANNELS } from '../media/AudioRing.ts';
 import { crossFade, type YuvFrame } from '../media/yuv.ts';

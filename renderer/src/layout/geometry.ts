@@ -6,7 +6,7 @@
 import type { LayoutSpec, Placement } from '../../../shared/show.ts';
 // The engine's layout math is pure TypeScript with no Node imports; see docs/UI.md on moving it
 // to shared/.
-import { computeCells } from '../../../electron/engine/layout/LayoutEngine.ts';
+import { computeCells } from '../../../shared/layout.ts';
 
 export interface Box {
   source: string;

@@ -1,10 +1,12 @@
 /**
- * Layout math: a layout (preset + ordered sources, or explicit placements) and a canvas size →
+ * Layout math, shared by the engine's compositor and the UI's monitors so both draw the same cells: a layout (preset + ordered sources, or explicit placements) and a canvas size →
  * the cells to draw, in even pixel coordinates, in z-order. Pure and synchronous, so a layout
  * change is just a different answer on the next tick.
  */
-import type { LayoutSpec } from '../../../shared/show.ts';
-import { even } from '../media/yuv.ts';
+import type { LayoutSpec } from './show.ts';
+
+/** Rounds to the nearest even number (I420 chroma needs even offsets and sizes). */
+export const even = (n: number): number => Math.max(0, Math.round(n / 2) * 2);
 
 export interface Cell {
   source: string;
