@@ -202,6 +202,8 @@ export interface ProgramStatus {
   encoder: EncoderInfo;
   encoderRestarts: number;
   uptimeS: number;
+  /** The whole machine's CPU use, percent of all cores, over the last second. */
+  cpuPercent: number;
   /** A transition in progress. */
   transition?: { kind: 'fade'; progress: number };
 }

@@ -91,6 +91,7 @@ export function sampleState(change: Partial<ShowDocument> = {}): EngineState {
       encoder: { name: 'libx264', hardware: false, reason: 'no hardware encoder' },
       encoderRestarts: 0,
       uptimeS: 30,
+      cpuPercent: 42,
     },
     sources: show.sources.map((s) => ({ id: s.id, kind: s.kind, label: s.label ?? s.id, state: 'live', restarts: 0, fps: 30 })),
     destinations: [],

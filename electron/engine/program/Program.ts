@@ -13,6 +13,7 @@ import { crossFade, type YuvFrame } from '../media/yuv.ts';
 import type { Source } from '../sources/Source.ts';
 import { TypedEmitter } from '../TypedEmitter.ts';
 import { Compositor } from './Compositor.ts';
+import { CpuMeter } from './CpuMeter.ts';
 import { Encoder } from './Encoder.ts';
 import { FlvFanout } from './FlvFanout.ts';
 import { ProgramClock, samplesForTick, type TickInfo } from './ProgramClock.ts';
@@ -53,6 +54,8 @@ export class Program extends TypedEmitter<Events> {
   private framesAtLastStats = 0;
   private lastStatsAt = 0;
   private measuredFps = 0;
+  private readonly cpu = new CpuMeter();
+  private cpuPercent = 0;
   layout: LayoutSpec;
   preview: LayoutSpec | undefined;
 
@@ -136,6 +139,7 @@ export class Program extends TypedEmitter<Events> {
       this.measuredFps = Math.round(((frames - this.framesAtLastStats) * 1000) / (now - this.lastStatsAt) * 10) / 10;
       this.framesAtLastStats = frames;
       this.lastStatsAt = now;
+      this.cpuPercent = this.cpu.sample();
     }
     const t = this.transition;
     return {
@@ -149,6 +153,7 @@ export class Program extends TypedEmitter<Events> {
       encoder: { name: this.options.encoder.name, hardware: this.options.encoder.hardware, reason: this.options.encoder.reason },
       encoderRestarts: this.encoder.restarts,
       uptimeS: this.running ? Math.round((now - this.startedAt) / 1000) : 0,
+      cpuPercent: this.cpuPercent,
       ...(t ? { transition: { kind: 'fade' as const, progress: Math.min(1, (this.clock.ticks - t.startTick) / t.ticks) } } : {}),
     };
   }

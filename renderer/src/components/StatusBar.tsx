@@ -1,4 +1,4 @@
-/** Program health at a glance: frame rate, late frames, encoder (hardware or not), uptime. */
+/** Program health at a glance: frame rate, late frames, encoder (hardware or not), CPU, uptime. */
 import { formatUptime } from '../destinations/presets.ts';
 import { useCutline } from '../store/store.ts';
 
@@ -23,6 +23,9 @@ export function StatusBar() {
           <span data-stat="encoder" title={program.encoder.reason}>
             {program.encoder.name} ({program.encoder.hardware ? 'hardware' : 'software'})
             {program.encoderRestarts > 0 ? ` · ${program.encoderRestarts} restarts` : ''}
+          </span>
+          <span data-stat="cpu" className={program.cpuPercent > 85 ? 'warn' : ''}>
+            CPU {Math.round(program.cpuPercent ?? 0)}%
           </span>
           <span>up {formatUptime(program.uptimeS)}</span>
         </>
