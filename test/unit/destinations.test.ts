@@ -11,7 +11,8 @@ import { DestinationSpec, OutputSettings } from '../../shared/show.ts';
 import { isAuthFailure, isClosedBeforePublish } from '../../electron/engine/destinations/Destination.ts';
 import { type PreflightContext, preflight } from '../../electron/engine/destinations/preflight.ts';
 import { listPresets, PRESETS, presetFor } from '../../electron/engine/destinations/presets.ts';
-import { muxerArgs, tlsArgs } from '../../electron/engine/destinations/targets.ts';
+import { muxerArgs } from '../../electron/engine/destinations/targets.ts';
+import { ChunkReader, chunkMessage, decodeAmf0, encodeAmf0, MSG, parseRtmpTarget } from '../../electron/engine/destinations/rtmp.ts';
 import { EnvSecretStore, FileSecretStore, MemorySecretStore, secretEnvName, withSecret } from '../../electron/engine/secrets/SecretStore.ts';
 
 const ctx = (output: Partial<OutputSettings> = {}, extra: Partial<PreflightContext> = {}): PreflightContext => ({
@@ -87,12 +88,6 @@ describe('preflight', () => {
 });
 
 describe('muxer command lines', () => {
-  it('verify RTMPS certificates with the configured CA, and never for plain RTMP', () => {
-    expect(tlsArgs('rtmps://h/app', { CUTLINE_TLS_CA_FILE: '/ca.pem' })).toEqual(['-tls_verify', '1', '-ca_file', '/ca.pem']);
-    expect(tlsArgs('rtmp://h/app', { CUTLINE_TLS_CA_FILE: '/ca.pem' })).toEqual([]);
-    expect(tlsArgs('rtmps://h/app', { CUTLINE_TLS_VERIFY: '0', CUTLINE_TLS_CA_FILE: '/ca.pem' })).toEqual([]);
-  });
-
   it('send WHIP as H.264 + Opus RTP to loopback ports, constrained baseline with a keyframe every second', () => {
     const args = muxerArgs(spec({ id: 'w', kind: 'whip', url: 'https://h/whip' }), undefined, {
       videoPort: 5000, audioPort: 5002, video: 'transcode', fps: 30, videoBitrateKbps: 2500, audioBitrateKbps: 128,
@@ -150,5 +145,37 @@ describe('secrets', () => {
     // A key in the spec is used as given; a masked one is replaced.
     expect(withSecret(spec({ id: 'yt-main', kind: 'rtmp', url: 'rtmp://h/app', streamKey: 'own' }), store)).toMatchObject({ streamKey: 'own' });
     expect(withSecret(spec({ id: 'yt-main', kind: 'rtmp', url: 'rtmp://h/app', streamKey: '****abcd' }), store)).toMatchObject({ streamKey: 'from-env' });
+  });
+});
+
+describe('RTMP wire format', () => {
+  it('AMF0 round-trips what a publisher sends and a server answers', () => {
+    const values = ['connect', 1, { app: 'live2?backup=1', type: 'nonprivate', nested: { ok: true, none: null } }, null, 'key'];
+    expect(decodeAmf0(Buffer.concat(values.map((v) => encodeAmf0(v as never))))).toEqual(values);
+  });
+
+  it('chunks a message and reads it back, across chunk sizes and with extended timestamps', () => {
+    const payload = Buffer.alloc(10_000, 7);
+    for (const [timestamp, chunkSize] of [[1234, 4096], [0x1000000 + 5, 128]] as const) {
+      const wire = chunkMessage(6, MSG.video, 1, timestamp, payload, chunkSize);
+      const reader = new ChunkReader();
+      reader.chunkSize = chunkSize;
+      // Fed in awkward pieces, as TCP delivers.
+      const got = [];
+      for (let i = 0; i < wire.length; i += 999) got.push(...reader.push(wire.subarray(i, i + 999)));
+      expect(got).toHaveLength(1);
+      expect(got[0]).toMatchObject({ type: MSG.video, streamId: 1, timestamp });
+      expect(got[0].payload.equals(payload)).toBe(true);
+    }
+  });
+
+  it('splits service URLs into app and stream name as OBS and librtmp do', () => {
+    expect(parseRtmpTarget('rtmps://a.rtmps.youtube.com:443/live2', 'abcd-1234')).toMatchObject({
+      secure: true, host: 'a.rtmps.youtube.com', port: 443, app: 'live2', streamName: 'abcd-1234', tcUrl: 'rtmps://a.rtmps.youtube.com:443/live2',
+    });
+    expect(parseRtmpTarget('rtmps://b.rtmps.youtube.com:443/live2?backup=1', 'k')).toMatchObject({ app: 'live2?backup=1', streamName: 'k' });
+    expect(parseRtmpTarget('rtmps://live-api-s.facebook.com:443/rtmp/', 'FB-1?s_bl=1&a=2')).toMatchObject({ app: 'rtmp', streamName: 'FB-1?s_bl=1&a=2' });
+    expect(parseRtmpTarget('rtmp://xdn.example.com/live/stream1')).toMatchObject({ port: 1935, app: 'live', streamName: 'stream1' });
+    expect(() => parseRtmpTarget('rtmp://host/live')).toThrow(/no stream name/);
   });
 });

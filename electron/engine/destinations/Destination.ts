@@ -16,6 +16,7 @@ import { redactText } from '../redact.ts';
 import { type SecretStore, withSecret } from '../secrets/SecretStore.ts';
 import { TypedEmitter } from '../TypedEmitter.ts';
 import type { PreflightResult } from './preflight.ts';
+import { type RtmpClosed, RtmpPublisher } from './RtmpPublisher.ts';
 import { describeTarget, destinationSecrets, muxerArgs, recordingFilePath } from './targets.ts';
 import { H264_CONSTRAINED_BASELINE, WhipError, WhipPublisher } from './WhipPublisher.ts';
 
@@ -84,6 +85,8 @@ function explainFailure(stderr: string[], spec: DestinationSpec): string {
 export class Destination extends TypedEmitter<Events> implements FlvConsumer {
   private process: FfmpegProcess | undefined;
   private publisher: WhipPublisher | undefined;
+  /** RTMP(S) goes out from Node itself (no ffmpeg: the key stays out of command lines). */
+  private rtmp: RtmpPublisher | undefined;
   private state: DestinationState = 'idle';
   private message: string | undefined;
   private warnings: string[] = [];
@@ -207,31 +210,46 @@ export class Destination extends TypedEmitter<Events> implements FlvConsumer {
   private async closeConnection(graceMs: number): Promise<void> {
     const proc = this.process;
     const publisher = this.publisher;
+    const rtmp = this.rtmp;
     this.process = undefined;
     this.publisher = undefined;
+    this.rtmp = undefined;
     this.queueFullSince = undefined;
-    await Promise.all([proc?.stop({ graceMs }), publisher?.close()]);
+    await Promise.all([proc?.stop({ graceMs }), publisher?.close(), rtmp?.stop()]);
   }
 
   // ---- FlvConsumer ----
 
   onStreamStart(): void {
     // A new encode began (encoder restart): the muxer must see the new headers, so reopen.
-    if (!this.wanted || !this.process) return;
+    if (!this.wanted || !(this.process || this.rtmp)) return;
     this.generation++;
     void this.closeConnection(1000).then(() => this.connect());
   }
 
   onTag(tag: FlvTag): void {
+    const rtmp = this.rtmp;
     const proc = this.process;
-    if (!proc?.running) return;
-    const stdin = proc.stdin;
+    let queued: number;
+    let write: (timestamp: number) => number;
+    if (rtmp?.live) {
+      queued = rtmp.queuedBytes;
+      write = (timestamp) => rtmp.writeTag(tag, timestamp);
+    } else if (proc?.running) {
+      const stdin = proc.stdin;
+      queued = stdin.writableLength;
+      write = (timestamp) => {
+        const bytes = encodeTag(tag.type, timestamp, tag.payload);
+        stdin.write(bytes);
+        return bytes.length;
+      };
+    } else return;
     if (this.waitingForKeyframe) {
       if (!isVideoKeyframe(tag)) {
         if (tag.type === TAG_VIDEO) this.droppedFrames++;
         return;
       }
-      if (stdin.writableLength > this.maxQueueBytes / 2) {
+      if (queued > this.maxQueueBytes / 2) {
         this.droppedFrames++;
         return;
       }
@@ -239,7 +257,7 @@ export class Destination extends TypedEmitter<Events> implements FlvConsumer {
       this.queueFullSince = undefined;
       if (this.baseTimestamp < 0) this.baseTimestamp = tag.timestamp;
     }
-    if (stdin.writableLength > this.maxQueueBytes) {
+    if (queued > this.maxQueueBytes) {
       // The far end is not keeping up: drop the rest of this GOP and resume at a keyframe.
       this.waitingForKeyframe = true;
       this.queueFullSince ??= Date.now();
@@ -247,13 +265,11 @@ export class Destination extends TypedEmitter<Events> implements FlvConsumer {
       this.ctx.log?.(`destination ${this.id}: queue full, dropping until the next keyframe`);
       return;
     }
-    const bytes = encodeTag(tag.type, Math.max(0, tag.timestamp - this.baseTimestamp), tag.payload);
-    this.bytesWritten += bytes.length;
+    this.bytesWritten += write(Math.max(0, tag.timestamp - this.baseTimestamp));
     if (tag.type === TAG_VIDEO) {
       this.framesThisSecond++;
       this.framesSent++;
     }
-    stdin.write(bytes);
   }
 
   // ---- connection ----
@@ -272,7 +288,57 @@ export class Destination extends TypedEmitter<Events> implements FlvConsumer {
     this.setState(this.attempt > 0 ? 'reconnecting' : 'connecting', this.attempt > 0 ? this.message : undefined);
     const spec = this.effectiveSpec();
     if (spec.kind === 'whip') void this.connectWhip(spec, generation);
+    else if (spec.kind === 'rtmp') this.connectRtmp(spec);
     else this.spawnMuxer(spec, muxerArgs(spec, this.filePath));
+  }
+
+  private connectRtmp(spec: Extract<DestinationSpec, { kind: 'rtmp' }>): void {
+    const secrets = destinationSecrets(spec);
+    let rtmp: RtmpPublisher;
+    try {
+      rtmp = new RtmpPublisher({
+        url: spec.url,
+        ...(spec.streamKey ? { streamKey: spec.streamKey } : {}),
+        ...(process.env.CUTLINE_TLS_CA_FILE ? { caFile: process.env.CUTLINE_TLS_CA_FILE } : {}),
+        insecure: process.env.CUTLINE_TLS_VERIFY === '0',
+      });
+    } catch (error) {
+      this.fail(redactText((error as Error).message, secrets));
+      return;
+    }
+    this.rtmp = rtmp;
+    this.waitingForKeyframe = true;
+    this.queueFullSince = undefined;
+    this.stallReason = undefined;
+    this.baseTimestamp = -1;
+    rtmp.on('published', () => {
+      if (this.rtmp !== rtmp) return;
+      const fanout = this.ctx.fanout();
+      for (const tag of fanout.initTags()) rtmp.writeTag(tag, 0);
+      this.attempt = 0;
+      this.refusedInARow = 0;
+      this.liveSince = Date.now();
+      this.setState('live');
+      // Start from the GOP in progress rather than waiting for the next keyframe.
+      for (const tag of fanout.currentGop()) this.onTag(tag);
+    });
+    rtmp.on('closed', (closed: RtmpClosed) => {
+      if (this.rtmp !== rtmp) return;
+      this.rtmp = undefined;
+      const reason = redactText(this.stallReason ?? closed.reason, secrets);
+      this.ctx.log?.(`destination ${this.id}: ${reason}`);
+      if (!this.wanted) return;
+      if (closed.refused) return this.fail(`${reason}: check the stream key`);
+      if (closed.beforePublish && closed.connected && !this.stallReason && !closed.inUse) {
+        this.refusedInARow++;
+        if (this.refusedInARow >= REFUSALS_BEFORE_ERROR)
+          return this.fail(
+            `the server accepted the connection but closed it before the stream was published, ${this.refusedInARow} times in a row: most often a wrong or expired stream key (or the stream name is already in use). Check the key, then start again`,
+          );
+      } else this.refusedInARow = 0;
+      this.scheduleRetry(reason);
+    });
+    rtmp.start();
   }
 
   private async connectWhip(spec: Extract<DestinationSpec, { kind: 'whip' }>, generation: number): Promise<void> {
@@ -395,11 +461,12 @@ export class Destination extends TypedEmitter<Events> implements FlvConsumer {
     this.fps = this.framesThisSecond;
     this.framesThisSecond = 0;
     const proc = this.process;
-    if (proc && this.queueFullSince !== undefined && Date.now() - this.queueFullSince > STALL_RECONNECT_MS) {
+    if ((proc || this.rtmp) && this.queueFullSince !== undefined && Date.now() - this.queueFullSince > STALL_RECONNECT_MS) {
       // The server accepted the connection and stopped reading: our queue has been full this long.
       this.stallReason = `the server stopped reading for ${Math.round(STALL_RECONNECT_MS / 1000)} s (queue full, ${this.droppedFrames} frames dropped)`;
       this.queueFullSince = undefined;
-      proc.child.kill('SIGKILL');
+      if (this.rtmp) this.rtmp.close(this.stallReason);
+      else proc?.child.kill('SIGKILL');
     }
     this.emit('status', this.status());
   }

@@ -65,22 +65,6 @@ export function recordingFilePath(path: string, showName: string, now = new Date
   }
 }
 
-/** Where to find CA certificates for RTMPS: CUTLINE_TLS_CA_FILE, else the system bundle. */
-const SYSTEM_CA_BUNDLES = ['/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt', '/etc/ssl/cert.pem'];
-
-/**
- * TLS options for an rtmps:// push. ffmpeg does not verify the server certificate unless told to
- * (`tls_verify` defaults to 0), so we turn verification on with a CA file: CUTLINE_TLS_CA_FILE (a
- * private CA, or a test's self-signed certificate), else the system bundle where one exists
- * (Linux). CUTLINE_TLS_VERIFY=0 turns it off (a server with a broken chain); where no bundle exists
- * (macOS/Windows with the bundled ffmpeg) the push is encrypted but the server is not verified.
- */
-export function tlsArgs(url: string, env: NodeJS.ProcessEnv = process.env): string[] {
-  if (!/^rtmps:/i.test(url) || env.CUTLINE_TLS_VERIFY === '0') return [];
-  const ca = env.CUTLINE_TLS_CA_FILE || SYSTEM_CA_BUNDLES.find((p) => existsSync(p));
-  return ca ? ['-tls_verify', '1', '-ca_file', ca] : [];
-}
-
 export interface WhipMuxOptions {
   videoPort: number;
   audioPort: number;
@@ -94,14 +78,15 @@ export interface WhipMuxOptions {
 /** RTP to a loopback port; RTCP goes to the same port (WhipPublisher drops it), so no ICMP errors. */
 const rtpUrl = (port: number) => `rtp://127.0.0.1:${port}?rtcpport=${port}&pkt_size=1200`;
 
-/** ffmpeg arguments that read the program's FLV on stdin and send it on: copied for every kind
- * except WHIP, whose audio must become Opus (and whose video is re-encoded unless `copy`). */
+/** ffmpeg arguments that read the program's FLV on stdin and send it on (recording, SRT, WHIP;
+ * RTMP goes out from Node): copied for every kind except WHIP, whose audio must become Opus (and whose video is re-encoded unless `copy`). */
 export function muxerArgs(spec: DestinationSpec, filePath?: string, whip?: WhipMuxOptions): string[] {
   const input = ['-hide_banner', '-nostats', '-loglevel', 'info', '-f', 'flv', '-i', 'pipe:0'];
   const copyAll = [...input, '-map', '0', '-c', 'copy'];
   switch (spec.kind) {
     case 'rtmp':
-      return [...copyAll, '-f', 'flv', '-flvflags', 'no_duration_filesize', ...tlsArgs(spec.url), rtmpPublishUrl(spec.url, spec.streamKey)];
+      // Published from Node (RtmpPublisher.ts): an ffmpeg would show the key in its command line.
+      throw new Error('RTMP destinations are published by RtmpPublisher, not ffmpeg');
     case 'recording':
       // Matroska written as it goes stays playable up to the last cluster if the app is killed.
       return [...copyAll, '-f', 'matroska', '-cluster_time_limit', '1000', filePath ?? spec.path];
