@@ -34,7 +34,6 @@ import type {
   KvSet,
   KvState,
   ObjectOptions,
-  ObjectStates,
   ObjectType,
   PollOpen,
   PollState,
@@ -129,8 +128,9 @@ export function percentages(counts: number[]): number[] {
   }
   return out;
 }
+const idlePoll = (): PollInternal => ({ status: 'idle', question: '', options: [], counts: [], voters: new Map(), revealed: false });
 const poll = rules<PollInternal, ObjectOptions<'poll'>, PollState>({
-  init: () => ({ status: 'idle', question: '', options: [], counts: [], voters: new Map(), revealed: false }),
+  init: idlePoll,
   ops: {
     open: (s, a: z.infer<typeof PollOpen>) => {
       if (s.status === 'open') reject('conflict', 'poll_already_open', 'The poll is already open: close or reset it first.');
@@ -159,8 +159,7 @@ const poll = rules<PollInternal, ObjectOptions<'poll'>, PollState>({
       s.revealed = true;
     },
     reset: (s) => {
-      Object.assign(s, poll.init({ showResults: true }));
-      s.correct = undefined;
+      Object.assign(s, idlePoll(), { correct: undefined });
     },
   },
   view: (s, o) => {
@@ -391,9 +390,7 @@ const kv = rules<KvInternal, ObjectOptions<'kv'>, KvState>({
 // ---- the table --------------------------------------------------------------------------------
 
 export type AnyRules = TypeRules<unknown, unknown, unknown>;
-export const RULES = { chat, poll, bets, auction, chalkboard, gps, kv } as const satisfies {
-  [T in ObjectType]: TypeRules<never, ObjectOptions<T>, ObjectStates[T]>;
-};
+export const RULES = { chat, poll, bets, auction, chalkboard, gps, kv } as const satisfies Record<ObjectType, unknown>;
 export function rulesFor(type: ObjectType): AnyRules {
   return RULES[type] as unknown as AnyRules;
 }
