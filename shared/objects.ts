@@ -5,7 +5,7 @@
  * public states the engine broadcasts. docs/SHARED-OBJECTS.md describes all of this for people.
  */
 import { z } from 'zod';
-import { Id } from './show.ts';
+import { Id } from './ids.ts';
 
 // ---- Object types, roles ----------------------------------------------------------------------
 

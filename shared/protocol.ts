@@ -5,6 +5,7 @@
  * this file (`npm run docs:api`) and a test keeps it in step.
  */
 import { z } from 'zod';
+import { OBJECT_COMMANDS, OBJECT_EVENT_DESCRIPTIONS, type ObjectEventPayloads } from './objects.ts';
 import {
   DestinationSpec,
   Id,
@@ -86,7 +87,8 @@ function command<P extends z.ZodType>(params: P, description: string): CommandDe
   return { params, description };
 }
 
-export const COMMANDS = {
+/** The engine's own commands; objects and overlays add theirs (shared/objects.ts) below. */
+export const CORE_COMMANDS = {
   'state.get': command(Empty, 'The whole state (same as GET /api/v1/state).'),
   'probe.get': command(Empty, 'Which ffmpeg is used and which H.264 encoders work here, and the one chosen.'),
   'source.add': command(SourceSpec, 'Add a source and start it. Result: {id}.'),
@@ -140,6 +142,8 @@ export const COMMANDS = {
   ),
 } as const;
 
+export const COMMANDS = { ...CORE_COMMANDS, ...OBJECT_COMMANDS } as const;
+export type CoreCommandName = keyof typeof CORE_COMMANDS;
 export type CommandName = keyof typeof COMMANDS;
 export type CommandParams<N extends CommandName> = z.infer<(typeof COMMANDS)[N]['params']>;
 export const COMMAND_NAMES = Object.keys(COMMANDS) as CommandName[];
@@ -225,7 +229,7 @@ export interface LevelMeter {
 
 // ---- Events ---------------------------------------------------------------------------------
 
-export interface EventPayloads {
+export interface EventPayloads extends ObjectEventPayloads {
   'source.stateChanged': SourceStatus;
   'source.added': { id: string };
   'source.removed': { id: string };
@@ -239,6 +243,7 @@ export interface EventPayloads {
 }
 export type EventName = keyof EventPayloads;
 export const EVENT_DESCRIPTIONS: Record<EventName, string> = {
+  ...OBJECT_EVENT_DESCRIPTIONS,
   'source.stateChanged': 'A source changed state (connecting, live, stalled, ended, error) or its stats.',
   'source.added': 'A source was added.',
   'source.removed': 'A source was removed.',

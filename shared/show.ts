@@ -8,11 +8,10 @@ import { z } from 'zod';
 
 export const SHOW_FORMAT_VERSION = 1;
 
-/** Ids appear in URLs (/whip/<id>) and file names, so keep them to a safe alphabet. */
-export const Id = z
-  .string()
-  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'use 1-64 letters, digits, "_" or "-"');
-export type Id = z.infer<typeof Id>;
+import { Id } from './ids.ts';
+import { ObjectCreate, OverlaySpec } from './objects.ts';
+
+export { Id };
 
 const HexColor = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'use #rrggbb');
 
@@ -246,6 +245,10 @@ export const ShowDocument = z
     transition: TransitionSpec.default(TransitionSpec.parse({})),
     audio: AudioSettings.default(AudioSettings.parse({})),
     destinations: z.array(DestinationSpec).max(32).default([]),
+    /** Graphics composited over the program, in z-order (docs/SHARED-OBJECTS.md). */
+    overlays: z.array(OverlaySpec).max(64).default([]),
+    /** Shared objects the show needs; created at load unless the journal already has them. */
+    objects: z.array(ObjectCreate).max(64).default([]),
     webrtc: WebRtcSettings.optional(),
   })
   .superRefine((show, ctx) => {

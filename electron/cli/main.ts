@@ -6,6 +6,7 @@
  *   probe                which ffmpeg and which H.264 encoders work here, as JSON
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -30,7 +31,16 @@ Commands:
 
 Common options:
   --ffmpeg PATH   use this ffmpeg (also: CUTLINE_FFMPEG); default: the bundled one
+  --data DIR      where shared objects (chat, polls, bids) are journaled (also: CUTLINE_DATA_DIR);
+                  default ~/.cutline
 `;
+
+/** The shared-object journal's folder for run and serve. */
+function dataDirOption(values: Record<string, string | boolean | undefined>): string {
+  const dir = resolve((values.data as string | undefined) ?? process.env.CUTLINE_DATA_DIR ?? join(homedir(), '.cutline'));
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
 
 function fail(message: string, code = 2): never {
   process.stderr.write(`cutline: ${message}\n`);
@@ -144,7 +154,7 @@ async function run(file: string | undefined, values: Record<string, string | boo
     fail((error as Error).message);
   }
   const duration = secondsOption(values.duration as string | undefined, 0);
-  const engine = await Engine.create({ ffmpegPath: values.ffmpeg as string | undefined, show: raw });
+  const engine = await Engine.create({ ffmpegPath: values.ffmpeg as string | undefined, show: raw, dataDir: dataDirOption(values), showDir: dirname(resolve(file)) });
   const started = (await engine.dispatch('destination.startAll', {})) as { started: string[] };
   const state = engine.getState();
   process.stdout.write(
@@ -171,7 +181,12 @@ async function serve(values: Record<string, string | boolean | undefined>): Prom
       fail(`cannot read ${values.show}: ${(error as Error).message}`);
     }
   }
-  const engine = await Engine.create({ ffmpegPath: values.ffmpeg as string | undefined, show });
+  const engine = await Engine.create({
+    ffmpegPath: values.ffmpeg as string | undefined,
+    show,
+    dataDir: dataDirOption(values),
+    ...(values.show ? { showDir: dirname(resolve(values.show as string)) } : {}),
+  });
   const server = new ApiServer(engine, {
     host: values.host as string | undefined,
     port: values.port ? Number(values.port) : undefined,
@@ -208,6 +223,7 @@ async function main(): Promise<void> {
       show: { type: 'string' },
       out: { type: 'string' },
       ffmpeg: { type: 'string' },
+      data: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

@@ -5,11 +5,13 @@
  * Plain Node: never imports Electron.
  */
 import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { z } from 'zod';
 import {
   COMMANDS,
   type CommandName,
   type CommandParams,
+  type CoreCommandName,
   type EngineState,
   type EventMessage,
   type EventName,
@@ -26,6 +28,9 @@ import {
   SourceSpec,
 } from '../../shared/show.ts';
 import { Destination } from './destinations/Destination.ts';
+import { GraphicsLayer } from './graphics/GraphicsLayer.ts';
+import { type Caller, isObjectCommand, runObjectCommand } from './objects/ObjectCommands.ts';
+import { SharedObjectStore } from './objects/SharedObjectStore.ts';
 import { type PreflightResult, preflight } from './destinations/preflight.ts';
 import { listPresets } from './destinations/presets.ts';
 import { destinationFreeBytes, headlessSecretStore } from './destinations/engineSupport.ts';
@@ -51,9 +56,16 @@ export interface EngineOptions {
   /** Where destinations without a key in the show get theirs (desktop: safeStorage). Default:
    * CUTLINE_STREAM_KEY_<ID> etc. from the environment, then ~/.config/cutline/secrets.json. */
   secrets?: SecretStore;
+  /** Where the shared-object journal lives (objects survive restarts); absent = memory only. */
+  dataDir?: string;
+  /** Folder relative overlay image paths are resolved against (the show file's folder). */
+  showDir?: string;
 }
 
-type Handler<N extends CommandName> = (params: CommandParams<N>) => Promise<unknown> | unknown;
+/** Callers of the API and the desktop UI are the producer; guests and viewers say so. */
+const PRODUCER: Caller = { role: 'producer' };
+
+type Handler<N extends CoreCommandName> = (params: CommandParams<N>) => Promise<unknown> | unknown;
 type EventListener = (message: EventMessage) => void;
 
 export function parseShow(input: unknown): ShowDocument {
@@ -74,6 +86,9 @@ export class Engine {
   readonly log: (line: string) => void;
   /** Remote guests (WHIP in, WHEP return) and WHEP sources; docs/WEBRTC.md. */
   readonly webrtc: WebRtcGateway;
+  /** Shared objects (chat, polls, bids, ...) and the graphics drawn over the program. */
+  private objects!: SharedObjectStore;
+  private graphics!: GraphicsLayer;
 
   private constructor(
     readonly ffmpeg: { path: string; version: string; source: string },
@@ -106,6 +121,8 @@ export class Engine {
     const probe = await probeFfmpeg({ ffmpegPath: location.path, source: location.source, preferred: show.output.encoder });
     const engine = new Engine({ path: location.path, version, source: location.source }, probe, show, log);
     engine.secrets = options.secrets ?? headlessSecretStore((id) => engine.destinations.get(id)?.spec.kind, log);
+    const objects = options.dataDir ? await SharedObjectStore.open(join(options.dataDir, 'objects.jsonl')) : new SharedObjectStore();
+    engine.attachObjects(objects, options.showDir);
     await engine.build(show);
     engine.metersTimer = setInterval(() => engine.emitEvent('meters.updated', engine.program.mixer.takeMeters()), 100);
     return engine;
@@ -131,6 +148,22 @@ export class Engine {
 
   // ---- building a show ----
 
+  private attachObjects(objects: SharedObjectStore, showDir?: string): void {
+    this.objects = objects;
+    this.graphics = new GraphicsLayer({ objects, ...(showDir ? { baseDir: showDir } : {}) });
+    // A change is stamped with the frame that will first show it: the next one composed.
+    objects.setPtsProvider(() => (this.program?.running ? this.program.encoder.nextFramePtsMs() : null));
+    objects.on('changed', (change) => {
+      this.emitEvent('object.changed', change);
+      if (change.pts !== null)
+        this.program.fanout.queueData({ pts: change.pts, object: change.id, version: change.version, op: change.op, state: change.state });
+    });
+    objects.on('created', (created) => this.emitEvent('object.created', created));
+    objects.on('deleted', (deleted) => this.emitEvent('object.deleted', deleted));
+    this.graphics.on('changed', (changed) => this.emitEvent('overlay.changed', changed));
+    this.graphics.on('overlayFailed', ({ id, message }) => this.log(`overlay ${id}: ${message}`));
+  }
+
   private async build(show: ShowDocument): Promise<void> {
     this.show = show;
     for (const spec of show.sources) {
@@ -145,6 +178,9 @@ export class Engine {
     this.startProgram();
     for (const source of this.sources.values()) source.start();
     for (const spec of show.destinations) this.createDestination(spec);
+    for (const object of show.objects)
+      if (!this.objects.peek(object.id)) await this.objects.create(object.id, object.type, object.options, PRODUCER);
+    for (const overlay of show.overlays) this.graphics.add(overlay);
   }
 
   private startProgram(): void {
@@ -156,6 +192,7 @@ export class Engine {
       sources: this.sources,
       layout: this.show.layout,
       preview: this.show.preview,
+      graphics: this.graphics,
     });
     this.program.on('stats', (stats) => this.emitEvent('program.stats', stats));
     this.program.on('log', (line) => this.log(line));
@@ -229,6 +266,7 @@ export class Engine {
       sources: [...this.sources.values()].map((s) => s.spec),
       destinations: [...this.destinations.values()].map((d) => d.spec),
       audio: { masterGainDb: this.program.mixer.masterGainDb, masterMuted: this.program.mixer.masterMuted },
+      overlays: this.graphics.list().map((o) => o.spec),
     };
   }
 
@@ -264,14 +302,15 @@ export class Engine {
   // ---- commands ----
 
   /** Validates and runs one command. Throws ProtocolError with a message for the user. */
-  async dispatch(command: string, params: unknown): Promise<unknown> {
+  async dispatch(command: string, params: unknown, caller: Caller = PRODUCER): Promise<unknown> {
     if (this.closed) throw new ProtocolError('failed', 'the engine is shutting down');
     if (!isCommandName(command))
       throw new ProtocolError('unknown_command', `unknown command "${command}"; see docs/API.md for the list`);
+    if (isObjectCommand(command)) return runObjectCommand(command, params, { store: this.objects, graphics: this.graphics }, caller);
     const schema = COMMANDS[command].params as z.ZodType;
     const parsed = schema.safeParse(params ?? {});
     if (!parsed.success) throw new ProtocolError('invalid_params', `${command}: ${describeZodError(parsed.error)}`);
-    const handler = this.handlers[command] as Handler<typeof command>;
+    const handler = this.handlers[command] as Handler<CoreCommandName>;
     return handler(parsed.data as never);
   }
 
@@ -291,7 +330,7 @@ export class Engine {
     for (const id of sourcesIn(layout)) this.requireSource(id);
   }
 
-  private readonly handlers: { [N in CommandName]: Handler<N> } = {
+  private readonly handlers: { [N in CoreCommandName]: Handler<N> } = {
     'state.get': () => this.getState(),
     'probe.get': () => this.probe,
     'source.add': async (spec) => {
@@ -473,6 +512,7 @@ export class Engine {
     await this.program.stop();
     await Promise.all([...this.sources.values()].map((s) => s.close()));
     this.sources.clear();
+    for (const overlay of this.graphics.list()) this.graphics.remove(overlay.id);
   }
 
   /** Stops destinations (finalizing recordings), the program and every source. Idempotent. */
@@ -482,6 +522,8 @@ export class Engine {
     clearInterval(this.metersTimer);
     await this.webrtc.close();
     await this.teardown();
+    this.graphics.dispose();
+    await this.objects.close();
     this.listeners.clear();
   }
 }

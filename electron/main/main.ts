@@ -78,7 +78,7 @@ if (!app.requestSingleInstanceLock()) {
     const bundled = app.isPackaged ? packagedFfmpegPath(process.resourcesPath, process.platform, process.arch, join) : undefined;
     const ffmpegPath = process.env.CUTLINE_FFMPEG ?? (bundled && existsSync(bundled) ? bundled : undefined);
     if (bundled && !ffmpegPath) log(`bundled ffmpeg missing at ${bundled}; falling back to ffmpeg on PATH`);
-    const created = await Engine.create({ ffmpegPath, show: await startupShow(), secrets: await secrets, log });
+    const created = await Engine.create({ ffmpegPath, show: await startupShow(), secrets: await secrets, dataDir: app.getPath('userData'), log });
     engine = created;
     ffmpegVersion = created.getState().ffmpeg.version;
     return created;

@@ -66,7 +66,7 @@ const output = {
 /** An engine state with three live test patterns on a grid, as `state.get` would answer. */
 export function sampleState(change: Partial<ShowDocument> = {}): EngineState {
   const ids = ['cam-a', 'cam-b', 'cam-c'];
-  const show: ShowDocument = {
+  const show = {
     version: 1,
     name: 'Test show',
     output: { ...output },
@@ -76,7 +76,7 @@ export function sampleState(change: Partial<ShowDocument> = {}): EngineState {
     audio: { masterGainDb: 0, masterMuted: false },
     destinations: [],
     ...change,
-  };
+  } as ShowDocument;
   return {
     apiVersion: 1,
     show,

@@ -10,6 +10,7 @@ import { sourcesIn } from '../../../shared/layout.ts';
 import { AudioMixer, type MixInput } from '../media/AudioMixer.ts';
 import { CHANNELS } from '../media/AudioRing.ts';
 import { crossFade, type YuvFrame } from '../media/yuv.ts';
+import type { GraphicsLayer } from '../graphics/GraphicsLayer.ts';
 import type { Source } from '../sources/Source.ts';
 import { TypedEmitter } from '../TypedEmitter.ts';
 import { Compositor } from './Compositor.ts';
@@ -32,6 +33,8 @@ export interface ProgramOptions {
   sources: ReadonlyMap<string, Source>;
   layout: LayoutSpec;
   preview?: LayoutSpec;
+  /** Overlays drawn over every frame, after the layout. */
+  graphics?: GraphicsLayer;
 }
 
 interface Transition {
@@ -192,6 +195,8 @@ export class Program extends TypedEmitter<Events> {
     }
     const mixed = new Int16Array(samples * CHANNELS);
     this.mixer.mix(inputs, mixed);
+    // Overlays go over the finished picture (over both sides of a fade alike).
+    this.options.graphics?.compose(canvas, (tick.index * 1000) / this.settings.fps);
     this.encoder.write(canvas.data, Buffer.from(mixed.buffer, mixed.byteOffset, mixed.byteLength));
     this.emit('frame', { index: tick.index, canvas });
   }
