@@ -79,6 +79,7 @@ describe.skipIf(!nginxRtmpAvailable || !stunnelAvailable)('destinations: one enc
   let badChecksAtError = 0;
   let badChecksLater = 0;
   let goodState = '';
+  let goodRemoved = false;
   let preflightBad: PreflightResult;
   let presets: PresetListing[] = [];
   let reconnect = { statesSeen: [] as string[], msToLive: 0, nmsStatesDuring: [] as string[], nmsPublishes: 0 };
@@ -176,6 +177,10 @@ describe.skipIf(!nginxRtmpAvailable || !stunnelAvailable)('destinations: one enc
     badChecksAtError = check.requests.filter((k) => k === KEYS.bad).length;
     await waitUntil(() => destState('good') === 'live', 10_000, 'right key live');
     goodState = destState('good')!;
+    // Removing a live destination mid-show touches nothing else either.
+    await sleep(2000);
+    await engine.dispatch('destination.remove', { id: 'good' });
+    goodRemoved = !engine.getState().destinations.some((d) => d.id === 'good');
     await sleep(Math.max(0, t0.at + WINDOW_S * 1000 - Date.now() - 2000));
     countProcesses();
     await sleep(Math.max(0, t0.at + WINDOW_S * 1000 - Date.now()));
@@ -289,6 +294,7 @@ describe.skipIf(!nginxRtmpAvailable || !stunnelAvailable)('destinations: one enc
     expect(badChecksAtError).toBeLessThanOrEqual(3);
     expect(badChecksLater).toBe(badChecksAtError);
     expect(goodState).toBe('live');
+    expect(goodRemoved).toBe(true);
     console.log(`wrong key: ${badAttempts} attempts, ${badChecksAtError} on_publish checks, then error: ${badStatus.message}`);
   });
 

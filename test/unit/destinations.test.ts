@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DestinationSpec, OutputSettings } from '../../shared/show.ts';
-import { isAuthFailure, isClosedBeforePublish } from '../../electron/engine/destinations/Destination.ts';
+import { BACKOFF, backoffDelayMs, isAuthFailure, isClosedBeforePublish } from '../../electron/engine/destinations/Destination.ts';
 import { type PreflightContext, preflight } from '../../electron/engine/destinations/preflight.ts';
 import { listPresets, PRESETS, presetFor } from '../../electron/engine/destinations/presets.ts';
 import { muxerArgs } from '../../electron/engine/destinations/targets.ts';
@@ -106,6 +106,14 @@ describe('muxer command lines', () => {
 });
 
 describe('failure classification', () => {
+  it('reconnects after 1 s growing ×1.5 with ±20% jitter, capped at 30 s', () => {
+    expect(backoffDelayMs(1, () => 0.5)).toBe(1000);
+    expect(backoffDelayMs(2, () => 0.5)).toBe(1500);
+    expect(backoffDelayMs(3, () => 1)).toBe(Math.round(2250 * 1.2));
+    expect(backoffDelayMs(3, () => 0)).toBe(Math.round(2250 * 0.8));
+    expect(backoffDelayMs(50, () => 0.5)).toBe(BACKOFF.capMs);
+  });
+
   it('does not mistake a frame counter for an HTTP 403', () => {
     expect(isAuthFailure('frame=  403 fps= 30 q=-1.0 size=  1024kB')).toBe(false);
     expect(isAuthFailure('Server error: NetStream.Publish.BadName')).toBe(true);
