@@ -72,7 +72,7 @@ describe('WHIP destination: the program to a WebRTC endpoint', () => {
       const r = results[video];
       const s = r.session;
       console.log(
-        `WHIP ${video}: start → live ${r.liveAt - r.startedAt} ms, POST → first keyframe ${s.firstKeyframeAt! - s.postedAt} ms, first decoded frame ${s.firstFrameAt! - s.postedAt} ms; ${r.framesAt} frames decoded in ~${RUN_S} s live, ${s.keyframes} keyframes, ${s.audioPackets} Opus packets, ${r.pli} PLIs seen; x264 processes while live: ${r.encoders}; offer: ${s.offer}`,
+        `WHIP ${video}: start → live ${r.liveAt - r.startedAt} ms, POST → first keyframe ${s.firstKeyframeAt! - s.postedAt} ms, first decoded frame ${s.firstFrameAt! - s.postedAt} ms; ${r.framesAt} frames decoded in ~${RUN_S} s live, ${s.keyframes} keyframes, ${s.packetsLost} RTP packets lost, ${s.audioPackets} Opus packets, ${r.pli} PLIs seen; x264 processes while live: ${r.encoders}; offer: ${s.offer}`,
       );
       expect(s.authorization).toBe(`Bearer ${TOKEN}`);
       expect(s.videoCodec).toBe('video/H264');

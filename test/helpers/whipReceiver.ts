@@ -6,7 +6,8 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { H264RtpPayload, RTCPeerConnection, RTCRtpCodecParameters } from 'werift';
+import { RTCPeerConnection, RTCRtpCodecParameters, type RtpHeader } from 'werift';
+import { DepacketizeBase, JitterBufferBase } from 'werift/nonstandard';
 import { SYSTEM_FFMPEG } from './media.ts';
 import { freePort } from './servers.ts';
 
@@ -29,6 +30,8 @@ export interface WhipSession {
   deleted: boolean;
   /** Decoder (ffmpeg) complaints. */
   decoderErrors: string;
+  /** RTP packets the jitter buffer gave up on. */
+  packetsLost: number;
 }
 
 export interface WhipReceiver {
@@ -86,6 +89,7 @@ export async function startWhipReceiver(options: { token?: string; sendPliEveryM
         postedAt: Date.now(),
         deleted: false,
         decoderErrors: '',
+        packetsLost: 0,
       };
       sessions.push(session);
       const pc = new RTCPeerConnection({
@@ -129,18 +133,21 @@ export async function startWhipReceiver(options: { token?: string; sendPliEveryM
             });
             return;
           }
-          let fragment: Buffer | undefined;
-          let frame: Buffer[] = [];
+          // As a viewer would: a jitter buffer puts NACKed retransmissions back in order, then
+          // the depacketizer makes access units (the marker bit ends one).
           let started = false;
+          const jitter = new JitterBufferBase(90_000, { latency: 300 });
+          const depacketizer = new DepacketizeBase('MPEG4/ISO/AVC', { isFinalPacketInSequence: (h: RtpHeader) => h.marker });
           track.onReceiveRtp.subscribe((rtp) => {
             session.videoPackets++;
             session.videoCodec ??= track.codec?.mimeType;
-            const h264 = H264RtpPayload.deSerialize(rtp.payload, fragment);
-            fragment = h264.fragment;
-            if (h264.payload?.length) frame.push(h264.payload);
-            if (rtp.header.marker && frame.length) {
-              const au = Buffer.concat(frame);
-              frame = [];
+            for (const o of jitter.processInput({ rtp })) {
+              if (o.isPacketLost) session.packetsLost += o.isPacketLost.to - o.isPacketLost.from + 1;
+              for (const out of depacketizer.processInput(o)) onFrame(out.frame?.data);
+            }
+          });
+          const onFrame = (au: Buffer | undefined) => {
+            if (au) {
               const key = hasNal(au, 5);
               if (key) session.keyframes++;
               // A decoder starts at a keyframe with its parameter sets, as a viewer's would.
@@ -151,7 +158,7 @@ export async function startWhipReceiver(options: { token?: string; sendPliEveryM
               // next one; the count is read after the session ends).
               decoder.stdin?.write(Buffer.concat([Buffer.from([0, 0, 0, 1, 0x09, 0xf0]), au]));
             }
-          });
+          };
           if (options.sendPliEveryMs && track.ssrc !== undefined) {
             const ssrc = track.ssrc;
             peer.timer = setInterval(() => void transceiver.receiver.sendRtcpPLI(ssrc), options.sendPliEveryMs);
