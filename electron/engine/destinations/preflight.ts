@@ -107,8 +107,6 @@ export function preflight(spec: DestinationSpec, ctx: PreflightContext): Preflig
   const preset = presetFor(spec);
   if (spec.kind === 'srt' && !ctx.capabilities.srt)
     blocking = `this ffmpeg (${ctx.ffmpegPath}) cannot send SRT (built without libsrt): set CUTLINE_FFMPEG to an ffmpeg with SRT, e.g. Debian's or Homebrew's`;
-  if (spec.kind === 'rtmp' && /^rtmps:/i.test(spec.url) && !ctx.capabilities.rtmps)
-    blocking = `this ffmpeg (${ctx.ffmpegPath}) cannot send RTMPS (built without TLS): set CUTLINE_FFMPEG to an ffmpeg with gnutls or openssl`;
   if (spec.kind === 'rtmp') {
     if (/\{(host|stream)\}/.test(spec.url)) blocking = `the URL still has a placeholder (${spec.url.match(/\{\w+\}/)?.[0]}): put in your server's address`;
     const needsKey = preset && ['youtube', 'facebook', 'twitch'].includes(preset.service);

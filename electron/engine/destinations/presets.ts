@@ -262,8 +262,7 @@ export function listPresets(caps: PresetCapabilities, ffmpegPath: string): Prese
         available: false,
         unavailableReason: `the ffmpeg in use (${ffmpegPath}) was built without SRT; set CUTLINE_FFMPEG to one with libsrt (e.g. Debian's or Homebrew's ffmpeg)`,
       };
-    if (preset.kind === 'rtmp' && preset.url?.startsWith('rtmps') && !caps.rtmps)
-      return { ...preset, available: false, unavailableReason: `the ffmpeg in use (${ffmpegPath}) was built without TLS, so it cannot send RTMPS` };
+    // RTMP(S) is published from Node (RtmpPublisher), so it never depends on the ffmpeg build.
     return { ...preset, available: true };
   });
 }
