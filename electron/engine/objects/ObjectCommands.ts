@@ -40,7 +40,9 @@ export async function runObjectCommand(
       const p = parsed.data as ObjectCommandParams<'object.op'>;
       // Only a producer (automation, the control UI) may act on behalf of a named client.
       const clientId = caller.role === 'producer' ? (p.clientId ?? caller.clientId) : caller.clientId;
-      return store.apply(p.id, p.op, p.args, { role: caller.role, clientId });
+      // ...and is then held to that client's rate limits, so a relayed flood is refused like a direct one.
+      const onBehalf = caller.role === 'producer' && p.clientId !== undefined;
+      return store.apply(p.id, p.op, p.args, { role: caller.role, clientId, onBehalf });
     }
     case 'object.get':
       return store.get((parsed.data as ObjectCommandParams<'object.get'>).id);

@@ -35,6 +35,8 @@ export interface ApplyContext {
   /** Rate-limit key and journal attribution; transports set it from the connection. */
   clientId?: string;
   role: ClientRole;
+  /** A producer relaying a named client's op (object.op's clientId): that client's rate limits apply. */
+  onBehalf?: boolean;
 }
 
 export interface ApplyResult {
@@ -154,7 +156,9 @@ export class SharedObjectStore extends TypedEmitter<StoreEvents> {
     if (!def) reject('invalid_params', 'unknown_op', `A ${entry.type} has no operation "${op}": use ${Object.keys(OBJECT_OPS[entry.type]).join(', ')}.`);
     const minRole = entry.type === 'kv' ? (entry.options as { writeRole: ClientRole }).writeRole : def.minRole;
     if (!roleAllows(ctx.role, minRole)) reject('unauthorized', 'forbidden', `Only a ${minRole}${minRole === 'producer' ? '' : ' or above'} may ${op} on "${id}".`);
-    if (ctx.role !== 'producer' && !this.clientRate.take(clientId))
+    // Producers are exempt, except when they relay a named client's op (a bidding site's backend).
+    const limited = ctx.role !== 'producer' || ctx.onBehalf === true;
+    if (limited && !this.clientRate.take(clientId))
       reject('too_many_requests', 'rate_limited', `Too many operations from ${clientId}: wait ${this.clientRate.retryAfterS(clientId).toFixed(1)} s.`);
 
     let rawJson: string | undefined;
@@ -170,7 +174,7 @@ export class SharedObjectStore extends TypedEmitter<StoreEvents> {
     // The canonical args are exactly what the journal holds, so replay sees the same values.
     const canonical = JSON.parse(JSON.stringify(parsed.data)) as unknown;
 
-    if (entry.chatRate && op === 'post' && ctx.role !== 'producer' && !entry.chatRate.take(clientId))
+    if (entry.chatRate && op === 'post' && limited && !entry.chatRate.take(clientId))
       reject('too_many_requests', 'rate_limited', `You are posting too fast: wait ${entry.chatRate.retryAfterS(clientId).toFixed(1)} s.`);
 
     const at = this.now();

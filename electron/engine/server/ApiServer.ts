@@ -159,9 +159,11 @@ export class ApiServer {
     let size = 0;
     for await (const chunk of req) {
       size += (chunk as Buffer).length;
-      if (size > MAX_BODY_BYTES) throw new ProtocolError('payload_too_large', `request body over ${MAX_BODY_BYTES} bytes`);
-      chunks.push(chunk as Buffer);
+      // Read on (up to a bound) so the client gets the 413 instead of a reset connection.
+      if (size > MAX_BODY_BYTES * 16) throw new ProtocolError('payload_too_large', `request body over ${MAX_BODY_BYTES} bytes`);
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk as Buffer);
     }
+    if (size > MAX_BODY_BYTES) throw new ProtocolError('payload_too_large', `request body over ${MAX_BODY_BYTES} bytes`);
     if (size === 0) return {};
     // Requiring JSON also forces browsers into a CORS preflight, which this server never grants.
     if (!/^application\/json\b/i.test(type)) throw new ProtocolError('invalid_request', 'send the parameters as JSON (Content-Type: application/json)');
@@ -233,6 +235,9 @@ export class ApiServer {
       send(message);
     });
     ws.on('close', unsubscribe);
+    // A frame over maxPayload (or any protocol error) closes this socket (1009/1002); without a
+    // listener the error would be thrown and take the whole engine down.
+    ws.on('error', () => ws.terminate());
     ws.on('message', async (data) => {
       let request: WsRequest;
       try {
