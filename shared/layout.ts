@@ -135,3 +135,39 @@ export function sourcesIn(layout: LayoutSpec): string[] {
   const ids = layout.preset === 'custom' ? (layout.placements ?? []).map((p) => p.source) : layout.sources;
   return [...new Set(ids)];
 }
+
+export interface Rect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * The parts of the canvas no cell covers, as rectangles: only these need the background colour,
+ * so a full grid or a solo layout paints no background at all.
+ */
+export function uncoveredRegions(cells: readonly Rect[], width: number, height: number): Rect[] {
+  const xs = [...new Set([0, width, ...cells.flatMap((c) => [c.x, Math.min(width, c.x + c.width)])])].sort((a, b) => a - b);
+  const ys = [...new Set([0, height, ...cells.flatMap((c) => [c.y, Math.min(height, c.y + c.height)])])].sort((a, b) => a - b);
+  const out: Rect[] = [];
+  for (let j = 0; j + 1 < ys.length; j++) {
+    let run: Rect | undefined;
+    for (let i = 0; i + 1 < xs.length; i++) {
+      const cx = (xs[i] + xs[i + 1]) / 2;
+      const cy = (ys[j] + ys[j + 1]) / 2;
+      const covered = cells.some((c) => cx > c.x && cx < c.x + c.width && cy > c.y && cy < c.y + c.height);
+      if (covered) {
+        run = undefined;
+        continue;
+      }
+      // Merge neighbours in a row into one rectangle (fewer, longer fills).
+      if (run && run.x + run.width === xs[i]) run.width += xs[i + 1] - xs[i];
+      else {
+        run = { x: xs[i], y: ys[j], width: xs[i + 1] - xs[i], height: ys[j + 1] - ys[j] };
+        out.push(run);
+      }
+    }
+  }
+  return out;
+}

@@ -203,6 +203,8 @@ export interface ProgramStatus {
   framesOut: number;
   /** Ticks the clock could not produce in time (should stay 0). */
   lateFrames: number;
+  /** Frames not encoded because the encoder fell behind (machine overloaded). */
+  droppedFrames: number;
   encoder: EncoderInfo;
   encoderRestarts: number;
   uptimeS: number;

@@ -88,6 +88,7 @@ export function sampleState(change: Partial<ShowDocument> = {}): EngineState {
       measuredFps: 30,
       framesOut: 900,
       lateFrames: 0,
+      droppedFrames: 0,
       encoder: { name: 'libx264', hardware: false, reason: 'no hardware encoder' },
       encoderRestarts: 0,
       uptimeS: 30,

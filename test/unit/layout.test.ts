@@ -64,3 +64,16 @@ describe('layout presets', () => {
     for (const c of cells) for (const v of [c.x, c.y, c.width, c.height]) expect(v % 2).toBe(0);
   });
 });
+
+describe('background regions', () => {
+  it('a full grid or solo leaves nothing to paint; spotlight leaves the strip gaps', async () => {
+    const { uncoveredRegions } = await import('../../shared/layout.ts');
+    const area = (rs: { width: number; height: number }[]) => rs.reduce((a, r) => a + r.width * r.height, 0);
+    const grid = computeCells(layout({ preset: 'grid', sources: ['a', 'b', 'c', 'd'] }), 1280, 720);
+    expect(uncoveredRegions(grid, 1280, 720)).toEqual([]);
+    const spot = computeCells(layout({ preset: 'spotlight', sources: ['a', 'b', 'c'] }), 1280, 720);
+    const covered = spot.reduce((a, c) => a + c.width * c.height, 0);
+    expect(area(uncoveredRegions(spot, 1280, 720))).toBe(1280 * 720 - covered);
+    expect(uncoveredRegions([], 64, 32)).toEqual([{ x: 0, y: 0, width: 64, height: 32 }]);
+  });
+});

@@ -257,6 +257,9 @@ export class Destination extends TypedEmitter<Events> implements FlvConsumer {
       this.queueFullSince = undefined;
       if (this.baseTimestamp < 0) this.baseTimestamp = tag.timestamp;
     }
+    // Audio is encoded apart from video and arrives a little after the video of the same time:
+    // what belongs before the keyframe this destination started at stays out.
+    if (tag.timestamp < this.baseTimestamp) return;
     if (queued > this.maxQueueBytes) {
       // The far end is not keeping up: drop the rest of this GOP and resume at a keyframe.
       this.waitingForKeyframe = true;

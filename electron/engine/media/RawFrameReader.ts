@@ -1,12 +1,25 @@
 /**
  * Cuts a byte stream of raw frames (a decoder's stdout) into whole frames of a fixed size.
  * Pure: push chunks in, get frames out.
+ *
+ * Frames are assembled into two buffers used in turn, so a source at 1080p30 does not allocate
+ * 90 MB/s for the garbage collector: a returned frame stays valid until the frame after next is
+ * complete — the latest frame is always intact while the next one is being filled. A caller that
+ * needs more than the newest frame of one push must copy the others.
  */
 export class RawFrameReader {
   private pending: Buffer | undefined;
   private filled = 0;
+  private readonly buffers: Buffer[] = [];
+  private turn = 0;
 
   constructor(readonly frameSize: number) {}
+
+  private nextBuffer(): Buffer {
+    const index = this.turn++ % 2;
+    this.buffers[index] ??= Buffer.allocUnsafe(this.frameSize);
+    return this.buffers[index];
+  }
 
   push(chunk: Buffer): Buffer[] {
     const frames: Buffer[] = [];
@@ -19,7 +32,7 @@ export class RawFrameReader {
           offset += this.frameSize;
           continue;
         }
-        this.pending = Buffer.allocUnsafe(this.frameSize);
+        this.pending = this.nextBuffer();
         this.filled = 0;
       }
       const n = Math.min(this.frameSize - this.filled, chunk.length - offset);

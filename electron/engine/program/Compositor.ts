@@ -5,14 +5,15 @@
  * nearest-neighbour, once per frame and size.
  */
 import type { LayoutSpec } from '../../../shared/show.ts';
-import { type Cell, computeCells } from '../../../shared/layout.ts';
+import { type Cell, computeCells, type Rect, uncoveredRegions } from '../../../shared/layout.ts';
 import { blit, fillRect, frameBytes, hexToYuv, scaleNearest, type YuvFrame } from '../media/yuv.ts';
 import type { Source } from '../sources/Source.ts';
 import { slateFrame } from './Slate.ts';
 
 export class Compositor {
-  private cellsFor: { layout: LayoutSpec; cells: Cell[] } | undefined;
-  private readonly scaled = new WeakMap<Buffer, Map<string, YuvFrame>>();
+  private cellsFor: { layout: LayoutSpec; cells: Cell[]; background: Rect[] } | undefined;
+  /** Scaled copies of a frame, per size; a source makes a new YuvFrame object per frame. */
+  private readonly scaled = new WeakMap<YuvFrame, Map<string, YuvFrame>>();
 
   constructor(
     readonly width: number,
@@ -20,8 +21,15 @@ export class Compositor {
   ) {}
 
   cells(layout: LayoutSpec): Cell[] {
-    if (this.cellsFor?.layout !== layout) this.cellsFor = { layout, cells: computeCells(layout, this.width, this.height) };
-    return this.cellsFor.cells;
+    return this.geometry(layout).cells;
+  }
+
+  private geometry(layout: LayoutSpec): { cells: Cell[]; background: Rect[] } {
+    if (this.cellsFor?.layout !== layout) {
+      const cells = computeCells(layout, this.width, this.height);
+      this.cellsFor = { layout, cells, background: uncoveredRegions(cells, this.width, this.height) };
+    }
+    return this.cellsFor;
   }
 
   newCanvas(): YuvFrame {
@@ -29,8 +37,10 @@ export class Compositor {
   }
 
   compose(layout: LayoutSpec, sources: ReadonlyMap<string, Source>, out: YuvFrame, now = Date.now()): void {
-    fillRect(out, 0, 0, out.width, out.height, hexToYuv(layout.background));
-    for (const cell of this.cells(layout)) {
+    const { cells, background } = this.geometry(layout);
+    const color = hexToYuv(layout.background);
+    for (const r of background) fillRect(out, r.x, r.y, r.width, r.height, color);
+    for (const cell of cells) {
       const tile = this.tileFor(cell, sources.get(cell.source), now);
       blit(out, tile, cell.x, cell.y);
     }
@@ -45,10 +55,10 @@ export class Compositor {
       return slateFrame(cell.width, cell.height, status.label, detail);
     }
     if (frame.width === cell.width && frame.height === cell.height) return frame;
-    let sizes = this.scaled.get(frame.data);
+    let sizes = this.scaled.get(frame);
     if (!sizes) {
       sizes = new Map();
-      this.scaled.set(frame.data, sizes);
+      this.scaled.set(frame, sizes);
     }
     const key = `${cell.width}x${cell.height}`;
     let scaled = sizes.get(key);

@@ -1,27 +1,39 @@
 /**
- * The program encoder: one ffmpeg that takes raw I420 canvases on stdin and s16le audio on fd 3 and
- * writes FLV (H.264 + AAC) on stdout, which the fan-out hands to every destination. Input
- * timestamps are implied by frame and sample counts (rawvideo at a fixed rate, PCM at 48 kHz), so
- * audio and video cannot drift apart.
+ * The program encoder: two ffmpeg processes fed once per tick — H.264 from raw I420 canvases, AAC
+ * from s16le PCM — whose FLV tags the fan-out hands to every destination. Timestamps are implied by
+ * frame and sample counts (rawvideo at a fixed rate, PCM at 48 kHz), so audio and video cannot
+ * drift apart.
  *
- * Supervised: an encoder that exits unexpectedly is restarted; `restarted` tells the fan-out that
- * the stream (and its sequence headers) begins anew.
+ * Why two processes and not one: a single ffmpeg muxing both holds every video frame until the
+ * AAC for the same instant is out, which added ~72 ms (bench/encoderLatency.ts); apart, the video
+ * packet leaves about 1 ms after its canvas, and the audio follows on its own.
+ *
+ * Overload: when the video encoder falls more than a few frames behind, whole ticks (canvas and
+ * audio alike) are skipped and counted, so memory and delay stay flat and sync is kept; the
+ * output then runs slightly short of wall time, as OBS's "skipped frames" do.
+ *
+ * Supervised: if either process exits unexpectedly both restart; `restarted` tells the fan-out
+ * that the stream (and its sequence headers) begins anew.
  */
 import type { OutputSettings } from '../../../shared/show.ts';
+import { encodeAmf0 } from '../destinations/rtmp.ts';
 import { audioEncoderArgs, type H264Encoder, videoEncoderArgs } from '../ffmpeg/encoderArgs.ts';
 import { FfmpegProcess } from '../ffmpeg/FfmpegProcess.ts';
 import { CHANNELS, SAMPLE_RATE } from '../media/AudioRing.ts';
-import { FlvDemuxer, type FlvTag, TAG_VIDEO } from '../media/flv.ts';
+import { FlvDemuxer, type FlvTag, TAG_SCRIPT, TAG_VIDEO } from '../media/flv.ts';
 import { TypedEmitter } from '../TypedEmitter.ts';
 
 interface Events {
   tag: FlvTag;
-  /** The encoder process started again after dying; a new FLV stream follows. */
+  /** The encoder processes started again after one died; a new FLV stream follows. */
   restarted: { reason: string };
   log: string;
 }
 
-export function buildEncoderArgs(settings: OutputSettings, encoder: H264Encoder): string[] {
+const FAST_OPEN = ['-probesize', '32', '-analyzeduration', '0'];
+const FLV_OUT = ['-f', 'flv', '-flvflags', 'no_duration_filesize', 'pipe:1'];
+
+export function buildVideoEncoderArgs(settings: OutputSettings, encoder: H264Encoder): string[] {
   const video = videoEncoderArgs({
     encoder,
     width: settings.width,
@@ -32,30 +44,58 @@ export function buildEncoderArgs(settings: OutputSettings, encoder: H264Encoder)
     x264Preset: settings.x264Preset,
     cbr: settings.cbr,
   });
-  const fastOpen = ['-probesize', '32', '-analyzeduration', '0', '-thread_queue_size', '512'];
   return [
-    '-hide_banner',
-    '-loglevel', 'warning',
+    '-hide_banner', '-loglevel', 'warning',
     ...video.inputArgs,
     '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${settings.width}x${settings.height}`, '-framerate', String(settings.fps),
-    ...fastOpen, '-i', 'pipe:0',
-    '-f', 's16le', '-ar', String(SAMPLE_RATE), '-ac', String(CHANNELS), ...fastOpen, '-i', 'pipe:3',
-    '-map', '0:v', '-map', '1:a',
-    ...video.outputArgs,
-    ...audioEncoderArgs(settings.audioBitrateKbps),
-    '-f', 'flv', '-flvflags', 'no_duration_filesize', 'pipe:1',
+    ...FAST_OPEN, '-i', 'pipe:0',
+    '-map', '0:v', ...video.outputArgs, ...FLV_OUT,
   ];
 }
 
+export function buildAudioEncoderArgs(settings: OutputSettings): string[] {
+  return [
+    '-hide_banner', '-loglevel', 'warning',
+    '-f', 's16le', '-ar', String(SAMPLE_RATE), '-ac', String(CHANNELS), ...FAST_OPEN, '-i', 'pipe:0',
+    '-map', '0:a', ...audioEncoderArgs(settings.audioBitrateKbps), ...FLV_OUT,
+  ];
+}
+
+/** The stream's onMetaData, which RTMP servers and players read (the encoders' own are per track). */
+export function programMetadata(settings: OutputSettings): FlvTag {
+  const payload = Buffer.concat([
+    encodeAmf0('onMetaData'),
+    encodeAmf0({
+      width: settings.width,
+      height: settings.height,
+      framerate: settings.fps,
+      videocodecid: 7,
+      videodatarate: settings.videoBitrateKbps,
+      audiocodecid: 10,
+      audiodatarate: settings.audioBitrateKbps,
+      audiosamplerate: SAMPLE_RATE,
+      audiosamplesize: 16,
+      stereo: true,
+      encoder: 'Cutline',
+    }),
+  ]);
+  return { type: TAG_SCRIPT, timestamp: 0, payload };
+}
+
 const RESTART_DELAY_MS = 500;
+/** Video frames allowed to wait for the encoder before ticks are skipped. */
+export const MAX_QUEUED_FRAMES = 3;
 
 export class Encoder extends TypedEmitter<Events> {
-  private process: FfmpegProcess | undefined;
-  private demuxer = new FlvDemuxer();
+  private video: FfmpegProcess | undefined;
+  private audio: FfmpegProcess | undefined;
   private closed = false;
   restarts = 0;
+  /** Ticks not encoded because the encoder was behind. */
+  skippedTicks = 0;
   private framesWritten = 0;
-  /** hrtime (ms) at which each recent frame was handed to the encoder, by frame index. */
+  private videoTagsOut = 0;
+  /** performance.now() when each recent frame was handed to the encoder, by frame index. */
   private readonly writtenAt = new Map<number, number>();
   /** Recent "canvas written → its FLV video tag out" delays, ms. */
   readonly latencies: number[] = [];
@@ -68,8 +108,13 @@ export class Encoder extends TypedEmitter<Events> {
     super();
   }
 
+  /** The video encoder's pid (the one doing the heavy work). */
   get pid(): number | undefined {
-    return this.process?.pid;
+    return this.video?.pid;
+  }
+
+  get pids(): number[] {
+    return [this.video?.pid, this.audio?.pid].filter((p): p is number => p !== undefined);
   }
 
   /** The timestamp (ms, encoder timeline) the next written frame will carry. */
@@ -77,58 +122,63 @@ export class Encoder extends TypedEmitter<Events> {
     return Math.round((this.framesWritten * 1000) / this.settings.fps);
   }
 
-  /** Bytes waiting to go into the encoder; grows if the encoder is slower than real time. */
+  /** Bytes waiting to go into the video encoder; grows if it is slower than real time. */
   get backlogBytes(): number {
-    return this.process?.stdin.writableLength ?? 0;
+    return this.video?.stdin.writableLength ?? 0;
   }
 
   start(): void {
-    this.spawn();
+    if (this.closed) return;
+    this.framesWritten = 0;
+    this.videoTagsOut = 0;
+    this.writtenAt.clear();
+    this.emit('tag', programMetadata(this.settings));
+    this.video = this.spawn('video encoder', buildVideoEncoderArgs(this.settings, this.encoder));
+    this.audio = this.spawn('audio encoder', buildAudioEncoderArgs(this.settings));
   }
 
-  private spawn(): void {
-    if (this.closed) return;
-    const proc = new FfmpegProcess({
-      ffmpegPath: this.ffmpegPath,
-      args: buildEncoderArgs(this.settings, this.encoder),
-      extraPipes: 1,
-      name: 'encoder',
-    });
-    this.process = proc;
-    this.demuxer = new FlvDemuxer();
-    this.framesWritten = 0;
-    this.writtenAt.clear();
-    const demuxer = this.demuxer;
+  private spawn(name: string, args: string[]): FfmpegProcess {
+    const proc = new FfmpegProcess({ ffmpegPath: this.ffmpegPath, args, name });
+    const demuxer = new FlvDemuxer();
     proc.stdout.on('data', (chunk: Buffer) => {
       let tags: FlvTag[];
       try {
         tags = demuxer.push(chunk);
       } catch (error) {
-        this.emit('log', `encoder output unreadable: ${(error as Error).message}`);
+        this.emit('log', `${name} output unreadable: ${(error as Error).message}`);
         return;
       }
       for (const tag of tags) {
-        if (tag.type === TAG_VIDEO) this.noteLatency(tag.timestamp);
+        // Each encoder writes its own onMetaData; the program's was sent at start.
+        if (tag.type === TAG_SCRIPT) continue;
+        if (tag.type === TAG_VIDEO && tag.payload[1] === 1) this.noteLatency();
         this.emit('tag', tag);
       }
     });
-    proc.on('stderrLine', (line) => this.emit('log', `encoder: ${line}`));
+    proc.on('stderrLine', (line) => this.emit('log', `${name}: ${line}`));
     proc.on('exit', (exit) => {
-      if (exit.expected || this.closed || this.process !== proc) return;
+      if (exit.expected || this.closed || (this.video !== proc && this.audio !== proc)) return;
       const reason = proc.explainExit(exit);
-      this.emit('log', `encoder died: ${reason}; restarting`);
-      this.process = undefined;
-      setTimeout(() => {
-        if (this.closed) return;
-        this.restarts++;
-        this.spawn();
-        this.emit('restarted', { reason });
-      }, RESTART_DELAY_MS);
+      this.emit('log', `${name} died: ${reason}; restarting the encoder`);
+      const others = [this.video, this.audio].filter((p) => p && p !== proc);
+      this.video = undefined;
+      this.audio = undefined;
+      void Promise.all(others.map((p) => p?.stop({ graceMs: 500 }))).then(() =>
+        setTimeout(() => {
+          if (this.closed) return;
+          this.restarts++;
+          // Tell the fan-out first: the new stream's metadata and headers follow.
+          this.emit('restarted', { reason });
+          this.start();
+        }, RESTART_DELAY_MS),
+      );
     });
+    return proc;
   }
 
-  private noteLatency(timestampMs: number): void {
-    const index = Math.round((timestampMs * this.settings.fps) / 1000);
+  /** Video packets come out in frame order, one per frame (no B-frames): the n-th is frame n. */
+  private noteLatency(): void {
+    const index = this.videoTagsOut++;
     const at = this.writtenAt.get(index);
     if (at === undefined) return;
     this.writtenAt.delete(index);
@@ -136,23 +186,39 @@ export class Encoder extends TypedEmitter<Events> {
     if (this.latencies.length > 3000) this.latencies.shift();
   }
 
-  /** One tick: a canvas and its audio. Dropped silently while the encoder is restarting. */
-  write(canvas: Buffer, audio: Buffer): void {
-    const proc = this.process;
-    if (!proc?.running) return;
+  /** Counts a skipped tick, except while the encoder is still starting (nothing encoded yet). */
+  noteSkippedTick(): void {
+    if (this.videoTagsOut > 0) this.skippedTicks++;
+  }
+
+  /** True when the next tick should be skipped: restarting, or too many frames waiting. */
+  isBehind(frameBytes: number): boolean {
+    if (!this.video?.running || !this.audio?.running) return true;
+    return this.video.stdin.writableLength > MAX_QUEUED_FRAMES * frameBytes;
+  }
+
+  /**
+   * One tick: a canvas and its audio. Callers check isBehind() first (and skip the tick's work);
+   * a canvas buffer is handed over until at least MAX_QUEUED_FRAMES + 2 more ticks were written.
+   */
+  write(canvas: Buffer, audio: Buffer): boolean {
+    const video = this.video;
+    const sound = this.audio;
+    if (!video || !sound || this.isBehind(canvas.length)) {
+      this.noteSkippedTick();
+      return false;
+    }
     this.writtenAt.set(this.framesWritten, performance.now());
     if (this.writtenAt.size > 600) this.writtenAt.delete(this.framesWritten - 600);
     this.framesWritten++;
-    proc.stdin.write(canvas);
-    proc.pipe(3).write(audio);
+    video.stdin.write(canvas);
+    sound.stdin.write(audio);
+    return true;
   }
 
-  /** Ends the inputs so the encoder flushes its last frames, then waits for it to exit. */
+  /** Ends the inputs so both encoders flush their last frames, then waits for them to exit. */
   async stop(): Promise<void> {
     this.closed = true;
-    const proc = this.process;
-    if (!proc) return;
-    proc.pipe(3).end();
-    await proc.stop({ graceMs: 5000 });
+    await Promise.all([this.video?.stop({ graceMs: 5000 }), this.audio?.stop({ graceMs: 5000 })]);
   }
 }

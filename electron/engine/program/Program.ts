@@ -15,7 +15,7 @@ import type { Source } from '../sources/Source.ts';
 import { TypedEmitter } from '../TypedEmitter.ts';
 import { Compositor } from './Compositor.ts';
 import { CpuMeter } from './CpuMeter.ts';
-import { Encoder } from './Encoder.ts';
+import { Encoder, MAX_QUEUED_FRAMES } from './Encoder.ts';
 import { FlvFanout } from './FlvFanout.ts';
 import { ProgramClock, samplesForTick, type TickInfo } from './ProgramClock.ts';
 
@@ -61,6 +61,11 @@ export class Program extends TypedEmitter<Events> {
   private cpuPercent = 0;
   layout: LayoutSpec;
   preview: LayoutSpec | undefined;
+  /** Enough canvases that one is never drawn over while the encoder may still be reading it. */
+  private readonly canvases: YuvFrame[];
+  private canvasTurn = 0;
+  private readonly fadeFrom: YuvFrame;
+  private readonly fadeTo: YuvFrame;
 
   constructor(private readonly options: ProgramOptions) {
     super();
@@ -69,6 +74,9 @@ export class Program extends TypedEmitter<Events> {
     this.layout = options.layout;
     this.preview = options.preview;
     this.compositor = new Compositor(this.settings.width, this.settings.height);
+    this.canvases = Array.from({ length: MAX_QUEUED_FRAMES + 3 }, () => this.compositor.newCanvas());
+    this.fadeFrom = this.compositor.newCanvas();
+    this.fadeTo = this.compositor.newCanvas();
     this.fanout = new FlvFanout(1000 / this.settings.fps);
     this.mixer = new AudioMixer(Math.ceil(48_000 / this.settings.fps) + 1);
     this.encoder = new Encoder(options.ffmpegPath, this.settings, options.encoder.name);
@@ -153,6 +161,7 @@ export class Program extends TypedEmitter<Events> {
       measuredFps: this.measuredFps,
       framesOut: frames,
       lateFrames: this.clock.lateTicks,
+      droppedFrames: this.encoder.skippedTicks,
       encoder: { name: this.options.encoder.name, hardware: this.options.encoder.hardware, reason: this.options.encoder.reason },
       encoderRestarts: this.encoder.restarts,
       uptimeS: this.running ? Math.round((now - this.startedAt) / 1000) : 0,
@@ -166,26 +175,15 @@ export class Program extends TypedEmitter<Events> {
     return sourcesIn(this.layout);
   }
 
-  private onTick(tick: TickInfo): void {
-    const canvas = this.compositor.newCanvas();
-    const now = Date.now();
-    const t = this.transition;
-    if (t) {
-      const progress = (tick.index - t.startTick) / t.ticks;
-      if (progress >= 1) {
-        this.transition = undefined;
-        this.compositor.compose(this.layout, this.sources, canvas, now);
-      } else {
-        const from = this.compositor.newCanvas();
-        const to = this.compositor.newCanvas();
-        this.compositor.compose(t.from, this.sources, from, now);
-        this.compositor.compose(this.layout, this.sources, to, now);
-        crossFade(from, to, progress, canvas);
-      }
-    } else {
-      this.compositor.compose(this.layout, this.sources, canvas, now);
-    }
+  /** The canvas to draw this tick into: a ring, so no frame-sized allocation per tick. */
+  private nextCanvas(): YuvFrame {
+    const canvas = this.canvases[this.canvasTurn++ % this.canvases.length];
+    return canvas;
+  }
 
+  private onTick(tick: TickInfo): void {
+    // Audio is pulled every tick, even a skipped one, so no source builds a backlog and the meters
+    // and mix-minus feeds keep moving.
     const samples = samplesForTick(tick.index, this.settings.fps);
     const inputs: MixInput[] = [];
     for (const source of this.sources.values()) {
@@ -195,6 +193,25 @@ export class Program extends TypedEmitter<Events> {
     }
     const mixed = new Int16Array(samples * CHANNELS);
     this.mixer.mix(inputs, mixed);
+
+    const frameBytes = this.canvases[0].data.length;
+    if (this.encoder.isBehind(frameBytes)) {
+      // Restarting, or more than a few frames waiting: skip the whole tick (picture and sound).
+      this.encoder.noteSkippedTick();
+      return;
+    }
+    const canvas = this.nextCanvas();
+    const now = Date.now();
+    const t = this.transition;
+    const progress = t ? (tick.index - t.startTick) / t.ticks : 1;
+    if (t && progress < 1) {
+      this.compositor.compose(t.from, this.sources, this.fadeFrom, now);
+      this.compositor.compose(this.layout, this.sources, this.fadeTo, now);
+      crossFade(this.fadeFrom, this.fadeTo, progress, canvas);
+    } else {
+      this.transition = undefined;
+      this.compositor.compose(this.layout, this.sources, canvas, now);
+    }
     // Overlays go over the finished picture (over both sides of a fade alike).
     this.options.graphics?.compose(canvas, (tick.index * 1000) / this.settings.fps);
     this.encoder.write(canvas.data, Buffer.from(mixed.buffer, mixed.byteOffset, mixed.byteLength));

@@ -20,6 +20,9 @@ export function StatusBar() {
           <span data-stat="late" className={program.lateFrames > 0 ? 'warn' : ''}>
             {program.lateFrames} late
           </span>
+          <span data-stat="dropped" className={program.droppedFrames > 0 ? 'warn' : ''} title="frames not encoded because the machine could not keep up">
+            {program.droppedFrames ?? 0} dropped
+          </span>
           <span data-stat="encoder" title={program.encoder.reason}>
             {program.encoder.name} ({program.encoder.hardware ? 'hardware' : 'software'})
             {program.encoderRestarts > 0 ? ` · ${program.encoderRestarts} restarts` : ''}
