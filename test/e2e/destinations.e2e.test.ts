@@ -97,9 +97,14 @@ describe.skipIf(!nginxRtmpAvailable || !stunnelAvailable)('destinations: one enc
   const countProcesses = () => {
     // The engine's processes (the test's own pullers and servers are children too).
     const kids = childProcesses().filter((k) => k.args[0] === engine.ffmpeg.path);
-    // The encoder is the one ffmpeg that turns raw canvases into FLV (decoders output rawvideo).
-    encoderCounts.push(kids.filter((k) => k.args.includes('rawvideo') && k.args.includes('flv')).length);
-    muxerCounts.push(kids.filter((k) => k.args.includes('flv') && k.args.includes('pipe:0') && !k.args.includes('rawvideo')).length);
+    // The program encode: the processes that make H.264 and AAC (the encoder may be one process
+    // or a video and an audio one). Destination muxers are the ones reading FLV from stdin.
+    const line = (k: { args: string[] }) => k.args.join(' ');
+    const readsFlv = (k: { args: string[] }) => line(k).includes('-f flv -i pipe:0');
+    const video = kids.filter((k) => !readsFlv(k) && /-c:v (libx264|h264_\w+)/.test(line(k))).length;
+    const audio = kids.filter((k) => !readsFlv(k) && /-c:a aac/.test(line(k))).length;
+    encoderCounts.push(Math.max(video, audio));
+    muxerCounts.push(kids.filter(readsFlv).length);
     for (const k of kids) commandLines.push(k.args.join(' '));
   };
   const destState = (id: string) => engine.getState().destinations.find((d) => d.id === id)?.state;
