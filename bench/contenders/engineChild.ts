@@ -67,7 +67,7 @@ const canvasToTag: number[] = [];
 let videoTags = 0;
 let measuring = false;
 
-program.on('frame', ({ index }) => {
+program.on('frame', ({ encodedIndex: index }) => {
   if (!measuring) return;
   const at = Date.now();
   const arrivals: number[] = [];
@@ -103,10 +103,8 @@ send({ event: 'ready', pids: engine.processes(), startupNodeCpuS: (startupCpu.us
 await sleep(work.seconds * 1000);
 measuring = false;
 const state = engine.getState().program;
-// Encoder.latencies keeps the last 3000 samples, one per video tag: the window's are the last ones.
-// (It computes a tag's frame index from its timestamp without the priming offset, so it pairs
-// frame n's tag with frame n+1's write and reads one frame period low: reported as the engine
-// records it, next to canvasToTagMs measured here with the offset.)
+// Encoder.latencies keeps the last 3000 samples, one per video tag (the n-th tag is frame n): the
+// window's are the last ones. canvasToTagMs below measures the same thing from outside.
 const latencies = program.encoder.latencies.slice(-Math.max(1, Math.min(videoTags, 3000)));
 send({
   event: 'done',

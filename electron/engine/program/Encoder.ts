@@ -117,6 +117,11 @@ export class Encoder extends TypedEmitter<Events> {
     return [this.video?.pid, this.audio?.pid].filter((p): p is number => p !== undefined);
   }
 
+  /** Frames handed to the video encoder so far (the next one's index). */
+  get framesEncoded(): number {
+    return this.framesWritten;
+  }
+
   /** The timestamp (ms, encoder timeline) the next written frame will carry. */
   nextFramePtsMs(): number {
     return Math.round((this.framesWritten * 1000) / this.settings.fps);

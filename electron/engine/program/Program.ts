@@ -21,8 +21,12 @@ import { ProgramClock, samplesForTick, type TickInfo } from './ProgramClock.ts';
 
 interface Events {
   stats: ProgramStatus;
-  /** A frame was composed (for monitors and tests); the canvas must not be kept or changed. */
-  frame: { index: number; canvas: YuvFrame };
+  /**
+   * A frame was composed and handed to the encoder (for monitors and tests); the canvas must not be
+   * kept or changed. `index` counts ticks; `encodedIndex` counts encoded frames (they differ by the
+   * ticks skipped while the encoder was behind), and is what the frame's FLV timestamp encodes.
+   */
+  frame: { index: number; encodedIndex: number; canvas: YuvFrame };
   log: string;
 }
 
@@ -214,7 +218,8 @@ export class Program extends TypedEmitter<Events> {
     }
     // Overlays go over the finished picture (over both sides of a fade alike).
     this.options.graphics?.compose(canvas, (tick.index * 1000) / this.settings.fps);
-    this.encoder.write(canvas.data, Buffer.from(mixed.buffer, mixed.byteOffset, mixed.byteLength));
-    this.emit('frame', { index: tick.index, canvas });
+    const encodedIndex = this.encoder.framesEncoded;
+    if (!this.encoder.write(canvas.data, Buffer.from(mixed.buffer, mixed.byteOffset, mixed.byteLength))) return;
+    this.emit('frame', { index: tick.index, encodedIndex, canvas });
   }
 }
