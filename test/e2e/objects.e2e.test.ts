@@ -501,6 +501,19 @@ describe('burn-in and timed metadata: a poll overlay on a recording and on an RT
       expect(a.fills[s.seiFrame - 2].every((f, j) => Math.abs(f - prev[j] / 100) < 0.05)).toBe(true);
     }
     note(`burn-in (recording): frames from SEI/pts to bars changed: ${sync.map((s) => s.shownFrame - s.seiFrame).join(', ')} (1 frame = ${(1000 / FPS).toFixed(0)} ms)`);
+    // The sidecar beside the recording has the same changes, stamped with the time of the frame
+    // that carries them in this file.
+    const sidecar = readFileSync(recording.replace(/\.mkv$/, '.data.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as TimedDataRecord)
+      .filter((r) => r.object === 'pp');
+    for (const change of votes) {
+      const line = sidecar.find((r) => r.version === change.version);
+      expect(line, `sidecar line for version ${change.version}`).toBeDefined();
+      const frame = a.frames[a.recordFrame.get(change.version) as number];
+      expect(Math.abs((line as TimedDataRecord).pts - frame.ptsS * 1000)).toBeLessThanOrEqual(1000 / FPS);
+    }
   });
 
   it("the poll panel blends into the picture: translucent, rounded corners, faded in, no box", async () => {

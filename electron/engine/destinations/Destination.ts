@@ -7,10 +7,12 @@
  * exponential backoff plus jitter; authentication failures stop with a clear error instead of
  * retrying forever. Preflight warnings (preflight.ts) ride along in the status.
  */
+import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import type { DestinationState, DestinationStatus } from '../../../shared/protocol.ts';
 import type { DestinationSpec, OutputSettings } from '../../../shared/show.ts';
 import { FfmpegProcess } from '../ffmpeg/FfmpegProcess.ts';
 import { encodeTag, type FlvTag, flvHeader, isVideoKeyframe, TAG_VIDEO } from '../media/flv.ts';
+import type { TimedDataRecord } from '../media/timedMetadata.ts';
 import type { FlvConsumer, FlvFanout } from '../program/FlvFanout.ts';
 import { redactText } from '../redact.ts';
 import { type SecretStore, withSecret } from '../secrets/SecretStore.ts';
@@ -115,6 +117,8 @@ export class Destination extends TypedEmitter<Events> implements FlvConsumer {
   connectAttempts = 0;
   /** The file this recording writes (recordings only). */
   filePath: string | undefined;
+  /** Timed data beside a recording: one JSON object per line, pts in ms from the file's start. */
+  private sidecar: WriteStream | undefined;
 
   constructor(
     public spec: DestinationSpec,
@@ -204,7 +208,15 @@ export class Destination extends TypedEmitter<Events> implements FlvConsumer {
     this.nextRetryAt = undefined;
     this.ctx.fanout().remove(this);
     await this.closeConnection(3000);
+    const sidecar = this.sidecar;
+    this.sidecar = undefined;
+    if (sidecar) await new Promise((done) => sidecar.end(done));
     if (this.state !== 'error') this.setState('stopped');
+  }
+
+  /** Where a recording's timed data goes: `<recording>.data.jsonl` (docs/TIMED-METADATA.md). */
+  get sidecarPath(): string | undefined {
+    return this.filePath ? `${this.filePath.replace(/\.[^./\\]+$/, '')}.data.jsonl` : undefined;
   }
 
   private async closeConnection(graceMs: number): Promise<void> {
@@ -219,6 +231,14 @@ export class Destination extends TypedEmitter<Events> implements FlvConsumer {
   }
 
   // ---- FlvConsumer ----
+
+  onData(record: TimedDataRecord): void {
+    if (this.spec.kind !== 'recording' || !this.process || this.waitingForKeyframe || record.pts < this.baseTimestamp) return;
+    const path = this.sidecarPath;
+    if (!path) return;
+    this.sidecar ??= createWriteStream(path, { flags: 'a' });
+    this.sidecar.write(`${JSON.stringify({ ...record, pts: record.pts - this.baseTimestamp })}\n`);
+  }
 
   onStreamStart(): void {
     // A new encode began (encoder restart): the muxer must see the new headers, so reopen.
@@ -292,7 +312,16 @@ export class Destination extends TypedEmitter<Events> implements FlvConsumer {
     const spec = this.effectiveSpec();
     if (spec.kind === 'whip') void this.connectWhip(spec, generation);
     else if (spec.kind === 'rtmp') this.connectRtmp(spec);
-    else this.spawnMuxer(spec, muxerArgs(spec, this.filePath));
+    else {
+      // A recording that reconnects (its muxer died) continues in a new file: never overwrite.
+      if (spec.kind === 'recording' && this.filePath && existsSync(this.filePath)) {
+        this.filePath = recordingFilePath(this.filePath, this.ctx.showName());
+        const old = this.sidecar;
+        this.sidecar = undefined;
+        old?.end();
+      }
+      this.spawnMuxer(spec, muxerArgs(spec, this.filePath));
+    }
   }
 
   private connectRtmp(spec: Extract<DestinationSpec, { kind: 'rtmp' }>): void {
