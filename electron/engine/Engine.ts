@@ -155,8 +155,11 @@ export class Engine {
     objects.setPtsProvider(() => (this.program?.running ? this.program.encoder.nextFramePtsMs() : null));
     objects.on('changed', (change) => {
       this.emitEvent('object.changed', change);
-      if (change.pts !== null)
-        this.program.fanout.queueData({ pts: change.pts, object: change.id, version: change.version, op: change.op, state: change.state });
+      if (change.pts === null) return;
+      const record = { pts: change.pts, object: change.id, version: change.version, op: change.op, state: change.state };
+      this.program.fanout.queueData(record);
+      // WHEP viewers get a separate encode: it carries the same SEI (ReturnFeed).
+      this.webrtc.returnFeed.queueData(record);
     });
     objects.on('created', (created) => this.emitEvent('object.created', created));
     objects.on('deleted', (deleted) => this.emitEvent('object.deleted', deleted));

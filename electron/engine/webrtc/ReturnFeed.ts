@@ -9,11 +9,17 @@
  * per mix: a guest hears the program minus their own contribution (AudioMixer.mixMinus, computed
  * on every program tick), a plain viewer hears the program. Encoders exist only while someone
  * listens to them.
+ *
+ * Timed data: the return encode is not the program encode, so shared-object changes are put back
+ * into it here as the same Cutline SEI (docs/TIMED-METADATA.md), in the return frame made from the
+ * first program canvas whose program timestamp is at or after the change's `pts`; every keyframe
+ * repeats the newest record of each object so a viewer that joins late has the state at once.
  */
 import { RtpHeader, RtpPacket, type RTCRtpSender } from 'werift';
 import { FfmpegProcess } from '../ffmpeg/FfmpegProcess.ts';
 import { CHANNELS, SAMPLE_RATE } from '../media/AudioRing.ts';
 import { FlvDemuxer, type FlvTag, isSequenceHeader, isVideoKeyframe, TAG_VIDEO } from '../media/flv.ts';
+import { buildSeiNal, type TimedDataRecord } from '../media/timedMetadata.ts';
 import type { YuvFrame } from '../media/yuv.ts';
 import type { Program } from '../program/Program.ts';
 import { samplesForTick } from '../program/ProgramClock.ts';
@@ -90,6 +96,15 @@ export class ReturnFeed {
   private lengthSize = 4;
   private watch: NodeJS.Timeout | undefined;
   profileLevelId: string | undefined;
+  /** Canvases written to the return encoder since it started, and each one's program pts (ms). */
+  private framesToEncoder = 0;
+  private readonly programPtsOf = new Map<number, number>();
+  private returnFps = 30;
+  /** Changes waiting for the return frame that first shows them; the newest record per object. */
+  private pendingData: TimedDataRecord[] = [];
+  private readonly latestData = new Map<string, TimedDataRecord>();
+  /** Cutline SEI NAL units put into the return video (for tests and stats). */
+  seiSent = 0;
 
   constructor(
     private readonly getProgram: () => Program,
@@ -110,6 +125,15 @@ export class ReturnFeed {
       this.encoders.set(viewer.mixId, encoder);
     }
     return () => this.remove(state);
+  }
+
+  /** A shared-object change (pts = program timestamp of the first frame showing it). */
+  queueData(record: TimedDataRecord): void {
+    this.latestData.set(record.object, record);
+    if (!this.videoEncoder) return;
+    this.pendingData.push(record);
+    // Nothing comes out of a stuck encoder: keep the newest changes only (keyframes repeat state).
+    if (this.pendingData.length > 500) this.pendingData.splice(0, this.pendingData.length - 500);
   }
 
   framesSent(mixId: string): number {
@@ -135,7 +159,7 @@ export class ReturnFeed {
     if (program === this.program) return;
     this.unhookProgram();
     this.program = program;
-    this.offFrame = program.on('frame', ({ index, canvas }) => this.onTick(program, index, canvas));
+    this.offFrame = program.on('frame', ({ index, encodedIndex, canvas }) => this.onTick(program, index, encodedIndex, canvas));
   }
 
   private unhookProgram(): void {
@@ -148,6 +172,10 @@ export class ReturnFeed {
 
   private startVideoEncoder(program: Program): FfmpegProcess {
     const { width, height, fps } = program.settings;
+    this.framesToEncoder = 0;
+    this.programPtsOf.clear();
+    this.pendingData = [];
+    this.returnFps = fps;
     const proc = new FfmpegProcess({ ffmpegPath: this.ffmpegPath, name: 'return video', args: returnVideoArgs(width, height, fps) });
     const demuxer = new FlvDemuxer();
     proc.stdout.on('data', (chunk: Buffer) => {
@@ -193,6 +221,12 @@ export class ReturnFeed {
     if (tag.payload[1] !== 1) return;
     const key = isVideoKeyframe(tag);
     const nals = avccNals(tag.payload, this.lengthSize).filter((n) => (n[0] & 0x1f) !== 9);
+    const sei = this.dataFor(tag, key);
+    if (sei) {
+      const firstSlice = nals.findIndex((n) => (n[0] & 0x1f) === 1 || (n[0] & 0x1f) === 5);
+      nals.splice(Math.max(0, firstSlice), 0, sei);
+      this.seiSent++;
+    }
     const payloads = packetizeH264(key ? [...this.spsPps, ...nals] : nals);
     const timestamp = (tag.timestamp * 90) >>> 0;
     for (const v of this.viewers) {
@@ -210,13 +244,37 @@ export class ReturnFeed {
     }
   }
 
+  /**
+   * The SEI NAL for this return frame: the changes due at its program pts (the frame was made from
+   * the canvas with that pts; return frame n has timestamp round(n * 1000 / fps)), plus on a
+   * keyframe the newest record of every other object.
+   */
+  private dataFor(tag: FlvTag, key: boolean): Buffer | undefined {
+    const n = Math.round((tag.timestamp * this.returnFps) / 1000);
+    const programPts = this.programPtsOf.get(n);
+    for (const k of this.programPtsOf.keys()) {
+      if (k > n) break;
+      this.programPtsOf.delete(k);
+    }
+    if (programPts === undefined) return undefined;
+    const due = this.pendingData.filter((r) => r.pts <= programPts);
+    if (due.length > 0) this.pendingData = this.pendingData.filter((r) => r.pts > programPts);
+    const records: object[] = due.map((r) => ({ ...r, pts: programPts }));
+    if (key) for (const r of this.latestData.values()) if (!due.some((d) => d.object === r.object)) records.push({ ...r, repeat: true });
+    if (records.length === 0) return undefined;
+    return buildSeiNal(Buffer.from(JSON.stringify(records.length === 1 ? records[0] : records)));
+  }
+
   // ---- audio ----
 
-  private onTick(program: Program, index: number, canvas: YuvFrame): void {
+  private onTick(program: Program, index: number, encodedIndex: number, canvas: YuvFrame): void {
     if ([...this.viewers].some((v) => v.video)) {
       this.videoEncoder ??= this.startVideoEncoder(program);
       // The canvas is the program's: copy it, the write is queued.
-      if (this.videoEncoder.running && this.videoEncoder.stdin.writableLength < 4 * canvas.data.length) this.videoEncoder.stdin.write(Buffer.from(canvas.data));
+      if (this.videoEncoder.running && this.videoEncoder.stdin.writableLength < 4 * canvas.data.length) {
+        this.videoEncoder.stdin.write(Buffer.from(canvas.data));
+        this.programPtsOf.set(this.framesToEncoder++, Math.round((encodedIndex * 1000) / program.settings.fps));
+      }
     }
     if (this.encoders.size === 0) return;
     const samples = samplesForTick(index, program.settings.fps);

@@ -1,7 +1,7 @@
 /**
  * Remote guests and WHEP for one engine: guest invites (a slot, a token, a source), the HTTP
  * endpoints (WHIP ingest `POST /whip/<id>`, WHEP return `POST /whep/<id>` and `/whep/program`,
- * the guest page `/guest/<id>`), the peer sessions behind them, and the feeds of `guest` and
+ * the guest page `/guest/<id>`, the viewer page `/viewer`), the peer sessions behind them, and the feeds of `guest` and
  * `whep` sources. A session knows nothing of sources: the engine asks for a feed when it makes a
  * source, and the gateway binds a session's tracks to it.
  *
@@ -33,6 +33,7 @@ import {
   MAX_SDP_BYTES,
   SdpError,
 } from './sdp.ts';
+import { VIEWER_JS, VIEWER_WORKER_JS, viewerPageHtml } from './viewerPage.ts';
 import { WhepPull } from './WhepPull.ts';
 
 export interface GatewayHost {
@@ -187,9 +188,11 @@ export class WebRtcGateway {
     const path = url.pathname;
     const whip = /^\/(whip|whep)\/([A-Za-z0-9_-]{1,64})(?:\/([A-Za-z0-9-]{1,64}))?$/.exec(path);
     const guest = /^\/guest\/([A-Za-z0-9_.-]{1,64})$/.exec(path);
-    if (!whip && !guest) return false;
+    const viewer = /^\/viewer(?:\/(viewer\.js|viewer-worker\.js))?$/.exec(path);
+    if (!whip && !guest && !viewer) return false;
     try {
-      if (guest) this.serveGuestPage(guest[1], req, res);
+      if (viewer) this.serveViewerPage(viewer[1], req, res);
+      else if (guest) this.serveGuestPage(guest[1], req, res);
       else if (whip) await this.serveWhipWhep(whip[1] as 'whip' | 'whep', whip[2], whip[3], req, res);
     } catch (error) {
       const status = error instanceof HttpError || error instanceof SdpError ? error.status : 500;
@@ -220,6 +223,26 @@ export class WebRtcGateway {
     if (!invite) throw new HttpError(404, `no guest "${name}" in this show: ask the producer for a new link`);
     res.writeHead(200, { ...headers, 'content-type': 'text/html; charset=utf-8' });
     res.end(guestPageHtml(invite.id, invite.label, this.settings.iceServers));
+  }
+
+  /** The program viewer page (WHEP + the data overlay read from the SEI); viewerPage.ts. */
+  private serveViewerPage(file: string | undefined, req: IncomingMessage, res: ServerResponse): void {
+    if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'use GET');
+    const headers = {
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+      // connect-src *: the WHEP URL in the link may point at another server (a CDN/XDN edge).
+      'content-security-policy':
+        "default-src 'self'; script-src 'self'; worker-src 'self'; style-src 'unsafe-inline'; media-src 'self' blob: mediastream:; connect-src *; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+    };
+    if (file) {
+      res.writeHead(200, { ...headers, 'content-type': 'text/javascript; charset=utf-8' });
+      res.end(file === 'viewer.js' ? VIEWER_JS : VIEWER_WORKER_JS);
+      return;
+    }
+    res.writeHead(200, { ...headers, 'content-type': 'text/html; charset=utf-8' });
+    res.end(viewerPageHtml(this.settings.iceServers));
   }
 
   private async serveWhipWhep(kind: 'whip' | 'whep', id: string, sessionId: string | undefined, req: IncomingMessage, res: ServerResponse): Promise<void> {

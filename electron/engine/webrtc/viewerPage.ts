@@ -1,0 +1,320 @@
+/**
+ * The viewer page (`GET /viewer#token=…&whep=…`): plain HTML + JS served by the engine. It plays the
+ * program over WHEP and draws the shared objects (polls, auctions, chat, …) itself, over the video,
+ * from the Cutline SEI inside the H.264 it receives — not from the API — so the data lines up with
+ * the picture at any audience size (docs/TIMED-METADATA.md, "Viewer page").
+ *
+ * Each encoded frame is read before decoding (insertable streams: `receiver.createEncodedStreams()`
+ * with `encodedInsertableStreams: true`, or `RTCRtpScriptTransform` where that is gone); its SEI
+ * records wait keyed by the frame's RTP timestamp and are applied when `requestVideoFrameCallback`
+ * reports that frame (or a later one) composited; records whose frame is never reported (dropped,
+ * tab hidden) are applied 1 s after arrival.
+ *
+ * `window.cutlineViewer` exposes the state for tests: frames seen, SEI records read, objects.
+ */
+
+export function viewerPageHtml(iceServers: unknown[]): string {
+  const config = JSON.stringify({ iceServers }).replace(/</g, '\\u003c');
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Cutline viewer</title>
+<style>
+  body { font: 15px/1.4 system-ui, sans-serif; margin: 0; background: #111; color: #eee; }
+  main { max-width: 1100px; margin: 0 auto; padding: 16px; display: grid; gap: 10px; }
+  #stage { position: relative; background: #000; border-radius: 6px; overflow: hidden; aspect-ratio: 16 / 9; }
+  #video { width: 100%; height: 100%; display: block; }
+  #overlay { position: absolute; inset: auto 3% 4% auto; width: min(44%, 420px); display: grid; gap: 8px; pointer-events: none; }
+  .obj { background: rgba(10, 14, 24, 0.72); border-radius: 10px; padding: 10px 14px; }
+  .obj h2 { font-size: 1em; margin: 0 0 6px; }
+  .opt { position: relative; display: flex; justify-content: space-between; padding: 3px 8px; margin: 3px 0; border-radius: 5px; overflow: hidden; }
+  .opt .bar { position: absolute; inset: 0 auto 0 0; background: rgba(45, 127, 249, 0.55); z-index: -1; transition: width 150ms; }
+  .opt { isolation: isolate; }
+  .muted { color: #aaa; font-size: 0.85em; }
+  pre { margin: 0; white-space: pre-wrap; font-size: 0.8em; }
+  .row { display: flex; gap: 12px; align-items: center; }
+  button { font: inherit; padding: 6px 14px; border-radius: 6px; border: 0; background: #2d7ff9; color: #fff; cursor: pointer; }
+  #status { color: #aaa; }
+</style>
+</head>
+<body>
+<main>
+  <div id="stage"><video id="video" autoplay playsinline muted></video><div id="overlay" aria-live="polite"></div></div>
+  <div class="row">
+    <button id="unmute">Sound on</button>
+    <span id="status" role="status">Connecting…</span>
+  </div>
+</main>
+<script type="application/json" id="config">${config}</script>
+<script src="/viewer/viewer.js"></script>
+</body>
+</html>
+`;
+}
+
+/** Finds Cutline SEI payloads (JSON text) in an Annex-B access unit; shared by page and worker. */
+const SEI_READER = `
+const CUTLINE_UUID = [0x5e, 0x7a, 0x1c, 0x0d, 0xc1, 0x7e, 0x4b, 0x1a, 0x9c, 0x3e, 0x0d, 0xaf, 0xc0, 0xff, 0xee, 0x01];
+const utf8 = new TextDecoder();
+function cutlineSeiTexts(data) {
+  const texts = [];
+  const n = data.length;
+  let i = 0;
+  // NAL units start after 00 00 01; SEI comes before the first slice, so stop there.
+  while (i + 3 < n) {
+    if (!(data[i] === 0 && data[i + 1] === 0 && data[i + 2] === 1)) { i++; continue; }
+    const start = i + 3;
+    const type = data[start] & 0x1f;
+    if (type === 1 || type === 5) break;
+    let end = start + 1;
+    while (end + 2 < n && !(data[end] === 0 && data[end + 1] === 0 && (data[end + 2] === 1 || data[end + 2] === 0))) end++;
+    if (end + 2 >= n) end = n;
+    if (type === 6) readSei(data, start + 1, end, texts);
+    i = end;
+  }
+  return texts;
+}
+function readSei(data, from, to, texts) {
+  // Remove emulation prevention (00 00 03 → 00 00).
+  const rbsp = new Uint8Array(to - from);
+  let len = 0;
+  let zeros = 0;
+  for (let k = from; k < to; k++) {
+    const b = data[k];
+    if (zeros >= 2 && b === 3) { zeros = 0; continue; }
+    rbsp[len++] = b;
+    zeros = b === 0 ? zeros + 1 : 0;
+  }
+  let p = 0;
+  while (p < len && rbsp[p] !== 0x80) {
+    let type = 0;
+    while (rbsp[p] === 255) type += rbsp[p++];
+    type += rbsp[p++];
+    let size = 0;
+    while (rbsp[p] === 255) size += rbsp[p++];
+    size += rbsp[p++];
+    if (type === 5 && size >= 16 && p + size <= len) {
+      let ours = true;
+      for (let u = 0; u < 16; u++) if (rbsp[p + u] !== CUTLINE_UUID[u]) { ours = false; break; }
+      if (ours) texts.push(utf8.decode(rbsp.subarray(p + 16, p + size)));
+    }
+    p += size;
+  }
+}
+function frameRtpTimestamp(frame) {
+  const meta = frame.getMetadata ? frame.getMetadata() : {};
+  return (meta.rtpTimestamp ?? frame.timestamp) >>> 0;
+}
+`;
+
+/** The worker for browsers with RTCRtpScriptTransform only. */
+export const VIEWER_WORKER_JS = `'use strict';
+${SEI_READER}
+self.onrtctransform = (event) => {
+  const { readable, writable } = event.transformer;
+  readable.pipeThrough(new TransformStream({
+    transform(frame, controller) {
+      try {
+        const texts = cutlineSeiTexts(new Uint8Array(frame.data));
+        self.postMessage({ rtp: frameRtpTimestamp(frame), texts, frames: 1 });
+      } catch (error) { self.postMessage({ error: String(error) }); }
+      controller.enqueue(frame);
+    },
+  })).pipeTo(writable);
+};
+`;
+
+export const VIEWER_JS = `'use strict';
+(() => {
+` + SEI_READER + `
+  const config = JSON.parse(document.getElementById('config').textContent);
+  const params = new URLSearchParams(location.hash.slice(1));
+  const token = params.get('token') || '';
+  const whepUrl = new URL(params.get('whep') || '/whep/program', location.href).toString();
+  const $ = (id) => document.getElementById(id);
+  const state = {
+    phase: 'idle', error: null, session: null, streams: '',
+    framesSeen: 0, seiFrames: 0, seiRecords: 0, appliedAtDisplay: 0, appliedByTimeout: 0, lastPts: null, objects: {},
+  };
+  /** Records read from frames not yet shown: { rtp, records, at }. */
+  const pending = [];
+  let pc = null;
+
+  const setStatus = (text) => { $('status').textContent = text; };
+
+  function onFrameData(rtp, texts) {
+    state.framesSeen++;
+    if (texts.length === 0) return;
+    state.seiFrames++;
+    const records = [];
+    for (const text of texts) {
+      try {
+        const value = JSON.parse(text);
+        for (const r of Array.isArray(value) ? value : [value]) if (r && typeof r.object === 'string') records.push(r);
+      } catch (error) { state.error = 'bad SEI JSON: ' + error; }
+    }
+    state.seiRecords += records.length;
+    pending.push({ rtp, records, at: performance.now() });
+  }
+
+  function apply(item) {
+    for (const r of item.records) {
+      const current = state.objects[r.object];
+      if (current && current.version > r.version) continue;
+      state.objects[r.object] = r;
+      state.lastPts = r.pts;
+      render(r.object);
+    }
+  }
+
+  /** The displayed frame has this RTP timestamp: everything read from it or earlier is due. */
+  function onDisplayed(rtp) {
+    while (pending.length > 0 && ((rtp - pending[0].rtp) >>> 0) < 0x80000000) {
+      apply(pending.shift());
+      state.appliedAtDisplay++;
+    }
+  }
+
+  setInterval(() => {
+    const now = performance.now();
+    while (pending.length > 0 && now - pending[0].at > 1000) {
+      apply(pending.shift());
+      state.appliedByTimeout++;
+    }
+  }, 250);
+
+  function watchDisplay() {
+    const video = $('video');
+    if (!video.requestVideoFrameCallback) return;
+    const onFrame = (_now, meta) => {
+      if (typeof meta.rtpTimestamp === 'number') onDisplayed(meta.rtpTimestamp >>> 0);
+      video.requestVideoFrameCallback(onFrame);
+    };
+    video.requestVideoFrameCallback(onFrame);
+  }
+
+  function el(tag, className, text) {
+    const e = document.createElement(tag);
+    if (className) e.className = className;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  function render(id) {
+    const record = state.objects[id];
+    const s = record.state || {};
+    let box = document.querySelector('.obj[data-object="' + CSS.escape(id) + '"]');
+    if (!box) {
+      box = el('section', 'obj');
+      box.dataset.object = id;
+      $('overlay').append(box);
+    }
+    box.dataset.version = String(record.version);
+    box.textContent = '';
+    if (Array.isArray(s.options) && s.options.every((o) => o && typeof o.percent === 'number')) {
+      box.append(el('h2', '', s.question || id));
+      s.options.forEach((o, i) => {
+        const row = el('div', 'opt');
+        row.dataset.option = String(i);
+        const bar = el('div', 'bar');
+        bar.style.width = o.percent + '%';
+        row.append(bar, el('span', 'text', o.text), el('span', 'pct', o.percent + '%'));
+        box.append(row);
+      });
+      box.append(el('div', 'muted', s.total + ' vote' + (s.total === 1 ? '' : 's') + (s.status === 'open' ? '' : ' · ' + s.status)));
+    } else if (Array.isArray(s.messages)) {
+      box.append(el('h2', '', id));
+      for (const m of s.messages.slice(-5)) box.append(el('div', '', (m.author ? m.author + ': ' : '') + (m.text || '')));
+    } else {
+      box.append(el('h2', '', id), el('pre', '', JSON.stringify(s, null, 1).slice(0, 600)));
+    }
+  }
+
+  function waitGathered(peer) {
+    if (peer.iceGatheringState === 'complete') return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, 2000);
+      peer.addEventListener('icegatheringstatechange', () => {
+        if (peer.iceGatheringState === 'complete') { clearTimeout(timer); resolve(); }
+      });
+    });
+  }
+
+  function readFrames(receiver) {
+    if (receiver.createEncodedStreams) {
+      state.streams = 'createEncodedStreams';
+      const { readable, writable } = receiver.createEncodedStreams();
+      readable.pipeThrough(new TransformStream({
+        transform(frame, controller) {
+          try { onFrameData(frameRtpTimestamp(frame), cutlineSeiTexts(new Uint8Array(frame.data))); }
+          catch (error) { state.error = String(error); }
+          controller.enqueue(frame);
+        },
+      })).pipeTo(writable).catch(() => {});
+    } else if (window.RTCRtpScriptTransform) {
+      state.streams = 'RTCRtpScriptTransform';
+      const worker = new Worker('/viewer/viewer-worker.js');
+      worker.onmessage = (event) => {
+        if (event.data.error) state.error = event.data.error;
+        else onFrameData(event.data.rtp, event.data.texts);
+      };
+      receiver.transform = new RTCRtpScriptTransform(worker, {});
+    } else {
+      state.streams = 'none';
+      setStatus('This browser cannot read the data inside the video (no insertable streams): video only.');
+    }
+  }
+
+  async function connect() {
+    state.phase = 'connecting';
+    const insertable = !!RTCRtpReceiver.prototype.createEncodedStreams;
+    pc = new RTCPeerConnection({ iceServers: config.iceServers, ...(insertable ? { encodedInsertableStreams: true } : {}) });
+    const video = pc.addTransceiver('video', { direction: 'recvonly' });
+    const audio = pc.addTransceiver('audio', { direction: 'recvonly' });
+    readFrames(video.receiver);
+    if (insertable) {
+      // Every receiver of an insertable-streams connection must pass its frames through.
+      const { readable, writable } = audio.receiver.createEncodedStreams();
+      readable.pipeTo(writable).catch(() => {});
+    }
+    const stream = new MediaStream();
+    pc.addEventListener('track', (event) => {
+      stream.addTrack(event.track);
+      $('video').srcObject = stream;
+      $('video').play().catch(() => {});
+    });
+    await pc.setLocalDescription(await pc.createOffer());
+    await waitGathered(pc);
+    const response = await fetch(whepUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/sdp', authorization: 'Bearer ' + token },
+      body: pc.localDescription.sdp,
+    });
+    const body = await response.text();
+    if (response.status !== 201) throw new Error(body || ('HTTP ' + response.status));
+    await pc.setRemoteDescription({ type: 'answer', sdp: body });
+    state.session = new URL(response.headers.get('location'), whepUrl).toString();
+    state.phase = 'playing';
+    setStatus('Live. Data overlay drawn from the video itself.');
+    watchDisplay();
+  }
+
+  window.cutlineViewer = { state, get pc() { return pc; } };
+  window.addEventListener('pagehide', () => {
+    if (state.session) fetch(state.session, { method: 'DELETE', headers: { authorization: 'Bearer ' + token }, keepalive: true }).catch(() => {});
+  });
+  $('unmute').addEventListener('click', () => { $('video').muted = false; $('video').play().catch(() => {}); });
+  if (!token) {
+    state.phase = 'error';
+    setStatus('This link has no token: open /viewer#token=<program token> (from program.monitor).');
+  } else {
+    connect().catch((error) => {
+      state.phase = 'error';
+      state.error = String(error && error.message || error);
+      setStatus('Could not play: ' + state.error);
+    });
+  }
+})();
+`;
