@@ -11,7 +11,7 @@ import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import type { DestinationState, DestinationStatus } from '../../../shared/protocol.ts';
 import type { DestinationSpec, OutputSettings } from '../../../shared/show.ts';
 import { FfmpegProcess } from '../ffmpeg/FfmpegProcess.ts';
-import { encodeTag, type FlvTag, flvHeader, isVideoKeyframe, TAG_VIDEO } from '../media/flv.ts';
+import { encodeTag, type FlvTag, flvHeader, isVideoKeyframe, TAG_SCRIPT, TAG_VIDEO } from '../media/flv.ts';
 import type { TimedDataRecord } from '../media/timedMetadata.ts';
 import type { FlvConsumer, FlvFanout } from '../program/FlvFanout.ts';
 import { redactText } from '../redact.ts';
@@ -119,6 +119,8 @@ export class Destination extends TypedEmitter<Events> implements FlvConsumer {
   filePath: string | undefined;
   /** Timed data beside a recording: one JSON object per line, pts in ms from the file's start. */
   private sidecar: WriteStream | undefined;
+  /** onTextData tags that arrived while waiting for a keyframe: sent if that keyframe is theirs. */
+  private heldData: FlvTag[] = [];
 
   constructor(
     public spec: DestinationSpec,
@@ -232,6 +234,11 @@ export class Destination extends TypedEmitter<Events> implements FlvConsumer {
 
   // ---- FlvConsumer ----
 
+  /** RTMP carries each change as an AMF0 data message too; ffmpeg muxers get only onMetaData. */
+  get wantsDataMessages(): boolean {
+    return this.spec.kind === 'rtmp';
+  }
+
   onData(record: TimedDataRecord): void {
     if (this.spec.kind !== 'recording' || !this.process || this.waitingForKeyframe || record.pts < this.baseTimestamp) return;
     const path = this.sidecarPath;
@@ -264,6 +271,17 @@ export class Destination extends TypedEmitter<Events> implements FlvConsumer {
         return bytes.length;
       };
     } else return;
+    if (tag.type === TAG_SCRIPT) {
+      // Timed data (the GOP cache holds it too): never into an ffmpeg muxer, whose FLV demuxer
+      // would turn it into a text track. It comes just before the video tag it belongs to.
+      if (!rtmp?.live) return;
+      if (this.waitingForKeyframe) {
+        this.heldData.push(tag);
+        return;
+      }
+    }
+    const held = this.heldData;
+    if (held.length > 0) this.heldData = [];
     if (this.waitingForKeyframe) {
       if (!isVideoKeyframe(tag)) {
         if (tag.type === TAG_VIDEO) this.droppedFrames++;
@@ -276,6 +294,8 @@ export class Destination extends TypedEmitter<Events> implements FlvConsumer {
       this.waitingForKeyframe = false;
       this.queueFullSince = undefined;
       if (this.baseTimestamp < 0) this.baseTimestamp = tag.timestamp;
+      // The keyframe's own data (held just above) goes out just before it.
+      if (rtmp) for (const data of held) if (data.timestamp === tag.timestamp) this.bytesWritten += rtmp.writeTag(data, Math.max(0, data.timestamp - this.baseTimestamp));
     }
     // Audio is encoded apart from video and arrives a little after the video of the same time:
     // what belongs before the keyframe this destination started at stays out.

@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { type FlvTag, TAG_AUDIO, TAG_SCRIPT, TAG_VIDEO } from '../media/flv.ts';
+import { amf0DataName } from '../media/timedMetadata.ts';
 import { TypedEmitter } from '../TypedEmitter.ts';
 import {
   type Amf0,
@@ -139,10 +140,13 @@ export class RtmpPublisher extends TypedEmitter<Events> {
     let bytes: Buffer;
     if (tag.type === TAG_VIDEO) bytes = chunkMessage(CSID.video, MSG.video, this.streamId, timestamp, tag.payload, OUT_CHUNK_SIZE);
     else if (tag.type === TAG_AUDIO) bytes = chunkMessage(CSID.audio, MSG.audio, this.streamId, timestamp, tag.payload, OUT_CHUNK_SIZE);
-    else if (tag.type === TAG_SCRIPT)
-      // FLV's onMetaData becomes "@setDataFrame onMetaData {...}", as publishers send it.
-      bytes = chunkMessage(CSID.data, MSG.dataAmf0, this.streamId, timestamp, Buffer.concat([encodeAmf0('@setDataFrame'), tag.payload]), OUT_CHUNK_SIZE);
-    else return 0;
+    else if (tag.type === TAG_SCRIPT) {
+      // FLV's onMetaData becomes "@setDataFrame onMetaData {...}", as publishers send it (the
+      // server keeps it for every player). Timed data (onTextData) goes as a plain AMF0 data
+      // message: the server relays it to the players watching at that moment.
+      const payload = amf0DataName(tag.payload) === 'onMetaData' ? Buffer.concat([encodeAmf0('@setDataFrame'), tag.payload]) : tag.payload;
+      bytes = chunkMessage(CSID.data, MSG.dataAmf0, this.streamId, timestamp, payload, OUT_CHUNK_SIZE);
+    } else return 0;
     this.bytesOut += bytes.length;
     this.send(bytes);
     return bytes.length;

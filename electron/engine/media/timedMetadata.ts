@@ -4,6 +4,8 @@
  *  - H.264 SEI "user data unregistered" (payload type 5) with Cutline's UUID and a JSON payload,
  *    inserted into the access unit of the frame where the change first shows. It survives every
  *    `-c copy` remux (RTMP, recordings, WebRTC when the encode is shared).
+ *  - An RTMP AMF0 data message `onTextData {type: "Text", text: <the same JSON>}` at the timestamp of
+ *    that frame, sent just before it, for RTMP destinations only (ffmpeg muxers never see it).
  *  - A sidecar file of JSON lines next to each recording (Destination).
  * Pure functions; docs/TIMED-METADATA.md documents the format for player developers.
  */
@@ -110,4 +112,48 @@ export interface TimedDataRecord {
   version: number;
   op: string;
   state: unknown;
+}
+
+/** The AMF0 data message name the change travels under in RTMP (docs/TIMED-METADATA.md says why). */
+export const TEXT_DATA_HANDLER = 'onTextData';
+
+function amf0String(value: string): Buffer {
+  const bytes = Buffer.from(value, 'utf8');
+  // Type 0x02 (string, 16-bit length) or 0x0c (long string, 32-bit length) beyond 65535 bytes.
+  const long = bytes.length > 0xffff;
+  const head = Buffer.alloc(long ? 5 : 3);
+  head[0] = long ? 0x0c : 0x02;
+  if (long) head.writeUInt32BE(bytes.length, 1);
+  else head.writeUInt16BE(bytes.length, 1);
+  return Buffer.concat([head, bytes]);
+}
+
+function amf0Key(key: string): Buffer {
+  const bytes = Buffer.from(key, 'utf8');
+  const len = Buffer.alloc(2);
+  len.writeUInt16BE(bytes.length);
+  return Buffer.concat([len, bytes]);
+}
+
+/**
+ * An FLV script tag / RTMP AMF0 data message payload: the string "onTextData", then an object
+ * {type: "Text", text: <JSON>} (the shape FLV and Flash defined for timed text).
+ */
+export function buildTextDataPayload(text: string): Buffer {
+  return Buffer.concat([
+    amf0String(TEXT_DATA_HANDLER),
+    Buffer.from([0x03]),
+    amf0Key('type'),
+    amf0String('Text'),
+    amf0Key('text'),
+    amf0String(text),
+    Buffer.from([0, 0, 0x09]),
+  ]);
+}
+
+/** The name an AMF0 data payload starts with ("onMetaData", "onTextData", …), if it is a string. */
+export function amf0DataName(payload: Buffer): string | undefined {
+  if (payload.length < 3 || payload[0] !== 0x02) return undefined;
+  const length = payload.readUInt16BE(1);
+  return payload.length < 3 + length ? undefined : payload.toString('utf8', 3, 3 + length);
 }

@@ -4,7 +4,7 @@
  * fan-out: it must queue or drop on its own (see Destination).
  */
 import { type FlvTag, isSequenceHeader, isVideoKeyframe, TAG_AUDIO, TAG_SCRIPT, TAG_VIDEO } from '../media/flv.ts';
-import { buildSeiNal, insertNalIntoAvcTag, type TimedDataRecord } from '../media/timedMetadata.ts';
+import { buildSeiNal, buildTextDataPayload, insertNalIntoAvcTag, type TimedDataRecord } from '../media/timedMetadata.ts';
 
 export interface FlvConsumer {
   /** A new stream begins (first start or encoder restart); `init` holds its header tags. */
@@ -12,6 +12,10 @@ export interface FlvConsumer {
   onTag(tag: FlvTag): void;
   /** A data change that rides on the video tag with this timestamp (for sidecar files). */
   onData?(record: TimedDataRecord): void;
+  /** Also wants each change as an "onTextData" script tag just before its video tag, at the same
+   * timestamp (RTMP publishers; never an ffmpeg muxer: its FLV demuxer turns them into a text
+   * track). The GOP cache holds them too, so a consumer replaying it must skip them unless it wants them. */
+  readonly wantsDataMessages?: boolean;
 }
 
 
@@ -41,6 +45,7 @@ export class FlvFanout {
    * Carries a data change in the stream as SEI inside the video frame at `record.pts` (the
    * encoder's timeline). SEI survives every `-c copy` remux; FLV script tags do not (ffmpeg's FLV
    * demuxer drops them, and a text track made to carry them broke node-media-server's relay).
+   * Consumers that publish RTMP themselves also get it as an AMF0 "onTextData" data message.
    */
   queueData(record: TimedDataRecord): void {
     this.pendingData.push(record);
@@ -81,20 +86,29 @@ export class FlvFanout {
       return;
     }
     if (!this.ready) return;
-    if (tag.type === TAG_VIDEO && this.pendingData.length > 0) tag = this.attachData(tag);
+    let data: FlvTag | undefined;
+    if (tag.type === TAG_VIDEO && this.pendingData.length > 0) [tag, data] = this.attachData(tag);
     if (isVideoKeyframe(tag)) this.gop = [];
-    if (this.gop.length > 0 || isVideoKeyframe(tag)) this.gop.push(tag);
+    if (this.gop.length > 0 || isVideoKeyframe(tag)) {
+      if (data) this.gop.push(data);
+      this.gop.push(tag);
+    }
     this.tagsOut++;
-    for (const consumer of this.consumers) consumer.onTag(tag);
+    for (const consumer of this.consumers) {
+      if (data && consumer.wantsDataMessages) consumer.onTag(data);
+      consumer.onTag(tag);
+    }
   }
 
-  private attachData(video: FlvTag): FlvTag {
+  /** The video tag with the due changes as SEI, and the same JSON as an onTextData script tag. */
+  private attachData(video: FlvTag): [FlvTag, FlvTag?] {
     const due = this.pendingData.filter((r) => r.pts <= video.timestamp + this.frameMs / 2);
-    if (due.length === 0) return video;
+    if (due.length === 0) return [video];
     this.pendingData = this.pendingData.filter((r) => !due.includes(r));
     const stamped = due.map((record) => ({ ...record, pts: video.timestamp }));
     const text = JSON.stringify(stamped.length === 1 ? stamped[0] : stamped);
     for (const consumer of this.consumers) for (const record of stamped) consumer.onData?.(record);
-    return { ...video, payload: insertNalIntoAvcTag(video.payload, buildSeiNal(Buffer.from(text))) };
+    const data: FlvTag = { type: TAG_SCRIPT, timestamp: video.timestamp, payload: buildTextDataPayload(text) };
+    return [{ ...video, payload: insertNalIntoAvcTag(video.payload, buildSeiNal(Buffer.from(text))) }, data];
   }
 }
