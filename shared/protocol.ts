@@ -134,7 +134,7 @@ export const CORE_COMMANDS = {
   ),
   'program.monitor': command(
     Empty,
-    'How to watch the program live over WebRTC: {whepPath: "/whep/program", token}. Fails when the show has no webrtc.programToken (the state API shows that token masked).',
+    'How to watch the program live over WebRTC: {whepPath: "/whep/program", token, monitors}. `monitors` is one more WHEP stream with the same token (`/whep/monitors`, 960×540 at 15 fps): the preview layout in `preview` and each source in `tiles` (show order), in mosaic pixels. Fails when the show has no webrtc.programToken (the state API shows that token masked).',
   ),
   'meters.subscribe': command(
     z.object({ enabled: z.boolean() }).strict(),

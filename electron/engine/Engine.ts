@@ -46,6 +46,8 @@ import { mapShowSecrets } from './showSecrets.ts';
 import { listDevices } from './sources/devices.ts';
 import { Source } from './sources/Source.ts';
 import { WebRtcGateway } from './webrtc/WebRtcGateway.ts';
+import { MONITOR_FPS } from './webrtc/MonitorFeed.ts';
+import { MOSAIC_HEIGHT, MOSAIC_SLOTS, MOSAIC_WIDTH, mosaicPreviewRect } from '../../shared/monitorMosaic.ts';
 
 export interface EngineOptions {
   /** An ffmpeg to use instead of CUTLINE_FFMPEG / the bundled one. */
@@ -504,7 +506,9 @@ export class Engine {
     'program.monitor': () => {
       const token = this.show.webrtc?.programToken;
       if (!token) throw new ProtocolError('failed', 'live program monitoring over WebRTC is off: set webrtc.programToken in the show');
-      return { whepPath: '/whep/program', token };
+      const { width, height } = this.show.output;
+      // One mosaic for the other monitors (shared/monitorMosaic.ts); tiles follow the show's source order.
+      return { whepPath: '/whep/program', token, monitors: { whepPath: '/whep/monitors', width: MOSAIC_WIDTH, height: MOSAIC_HEIGHT, fps: MONITOR_FPS, preview: mosaicPreviewRect(width, height), tiles: [...this.sources.keys()].flatMap((source, i) => (MOSAIC_SLOTS[i] ? [{ source, ...MOSAIC_SLOTS[i] }] : [])) } };
     },
     'meters.subscribe': ({ enabled }) => ({ enabled }),
   };

@@ -54,7 +54,7 @@ export class Program extends TypedEmitter<Events> {
   readonly fanout: FlvFanout;
   readonly encoder: Encoder;
   private readonly clock: ProgramClock;
-  private readonly sources: ReadonlyMap<string, Source>;
+  readonly sources: ReadonlyMap<string, Source>;
   private transition: Transition | undefined;
   private statsTimer: NodeJS.Timeout | undefined;
   private startedAt = 0;

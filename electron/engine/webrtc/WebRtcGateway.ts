@@ -18,6 +18,7 @@ import type { Program } from '../program/Program.ts';
 import type { PipeFeed } from '../sources/Source.ts';
 import { GUEST_JS, guestPageHtml } from './guestPage.ts';
 import { answerOffer, H264, peerConfig, RTCPeerConnection as PeerConnection, VP8 } from './peers.ts';
+import { MonitorFeed, MONITORS_MIX } from './MonitorFeed.ts';
 import { PROGRAM_MIX, ReturnFeed } from './ReturnFeed.ts';
 import { type FeedTracks, RtpFeed, type VideoCodec } from './RtpFeed.ts';
 import {
@@ -99,11 +100,14 @@ export class WebRtcGateway {
   private readonly invites = new Map<string, Invite>();
   private readonly viewers = new Map<string, Session & { mixId: string }>();
   readonly returnFeed: ReturnFeed;
+  /** `/whep/monitors`: preview + every source in one mosaic (same token as the program). */
+  readonly monitorFeed: MonitorFeed;
   private baseUrl: () => string = () => 'http://127.0.0.1:7710';
   private readonly watchdog: NodeJS.Timeout;
 
   constructor(private readonly host: GatewayHost) {
     this.returnFeed = new ReturnFeed(() => host.program(), host.ffmpegPath, (line) => host.log(line));
+    this.monitorFeed = new MonitorFeed(() => host.program(), host.ffmpegPath, (line) => host.log(line));
     this.watchdog = setInterval(() => this.checkSessions(), 500);
   }
 
@@ -252,7 +256,8 @@ export class WebRtcGateway {
       return;
     }
     const invite = this.invites.get(id);
-    const isProgram = kind === 'whep' && id === 'program';
+    const isMonitors = kind === 'whep' && id === 'monitors' && !invite;
+    const isProgram = (kind === 'whep' && id === 'program') || isMonitors;
     if (!invite && !isProgram) throw new HttpError(404, `no guest "${id}" in this show`);
     if (isProgram && !this.settings.programToken) throw new HttpError(404, 'WHEP of the program is off: set webrtc.programToken in the show to turn it on');
     this.checkToken(req, isProgram ? (this.settings.programToken ?? '') : (invite?.token ?? ''));
@@ -276,7 +281,7 @@ export class WebRtcGateway {
     const offer = await readBody(req, MAX_SDP_BYTES);
     checkOffer(offer);
     const { sdp, location } =
-      kind === 'whip' && invite ? await this.ingest(invite, offer) : await this.serveReturn(isProgram ? PROGRAM_MIX : id, offer, kind, id);
+      kind === 'whip' && invite ? await this.ingest(invite, offer) : await this.serveReturn(isMonitors ? MONITORS_MIX : isProgram ? PROGRAM_MIX : id, offer, kind, id);
     res.writeHead(201, { ...CORS, 'content-type': 'application/sdp', location, etag: `"${location.split('/').pop()}"` });
     res.end(sdp);
   }
@@ -419,7 +424,7 @@ export class WebRtcGateway {
         session.lastPacketAt = Date.now();
       });
     }
-    remove = this.returnFeed.add({ mixId, ...(video ? { video: video.sender } : {}), ...(audio ? { audio: audio.sender } : {}) });
+    remove = (mixId === MONITORS_MIX ? this.monitorFeed : this.returnFeed).add({ mixId, ...(video ? { video: video.sender } : {}), ...(audio ? { audio: audio.sender } : {}) });
     this.viewers.set(session.id, Object.assign(session, { mixId }));
     answer = advertiseAddresses(answer, this.settings.advertisedAddresses);
     return { sdp: answer, location: `/whep/${encodeURIComponent(id)}/${session.id}` };
@@ -472,6 +477,7 @@ export class WebRtcGateway {
     for (const viewer of this.viewers.values()) viewer.close();
     this.viewers.clear();
     await this.returnFeed.close();
+    await this.monitorFeed.close();
   }
 }
 

@@ -1,24 +1,27 @@
 /**
  * Studio mode: preview (green) and program (red) side by side, with Cut / Take between them.
- * Until the engine sends monitor video, each monitor draws its layout as labelled boxes computed by
- * the engine's own layout math. MonitorVideo is where a WHEP (WebRTC) stream attaches later.
+ * Each monitor draws its layout as labelled boxes computed by the engine's own layout math; live
+ * video goes over them when the engine sends it: program from `/whep/program` (MonitorVideo),
+ * preview cut out of the monitor mosaic `/whep/monitors` (MosaicVideo).
  */
 import { useEffect, useMemo, useState } from 'react';
 import type { EngineState, SourceStatus } from '../../../shared/protocol.ts';
 import type { LayoutSpec } from '../../../shared/show.ts';
 import { engineHttpBase, WhepMonitor } from '../client/WhepMonitor.ts';
+import { mosaicPreviewRect } from '../../../shared/monitorMosaic.ts';
 import { layoutBoxes } from '../layout/geometry.ts';
 import { previewLayout, query, setFadeMs, take } from '../store/actions.ts';
 import { useCutline } from '../store/store.ts';
 import { sourceSwatch } from './common.tsx';
+import { MosaicVideo, useMosaicStream } from './MosaicVideo.tsx';
 
 export type MonitorKind = 'program' | 'preview';
 
 /**
  * The hook for live monitor video. The program monitor plays the engine's WHEP program output
  * (`/whep/program`) when the show turns it on (`webrtc.programToken`) and the page can reach the
- * engine over HTTP (web mode). Otherwise — and always for preview, which the engine does not send
- * yet — there is no stream and the monitor shows its layout boxes (see docs/UI.md).
+ * engine over HTTP (web mode). Otherwise there is no stream and the monitor shows its layout boxes
+ * (see docs/UI.md). Preview comes from the monitor mosaic instead (useMosaicStream).
  */
 export function useMonitorStream(kind: MonitorKind): MediaStream | null {
   // The state shows the token masked; its presence says the program WHEP output is on, and
@@ -104,7 +107,11 @@ function presetName(layout: LayoutSpec): string {
 
 function Monitor({ kind, layout, engine }: { kind: MonitorKind; layout: LayoutSpec; engine: EngineState }) {
   const transition = kind === 'program' ? engine.program.transition : undefined;
-  const stream = useMonitorStream(kind);
+  const programStream = useMonitorStream(kind);
+  const mosaic = useMosaicStream(kind === 'preview');
+  const stream = kind === 'program' ? programStream : mosaic;
+  const { width, height } = engine.show.output;
+  const previewRect = useMemo(() => mosaicPreviewRect(width, height), [width, height]);
   return (
     <section className={`monitor monitor-${kind}`} aria-label={`${kind} monitor`} data-monitor={kind}>
       <header>
@@ -116,7 +123,7 @@ function Monitor({ kind, layout, engine }: { kind: MonitorKind; layout: LayoutSp
       </header>
       <div className="monitor-screen">
         <LayoutPicture layout={layout} engine={engine} />
-        <MonitorVideo kind={kind} stream={stream} />
+        {kind === 'program' ? <MonitorVideo kind={kind} stream={stream} /> : <MosaicVideo name="preview" stream={stream} region={previewRect} />}
         {transition ? <div className="transition-progress" style={{ transform: `scaleX(${transition.progress})` }} /> : null}
       </div>
     </section>

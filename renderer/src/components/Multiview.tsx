@@ -1,11 +1,15 @@
 /**
  * Every source as a tile with its label, state and tally (red = on program, green = on preview).
  * A click puts the source into the preview layout or takes it out; the star makes it the main one.
+ * The picture is the source's tile in the engine's monitor mosaic (live video) when there is one,
+ * else a colour swatch.
  */
 import type { EngineState } from '../../../shared/protocol.ts';
 import { makeMain, previewLayout, sourcesOnAir, toggleInPreview } from '../store/actions.ts';
 import { useCutline } from '../store/store.ts';
+import { mosaicTileRect } from '../../../shared/monitorMosaic.ts';
 import { StateBadge, sourceSwatch } from './common.tsx';
+import { MosaicVideo, useMosaicStream } from './MosaicVideo.tsx';
 
 export function tallyOf(engine: EngineState, id: string): { program: boolean; preview: boolean } {
   return {
@@ -16,6 +20,7 @@ export function tallyOf(engine: EngineState, id: string): { program: boolean; pr
 
 export function Multiview() {
   const engine = useCutline((s) => s.engine);
+  const mosaic = useMosaicStream();
   if (!engine) return null;
   const preview = previewLayout(engine);
   return (
@@ -42,6 +47,7 @@ export function Multiview() {
               aria-label={`${label}: ${tally.preview ? 'remove from' : 'add to'} preview`}
               aria-pressed={tally.preview}
             >
+              <MosaicVideo name={`tile-${spec.id}`} stream={mosaic} region={mosaicTileRect(index)} />
               {index < 9 ? <span className="tile-key">{index + 1}</span> : null}
               {tally.program ? <span className="tally-tag tally-tag-program">PGM</span> : null}
               {tally.preview ? <span className="tally-tag tally-tag-preview">PVW</span> : null}
