@@ -607,6 +607,33 @@ export type ObjectOp = z.infer<typeof ObjectOp>;
 
 const ById = z.object({ id: Id }).strict();
 const Empty = z.object({}).strict();
+
+/** A token the producer hands out for the objects WebSocket (`/objects/ws?token=`). */
+export const ObjectIssueToken = z
+  .object({
+    /** viewer: vote, post, bid, bet; guest: also draw and move GPS tracks. Never producer. */
+    role: z.enum(['viewer', 'guest']).default('viewer'),
+    /** For the producer's list; a guest token's label is also the name its chat posts and bids carry. */
+    label: z.string().trim().min(1).max(64).optional(),
+  })
+  .strict();
+export const ObjectRevokeToken = z
+  .object({ id: z.string().min(1).max(64).optional(), token: z.string().min(1).max(128).optional() })
+  .strict()
+  .refine((p) => p.id !== undefined || p.token !== undefined, 'give the token\'s id or the token itself');
+export interface ObjectTokenInfo {
+  id: string;
+  role: 'viewer' | 'guest';
+  label?: string;
+  createdAt: string;
+  /** Open WebSocket connections using it now. */
+  connections: number;
+}
+export interface IssuedObjectToken extends ObjectTokenInfo {
+  token: string;
+  /** ws(s)://…/objects/ws?token=… */
+  wsUrl: string;
+}
 const ShowHide = z.object({ id: Id, fadeMs: z.number().int().min(0).max(10_000).optional() }).strict();
 
 interface CommandDef<P extends z.ZodType> {
@@ -627,6 +654,12 @@ export const OBJECT_COMMANDS = {
   'object.get': command(ById, 'One shared object: {id, type, version, state}.'),
   'object.list': command(Empty, 'Every shared object: [{id, type, version}].'),
   'object.delete': command(ById, 'Delete a shared object (producer); overlays showing it go blank.'),
+  'object.issueToken': command(
+    ObjectIssueToken,
+    'Issue a token for the objects WebSocket /objects/ws (producer): {role: viewer|guest, label?} → {id, token, role, label, wsUrl, createdAt}. Held in memory until revoked or the engine stops.',
+  ),
+  'object.revokeToken': command(ObjectRevokeToken, 'Revoke an objects token by {id} or {token} (producer): its connections are closed, new ones get 401. Result: {revoked}.'),
+  'object.listTokens': command(Empty, 'The objects tokens issued (producer), without the secrets: [{id, role, label, createdAt, connections}].'),
   'overlay.add': command(OverlaySpec, 'Add a graphics overlay {id, kind, ...} (image, text, lowerThird, clock, countdown, ticker, or a data overlay naming an object).'),
   'overlay.update': command(OverlayUpdate, 'Change fields of an overlay (not its kind); it redraws once.'),
   'overlay.show': command(ShowHide, 'Fade an overlay in (fadeMs overrides its own).'),

@@ -30,6 +30,7 @@ import {
 import { Destination } from './destinations/Destination.ts';
 import { GraphicsLayer } from './graphics/GraphicsLayer.ts';
 import { type Caller, isObjectCommand, runObjectCommand } from './objects/ObjectCommands.ts';
+import { ObjectsGateway } from './objects/ObjectsGateway.ts';
 import { SharedObjectStore } from './objects/SharedObjectStore.ts';
 import { type PreflightResult, preflight } from './destinations/preflight.ts';
 import { listPresets } from './destinations/presets.ts';
@@ -90,6 +91,8 @@ export class Engine {
   readonly webrtc: WebRtcGateway;
   /** Shared objects (chat, polls, bids, ...) and the graphics drawn over the program. */
   private objects!: SharedObjectStore;
+  /** `/objects/ws`: guests and token holders read and change shared objects (ObjectsGateway). */
+  readonly objectsWs: ObjectsGateway;
   private graphics!: GraphicsLayer;
 
   private constructor(
@@ -112,6 +115,12 @@ export class Engine {
         await this.dispatch('source.remove', { id });
       },
       log,
+    });
+    this.objectsWs = new ObjectsGateway({
+      dispatch: (command, params, caller) => this.dispatch(command, params, caller),
+      onAnyEvent: (listener) => this.onAnyEvent(listener),
+      guestForToken: (token) => this.webrtc.guestForToken(token),
+      baseUrl: () => this.webrtc.publicBase(),
     });
   }
 
@@ -289,8 +298,9 @@ export class Engine {
   }
 
   /** Mounts the WHIP/WHEP endpoints and the guest page on an HTTP server (ApiServer does this). */
-  attachHttp(server: { addRoute(route: WebRtcGateway['route']): void; readonly url: string }): void {
+  attachHttp(server: { addRoute(route: WebRtcGateway['route']): void; addUpgrade?(handler: ObjectsGateway['upgrade']): void; readonly url: string }): void {
     server.addRoute(this.webrtc.route);
+    server.addUpgrade?.(this.objectsWs.upgrade);
     this.webrtc.setBaseUrl(() => server.url);
   }
 
@@ -311,7 +321,7 @@ export class Engine {
     if (this.closed) throw new ProtocolError('failed', 'the engine is shutting down');
     if (!isCommandName(command))
       throw new ProtocolError('unknown_command', `unknown command "${command}"; see docs/API.md for the list`);
-    if (isObjectCommand(command)) return runObjectCommand(command, params, { store: this.objects, graphics: this.graphics }, caller);
+    if (isObjectCommand(command)) return runObjectCommand(command, params, { store: this.objects, graphics: this.graphics, tokens: this.objectsWs }, caller);
     const schema = COMMANDS[command].params as z.ZodType;
     const parsed = schema.safeParse(params ?? {});
     if (!parsed.success) throw new ProtocolError('invalid_params', `${command}: ${describeZodError(parsed.error)}`);
@@ -527,6 +537,7 @@ export class Engine {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.metersTimer);
+    this.objectsWs.close();
     await this.webrtc.close();
     await this.teardown();
     this.graphics.dispose();

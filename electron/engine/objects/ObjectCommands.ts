@@ -14,6 +14,28 @@ export interface Caller {
   role: ClientRole;
   /** Set by the transport for guests and viewers (connection id, guest token id, ...). */
   clientId?: string;
+  /** A name the transport knows for this client (a guest's label): its chat posts, bids and bets carry it. */
+  name?: string;
+}
+
+/** Token issuing for the objects WebSocket (ObjectsGateway). */
+export interface ObjectTokens {
+  issue(params: ObjectCommandParams<'object.issueToken'>): unknown;
+  revoke(params: ObjectCommandParams<'object.revokeToken'>): unknown;
+  list(): unknown;
+}
+
+/**
+ * A guest or viewer cannot speak for someone else: a vote counts for its client id (so "once per
+ * voter" is once per client), and when the transport knows its name, its posts, bids and bets
+ * carry that name. Producers (and automation relaying for a named client) are taken at their word.
+ */
+function bindIdentity(op: string, args: unknown, caller: Caller): unknown {
+  if (caller.role === 'producer' || args === null || typeof args !== 'object' || Array.isArray(args)) return args;
+  const bound: Record<string, unknown> = { ...(args as Record<string, unknown>) };
+  if (caller.clientId && (op === 'vote' || 'voter' in bound)) bound.voter = caller.clientId;
+  if (caller.name) for (const key of ['author', 'bidder', 'bettor']) if (key in bound) bound[key] = caller.name.slice(0, 64);
+  return bound;
 }
 
 export function isObjectCommand(name: string): name is ObjectCommandName {
@@ -24,7 +46,7 @@ export function isObjectCommand(name: string): name is ObjectCommandName {
 export async function runObjectCommand(
   name: ObjectCommandName,
   params: unknown,
-  targets: { store: SharedObjectStore; graphics?: GraphicsLayer },
+  targets: { store: SharedObjectStore; graphics?: GraphicsLayer; tokens?: ObjectTokens },
   caller: Caller,
 ): Promise<unknown> {
   const parsed = OBJECT_COMMANDS[name].params.safeParse(params ?? {});
@@ -42,7 +64,7 @@ export async function runObjectCommand(
       const clientId = caller.role === 'producer' ? (p.clientId ?? caller.clientId) : caller.clientId;
       // ...and is then held to that client's rate limits, so a relayed flood is refused like a direct one.
       const onBehalf = caller.role === 'producer' && p.clientId !== undefined;
-      return store.apply(p.id, p.op, p.args, { role: caller.role, clientId, onBehalf });
+      return store.apply(p.id, p.op, bindIdentity(p.op, p.args, caller), { role: caller.role, clientId, onBehalf });
     }
     case 'object.get':
       return store.get((parsed.data as ObjectCommandParams<'object.get'>).id);
@@ -51,6 +73,16 @@ export async function runObjectCommand(
     case 'object.delete':
       await store.delete((parsed.data as ObjectCommandParams<'object.delete'>).id, ctx);
       return {};
+    case 'object.issueToken':
+    case 'object.revokeToken':
+    case 'object.listTokens': {
+      if (caller.role !== 'producer') throw new ProtocolError('unauthorized', 'Only the producer can issue or revoke tokens.');
+      const tokens = targets.tokens;
+      if (!tokens) throw new ProtocolError('failed', 'This engine has no objects WebSocket to issue tokens for.');
+      if (name === 'object.issueToken') return tokens.issue(parsed.data as ObjectCommandParams<'object.issueToken'>);
+      if (name === 'object.revokeToken') return tokens.revoke(parsed.data as ObjectCommandParams<'object.revokeToken'>);
+      return tokens.list();
+    }
   }
   if (caller.role !== 'producer') throw new ProtocolError('unauthorized', 'Only the producer can change overlays.');
   const graphics = targets.graphics;

@@ -14,6 +14,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { extname, join, normalize, resolve } from 'node:path';
 import { WebSocket, WebSocketServer } from 'ws';
 import {
@@ -42,6 +43,8 @@ export interface ApiServerOptions {
 
 /** Extra routes (WHIP/WHEP endpoints) mounted by other modules. Return false to pass. */
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>;
+/** Extra WebSocket endpoints (the objects socket): return true when the upgrade was answered. */
+export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL) => boolean;
 
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
@@ -67,6 +70,7 @@ export class ApiServer {
   private server: Server | undefined;
   private wss: WebSocketServer | undefined;
   private readonly routes: RouteHandler[] = [];
+  private readonly upgrades: UpgradeHandler[] = [];
   readonly host: string;
   readonly token: string | undefined;
   private readonly uiDir: string | undefined;
@@ -87,6 +91,11 @@ export class ApiServer {
     this.routes.push(handler);
   }
 
+  /** Extra WebSocket endpoints; they do their own authentication and origin policy. */
+  addUpgrade(handler: UpgradeHandler): void {
+    this.upgrades.push(handler);
+  }
+
   get port(): number {
     return (this.server?.address() as AddressInfo | null)?.port ?? this.requestedPort;
   }
@@ -104,6 +113,7 @@ export class ApiServer {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_BODY_BYTES });
     server.on('upgrade', (req, socket, head) => {
       const url = new URL(req.url ?? '/', 'http://x');
+      for (const upgrade of this.upgrades) if (upgrade(req, socket, head, url)) return;
       if (url.pathname !== '/api/v1/ws' || !this.originAllowed(req) || !this.authorized(req, url)) {
         socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n');
         return;

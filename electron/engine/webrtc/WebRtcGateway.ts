@@ -120,7 +120,7 @@ export class WebRtcGateway {
     this.baseUrl = url;
   }
 
-  private publicBase(): string {
+  publicBase(): string {
     return (this.settings.publicUrl ?? this.baseUrl()).replace(/\/+$/, '');
   }
 
@@ -184,6 +184,16 @@ export class WebRtcGateway {
 
   guestIds(): string[] {
     return [...this.invites.keys()];
+  }
+
+  /** The invited guest this token belongs to (the objects WebSocket lets guests in with it). */
+  guestForToken(token: string): { id: string; label: string } | undefined {
+    const given = Buffer.from(token);
+    for (const invite of this.invites.values()) {
+      const expected = Buffer.from(invite.token);
+      if (given.length === expected.length && timingSafeEqual(given, expected)) return { id: invite.id, label: invite.label };
+    }
+    return undefined;
   }
 
   // ---- HTTP ----

@@ -2,7 +2,9 @@
  * The guest page: plain HTML + JS served by the engine (not the React app), so a commentator needs
  * nothing but a link. Pick camera and microphone, see yourself, join (WHIP publish), then see and
  * hear the program back (WHEP, mix-minus: without your own voice). The token travels in the URL
- * fragment, which browsers never send to a server or put in its logs.
+ * fragment, which browsers never send to a server or put in its logs. Below the videos: the show's
+ * chat (post a line, see the latest) and its current poll (vote), over the objects WebSocket
+ * (`/objects/ws?token=`, objects/ObjectsGateway.ts) with the same token; they work without joining.
  *
  * `window.cutlineGuest` lets tests and the latency bench drive the page (join with a given stream,
  * record the return audio).
@@ -29,6 +31,16 @@ export function guestPageHtml(id: string, label: string, iceServers: unknown[]):
   #status { color: #aaa; }
   label { display: grid; gap: 4px; }
   select { font: inherit; padding: 4px; max-width: 320px; }
+  .live { display: grid; grid-template-columns: 1fr 1fr; gap: 12px; }
+  .live section { background: #1c1c1c; border-radius: 6px; padding: 10px 12px; }
+  .live h2 { font-size: 15px; margin: 0 0 6px; color: #ccc; }
+  #chatLog { list-style: none; margin: 0 0 8px; padding: 0; max-height: 220px; overflow-y: auto; }
+  #chatLog b { color: #8ab4ff; margin-right: 6px; }
+  #chatForm { display: flex; gap: 8px; }
+  #chatText { flex: 1; font: inherit; padding: 6px; border-radius: 6px; border: 1px solid #444; background: #000; color: #eee; }
+  #pollOptions { display: grid; gap: 6px; }
+  #pollOptions button { text-align: left; background: #333; }
+  #liveStatus { color: #e6a23c; min-height: 1.4em; }
 </style>
 </head>
 <body>
@@ -47,6 +59,19 @@ export function guestPageHtml(id: string, label: string, iceServers: unknown[]):
     <button id="leave" disabled>Leave</button>
     <span id="status" role="status">Allow the camera and microphone to start.</span>
   </div>
+  <div class="live">
+    <section aria-labelledby="chatTitle">
+      <h2 id="chatTitle">Chat</h2>
+      <ul id="chatLog" aria-live="polite"></ul>
+      <form id="chatForm"><input id="chatText" maxlength="280" autocomplete="off" placeholder="Say something" aria-label="Chat message"><button id="chatSend" type="submit" disabled>Send</button></form>
+    </section>
+    <section aria-labelledby="pollTitle">
+      <h2 id="pollTitle">Poll</h2>
+      <div id="pollQuestion">No poll right now.</div>
+      <div id="pollOptions"></div>
+    </section>
+  </div>
+  <div id="liveStatus" role="status"></div>
 </main>
 <script type="application/json" id="config">${config}</script>
 <script src="/guest/guest.js"></script>
@@ -192,7 +217,135 @@ export const GUEST_JS = String.raw`'use strict';
     });
   }
 
-  window.cutlineGuest = { state, join, leave, recordReturnAudio, get returnStream() { return returnStream; }, get publisher() { return publisher; }, get viewer() { return viewer; } };
+  // ---- chat and poll over the objects WebSocket (/objects/ws, the same token) ----
+  const live = { connected: false, chat: null, poll: null, lastError: null, votedFor: null };
+  let socket = null;
+  let nextRequest = 1;
+  const pending = new Map();
+
+  function request(command, params) {
+    return new Promise((resolve, reject) => {
+      if (!socket || socket.readyState !== WebSocket.OPEN) return reject(new Error('not connected'));
+      const requestId = nextRequest++;
+      pending.set(requestId, { resolve, reject });
+      socket.send(JSON.stringify({ type: 'request', requestId, command, params }));
+    });
+  }
+
+  function showLiveError(error) {
+    live.lastError = error && (error.reason || error.code) ? error : { message: String(error && error.message || error) };
+    $('liveStatus').textContent = live.lastError.message || '';
+  }
+
+  function renderChat() {
+    const log = $('chatLog');
+    log.textContent = '';
+    $('chatSend').disabled = !live.chat;
+    if (!live.chat) return;
+    for (const m of live.chat.state.messages.slice(-30)) {
+      const li = document.createElement('li');
+      const who = document.createElement('b');
+      who.textContent = m.author;
+      li.append(who, document.createTextNode(m.text));
+      log.append(li);
+    }
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function renderPoll() {
+    const box = $('pollOptions');
+    box.textContent = '';
+    const p = live.poll && live.poll.state;
+    if (!p || p.status === 'idle') { $('pollQuestion').textContent = 'No poll right now.'; return; }
+    $('pollQuestion').textContent = p.question + (p.status === 'closed' ? ' (closed)' : '');
+    p.options.forEach((o, i) => {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.dataset.option = String(i);
+      b.textContent = o.text + (p.showResults || p.revealed ? '  ' + o.percent + '%' : '') + (live.votedFor === i ? '  ✓' : '');
+      b.disabled = p.status !== 'open' || live.votedFor !== null;
+      b.addEventListener('click', () => vote(i).catch(() => {}));
+      box.append(b);
+    });
+  }
+
+  function track(object) {
+    if (object.type === 'chat' && (!live.chat || live.chat.id === object.id)) { live.chat = object; renderChat(); }
+    if (object.type === 'poll' && (!live.poll || live.poll.id === object.id)) {
+      if (live.poll && live.poll.state.status !== 'open' && object.state.status === 'open') live.votedFor = null;
+      live.poll = object;
+      renderPoll();
+    }
+  }
+
+  async function loadObjects() {
+    const list = await request('object.list', {});
+    for (const type of ['chat', 'poll']) {
+      const first = list.find((o) => o.type === type);
+      if (first) track(await request('object.get', { id: first.id }));
+    }
+  }
+
+  function connectObjects() {
+    if (!token) return;
+    const url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/objects/ws?token=' + encodeURIComponent(token);
+    socket = new WebSocket(url);
+    socket.addEventListener('open', () => { live.connected = true; loadObjects().catch(showLiveError); });
+    socket.addEventListener('message', (event) => {
+      const m = JSON.parse(event.data);
+      if (m.type === 'response') {
+        const p = pending.get(m.requestId);
+        pending.delete(m.requestId);
+        if (p) m.ok ? p.resolve(m.result) : p.reject(m.error);
+      } else if (m.type === 'event') {
+        const d = m.data;
+        if (m.event === 'object.changed' || m.event === 'object.created') track({ id: d.id, type: d.type, version: d.version, state: d.state });
+        if (m.event === 'object.deleted') {
+          if (live.chat && live.chat.id === d.id) { live.chat = null; renderChat(); }
+          if (live.poll && live.poll.id === d.id) { live.poll = null; renderPoll(); }
+        }
+      }
+    });
+    socket.addEventListener('close', (event) => {
+      live.connected = false;
+      for (const p of pending.values()) p.reject(new Error('disconnected'));
+      pending.clear();
+      if (event.code === 4401) { showLiveError({ message: 'Chat and polls: this link is no longer valid.' }); return; }
+      setTimeout(connectObjects, 3000);
+    });
+  }
+
+  async function post(text) {
+    try {
+      const result = await request('object.op', { id: live.chat.id, op: 'post', args: { author: config.label, text } });
+      $('liveStatus').textContent = '';
+      return result;
+    } catch (error) { showLiveError(error); throw error; }
+  }
+
+  async function vote(option) {
+    try {
+      const result = await request('object.op', { id: live.poll.id, op: 'vote', args: { voter: config.id, option } });
+      live.votedFor = option;
+      $('liveStatus').textContent = '';
+      renderPoll();
+      return result;
+    } catch (error) {
+      if (error && error.reason === 'already_voted') { live.votedFor = option; renderPoll(); }
+      showLiveError(error);
+      throw error;
+    }
+  }
+
+  $('chatForm').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const text = $('chatText').value.trim();
+    if (!text || !live.chat) return;
+    post(text).then(() => { $('chatText').value = ''; }).catch(() => {});
+  });
+  connectObjects();
+
+  window.cutlineGuest = { state, join, leave, recordReturnAudio, live, post, vote, get returnStream() { return returnStream; }, get publisher() { return publisher; }, get viewer() { return viewer; } };
 
   $('join').addEventListener('click', () => join().catch(() => {}));
   $('leave').addEventListener('click', () => leave());
