@@ -160,7 +160,10 @@ export class Encoder extends TypedEmitter<Events> {
         this.emit('tag', tag);
       }
     });
-    proc.on('stderrLine', (line) => this.emit('log', `${name}: ${line}`));
+    proc.on('stderrLine', (line) => {
+      // Raw PCM has no channel layout to read; ffmpeg assumes stereo, which is what it is.
+      if (!/Guessed Channel Layout/.test(line)) this.emit('log', `${name}: ${line}`);
+    });
     proc.on('exit', (exit) => {
       if (exit.expected || this.closed || (this.video !== proc && this.audio !== proc)) return;
       const reason = proc.explainExit(exit);
