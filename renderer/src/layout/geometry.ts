@@ -4,8 +4,6 @@
  * draw exactly what the compositor will), and the custom editor's box moves are pure functions here.
  */
 import type { LayoutSpec, Placement } from '../../../shared/show.ts';
-// The engine's layout math is pure TypeScript with no Node imports; see docs/UI.md on moving it
-// to shared/.
 import { computeCells } from '../../../shared/layout.ts';
 
 export interface Box {
