@@ -19,6 +19,12 @@ export class WhepMonitor {
     private readonly token: string,
     private readonly onStream: (stream: MediaStream | null) => void,
     private readonly onError: (message: string) => void = () => {},
+    /**
+     * Ask for the audio too. The desk's monitors are muted, and a stream with audio makes Chromium
+     * hold the video back for lip sync (program monitor p50 232 ms with audio, 73–109 ms without;
+     * docs/UI.md), so they ask for video only.
+     */
+    private readonly withAudio = true,
   ) {
     void this.connect();
   }
@@ -54,7 +60,7 @@ export class WhepMonitor {
     this.pc = pc;
     const stream = new MediaStream();
     pc.addTransceiver('video', { direction: 'recvonly' });
-    pc.addTransceiver('audio', { direction: 'recvonly' });
+    if (this.withAudio) pc.addTransceiver('audio', { direction: 'recvonly' });
     pc.ontrack = (event) => {
       stream.addTrack(event.track);
       if (pc === this.pc) this.onStream(stream);

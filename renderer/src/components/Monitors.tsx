@@ -36,7 +36,7 @@ export function useMonitorStream(kind: MonitorKind): MediaStream | null {
     query('program.monitor', {})
       .then((result) => {
         const { whepPath, token } = result as { whepPath: string; token: string };
-        if (!cancelled) monitor = new WhepMonitor(`${base}${whepPath}`, token, setStream);
+        if (!cancelled) monitor = new WhepMonitor(`${base}${whepPath}`, token, setStream, undefined, false);
       })
       .catch(() => {});
     return () => {

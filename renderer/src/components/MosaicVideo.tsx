@@ -35,7 +35,7 @@ function acquire(base: string, listener: Listener): () => void {
     query('program.monitor', {})
       .then((result) => {
         const { token, monitors } = result as { token: string; monitors?: { whepPath: string } };
-        if (shared.listeners.size > 0 && !shared.monitor) shared.monitor = new WhepMonitor(`${base}${monitors?.whepPath ?? '/whep/monitors'}`, token, publish);
+        if (shared.listeners.size > 0 && !shared.monitor) shared.monitor = new WhepMonitor(`${base}${monitors?.whepPath ?? '/whep/monitors'}`, token, publish, undefined, false);
       })
       .catch(() => {})
       .finally(() => {
