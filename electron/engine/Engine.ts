@@ -302,7 +302,11 @@ export class Engine {
     server.addRoute(this.webrtc.route);
     server.addUpgrade?.(this.objectsWs.upgrade);
     this.webrtc.setBaseUrl(() => server.url);
+    this.httpBaseUrl = () => server.url;
   }
+
+  /** Where this engine's HTTP server (WHIP/WHEP, viewer) is reachable, once one is attached. */
+  private httpBaseUrl: (() => string) | undefined;
 
   getProgram(): Program {
     return this.program;
@@ -518,7 +522,8 @@ export class Engine {
       if (!token) throw new ProtocolError('failed', 'live program monitoring over WebRTC is off: set webrtc.programToken in the show');
       const { width, height } = this.show.output;
       // One mosaic for the other monitors (shared/monitorMosaic.ts); tiles follow the show's source order.
-      return { whepPath: '/whep/program', token, monitors: { whepPath: '/whep/monitors', width: MOSAIC_WIDTH, height: MOSAIC_HEIGHT, fps: MONITOR_FPS, preview: mosaicPreviewRect(width, height), tiles: [...this.sources.keys()].flatMap((source, i) => (MOSAIC_SLOTS[i] ? [{ source, ...MOSAIC_SLOTS[i] }] : [])) } };
+      // baseUrl lets a page that is not served by the engine (the desktop app) reach the endpoints.
+      return { whepPath: '/whep/program', token, ...(this.httpBaseUrl ? { baseUrl: this.httpBaseUrl() } : {}), monitors: { whepPath: '/whep/monitors', width: MOSAIC_WIDTH, height: MOSAIC_HEIGHT, fps: MONITOR_FPS, preview: mosaicPreviewRect(width, height), tiles: [...this.sources.keys()].flatMap((source, i) => (MOSAIC_SLOTS[i] ? [{ source, ...MOSAIC_SLOTS[i] }] : [])) } };
     },
     'meters.subscribe': ({ enabled }) => ({ enabled }),
   };

@@ -5,12 +5,14 @@
  * no navigation, no new windows, no permissions, and every IPC message checked for its sender and
  * its shape. Why the engine runs here and not in a utilityProcess: docs/UI.md.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, dialog, type IpcMainInvokeEvent, ipcMain, net, protocol, safeStorage, screen, session, shell, type WebContents } from 'electron';
 import { Engine } from '../engine/Engine.ts';
+import { ApiServer } from '../engine/server/ApiServer.ts';
 import { contentSecurityPolicy } from './csp.ts';
 import { EngineBridge, type EngineLike } from './EngineBridge.ts';
 import { packagedFfmpegPath } from './ffmpegPath.ts';
@@ -34,6 +36,7 @@ if (!app.requestSingleInstanceLock()) {
 } else {
   let win: BrowserWindow | null = null;
   let engine: Engine | undefined;
+  let mediaServer: ApiServer | undefined;
   let ffmpegVersion = 'starting…';
   let quitState: 'running' | 'asking' | 'stopping' | 'done' = 'running';
   /** The producer already agreed to stop running streams. */
@@ -81,6 +84,16 @@ if (!app.requestSingleInstanceLock()) {
     const created = await Engine.create({ ffmpegPath, show: await startupShow(), secrets: await secrets, dataDir: app.getPath('userData'), log });
     engine = created;
     ffmpegVersion = created.getState().ffmpeg.version;
+    // Monitors (WHEP), guest links (WHIP) and the viewer need HTTP. The window itself talks to the
+    // engine over IPC; this loopback server carries media signalling, and its API needs a random
+    // token nobody is given. CUTLINE_PORT fixes the port (e.g. for port forwarding to guests).
+    try {
+      mediaServer = new ApiServer(created, { host: '127.0.0.1', port: Number(process.env.CUTLINE_PORT ?? 0), token: randomBytes(24).toString('base64url') });
+      await mediaServer.listen();
+    } catch (error) {
+      mediaServer = undefined;
+      log(`media server not started: ${(error as Error).message}; monitors and guest links are unavailable`);
+    }
     return created;
   });
   enginePromise.catch((error: Error) => {
@@ -259,6 +272,7 @@ if (!app.requestSingleInstanceLock()) {
     if (running) {
       const stop = (async () => {
         await running.dispatch('destination.stopAll', {}).catch((error: Error) => log(`stopping destinations: ${error.message}`));
+        await mediaServer?.close();
         await running.close();
       })();
       // Recordings get time to finalize, but a wedged process must not keep the app alive.

@@ -82,6 +82,8 @@ describe('control API', () => {
     expect(malformed.json.error?.message).toMatch(/not valid JSON/);
     const wrongType = await post('layout.set', 'preset=solo', { 'content-type': 'text/plain' });
     expect(wrongType.status).toBe(400);
+    // Give the clock a few ticks (15 fps) so "the program ran on" can be seen.
+    await sleep(300);
     const after = await state();
     expect(after.show.sources).toEqual(before.show.sources);
     expect(after.show.layout).toEqual(before.show.layout);

@@ -142,7 +142,7 @@ describe.skipIf(!HAVE_CHROMIUM)(title, () => {
     }
     // One mosaic session serves the preview and every tile.
     expect(engine.webrtc.monitorFeed.watched).toBe(true);
-    expect(engine.webrtc.monitorFeed.framesComposed).toBeGreaterThan(10);
+    await waitUntil(() => engine.webrtc.monitorFeed.framesComposed > 10, 5000, 'the mosaic composing');
   });
 
   it('the program monitor (its own WHEP stream) plays next to it: solo red', async () => {

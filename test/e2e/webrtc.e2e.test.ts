@@ -155,12 +155,25 @@ describe('WebRTC guests: three Chromium guests, mix-minus, a vanished guest', ()
   });
 
   it('the program grid shows the three guests, each in its own colour', async () => {
-    const img = await decodeFrameAt(recordingFile, 1.5, 640, 360);
-    GUESTS.forEach((g, i) => {
-      const c = cells[i];
-      const rgb = averageRgb(img, Math.round(c.x + c.width / 2 - 15), Math.round(c.y + c.height / 2 - 10), 30, 20);
-      expect(colorDistance(rgb, hexRgb(g.color)), `${g.name} cell ${rgb.map(Math.round)}`).toBeLessThan(60);
-    });
+    // The recording opens with the GOP in progress, and on a loaded machine a guest's decoder may
+    // still be restarting at its new cell size then: look for a frame in the recorded seconds
+    // where all three cells show their guest.
+    const seen: string[] = [];
+    let matched = false;
+    for (const at of [1.5, 2, 2.5, 3]) {
+      const img = await decodeFrameAt(recordingFile, at, 640, 360);
+      const colours = GUESTS.map((g, i) => {
+        const c = cells[i];
+        const rgb = averageRgb(img, Math.round(c.x + c.width / 2 - 15), Math.round(c.y + c.height / 2 - 10), 30, 20);
+        return { ok: colorDistance(rgb, hexRgb(g.color)) < 60, text: `${g.name} ${rgb.map(Math.round)}` };
+      });
+      seen.push(`${at}s: ${colours.map((c) => c.text).join(' | ')}`);
+      if (colours.every((c) => c.ok)) {
+        matched = true;
+        break;
+      }
+    }
+    expect(matched, seen.join('\n')).toBe(true);
   });
 
   it("each guest hears the others' tones and not its own (at least 30 dB below)", () => {

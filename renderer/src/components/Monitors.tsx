@@ -29,14 +29,17 @@ export function useMonitorStream(kind: MonitorKind): MediaStream | null {
   const enabled = useCutline((s) => kind === 'program' && Boolean(s.engine?.show.webrtc?.programToken));
   const [stream, setStream] = useState<MediaStream | null>(null);
   useEffect(() => {
-    const base = engineHttpBase(window.location, Boolean(window.cutline));
-    if (!enabled || !base || typeof RTCPeerConnection === 'undefined') return;
+    // Web mode: the page's own server. Desktop: the engine's loopback server, from program.monitor.
+    const desktop = Boolean(window.cutline);
+    const base = engineHttpBase(window.location, desktop);
+    if (!enabled || (!base && !desktop) || typeof RTCPeerConnection === 'undefined') return;
     let monitor: WhepMonitor | undefined;
     let cancelled = false;
     query('program.monitor', {})
       .then((result) => {
-        const { whepPath, token } = result as { whepPath: string; token: string };
-        if (!cancelled) monitor = new WhepMonitor(`${base}${whepPath}`, token, setStream, undefined, false);
+        const { whepPath, token, baseUrl } = result as { whepPath: string; token: string; baseUrl?: string };
+        const origin = base ?? baseUrl;
+        if (!cancelled && origin) monitor = new WhepMonitor(`${origin}${whepPath}`, token, setStream, undefined, false);
       })
       .catch(() => {});
     return () => {

@@ -26,7 +26,8 @@ function publish(stream: MediaStream | null): void {
   for (const l of shared.listeners) l(stream);
 }
 
-function acquire(base: string, listener: Listener): () => void {
+/** `base` is the engine's HTTP address when the page knows it (web mode); the desktop app learns it from `program.monitor`. */
+function acquire(base: string | undefined, listener: Listener): () => void {
   shared.listeners.add(listener);
   clearTimeout(shared.closeTimer);
   listener(shared.stream);
@@ -34,8 +35,10 @@ function acquire(base: string, listener: Listener): () => void {
     shared.opening = true;
     query('program.monitor', {})
       .then((result) => {
-        const { token, monitors } = result as { token: string; monitors?: { whepPath: string } };
-        if (shared.listeners.size > 0 && !shared.monitor) shared.monitor = new WhepMonitor(`${base}${monitors?.whepPath ?? '/whep/monitors'}`, token, publish, undefined, false);
+        const { token, monitors, baseUrl } = result as { token: string; monitors?: { whepPath: string }; baseUrl?: string };
+        const origin = base ?? baseUrl;
+        if (origin && shared.listeners.size > 0 && !shared.monitor)
+          shared.monitor = new WhepMonitor(`${origin}${monitors?.whepPath ?? '/whep/monitors'}`, token, publish, undefined, false);
       })
       .catch(() => {})
       .finally(() => {
@@ -60,8 +63,9 @@ export function useMosaicStream(wanted = true): MediaStream | null {
   const enabled = useCutline((s) => wanted && Boolean(s.engine?.show.webrtc?.programToken));
   const [stream, setStream] = useState<MediaStream | null>(null);
   useEffect(() => {
-    const base = engineHttpBase(window.location, Boolean(window.cutline));
-    if (!enabled || !base || typeof RTCPeerConnection === 'undefined') return;
+    const desktop = Boolean(window.cutline);
+    const base = engineHttpBase(window.location, desktop);
+    if (!enabled || (!base && !desktop) || typeof RTCPeerConnection === 'undefined') return;
     const release = acquire(base, setStream);
     return () => {
       release();
