@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import type { z } from 'zod';
 import {
   COMMANDS,
-  type CommandName,
   type CommandParams,
   type CoreCommandName,
   type EngineState,

@@ -8,7 +8,7 @@ import type { LayoutSpec } from '../../../shared/show.ts';
 import { type Cell, computeCells, type Rect, uncoveredRegions } from '../../../shared/layout.ts';
 import { blit, fillRect, frameBytes, hexToYuv, scaleNearest, type YuvFrame } from '../media/yuv.ts';
 import type { Source } from '../sources/Source.ts';
-import { slateFrame } from './Slate.ts';
+import { slateFrame, sourceSlate } from './Slate.ts';
 
 export class Compositor {
   private cellsFor: { layout: LayoutSpec; cells: Cell[]; background: Rect[] } | undefined;
@@ -50,9 +50,7 @@ export class Compositor {
     if (!source) return slateFrame(cell.width, cell.height, cell.source, 'no such source');
     const frame = source.latestFrame;
     if (!frame || source.showsSlate(now)) {
-      const status = source.status();
-      const detail = status.state === 'live' ? 'audio only' : status.state === 'connecting' ? 'connecting…' : status.state === 'ended' ? 'ended' : 'no signal';
-      return slateFrame(cell.width, cell.height, status.label, detail);
+      return sourceSlate(source.status(), cell.width, cell.height);
     }
     if (frame.width === cell.width && frame.height === cell.height) return frame;
     let sizes = this.scaled.get(frame);

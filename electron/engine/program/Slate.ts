@@ -4,6 +4,7 @@
  * (size, text) with Skia and converted to I420, then copied like any tile.
  */
 import { createCanvas } from '@napi-rs/canvas';
+import type { SourceStatus } from '../../../shared/protocol.ts';
 import { allocFrame, blendRgba, type YuvFrame } from '../media/yuv.ts';
 
 const cache = new Map<string, YuvFrame>();
@@ -37,4 +38,11 @@ export function slateFrame(width: number, height: number, title: string, detail:
   if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value as string);
   cache.set(key, frame);
   return frame;
+}
+
+/** The slate for a source that has no picture to show, saying why in a word or two. */
+export function sourceSlate(status: SourceStatus, width: number, height: number): YuvFrame {
+  const detail =
+    status.state === 'live' ? 'audio only' : status.state === 'connecting' ? 'connecting…' : status.state === 'ended' ? 'ended' : 'no signal';
+  return slateFrame(width, height, status.label, detail);
 }

@@ -18,12 +18,13 @@ import {
   type MosaicRect,
   mosaicPreviewRect,
 } from '../../../shared/monitorMosaic.ts';
-import { FfmpegProcess } from '../ffmpeg/FfmpegProcess.ts';
-import { FlvDemuxer, type FlvTag, isSequenceHeader, isVideoKeyframe, TAG_VIDEO } from '../media/flv.ts';
+import type { FfmpegProcess } from '../ffmpeg/FfmpegProcess.ts';
+import { spawnFlvProcess } from '../ffmpeg/flvProcess.ts';
+import { type FlvTag, isSequenceHeader, isVideoKeyframe, TAG_VIDEO } from '../media/flv.ts';
 import { allocFrame, blit, fillRect, frameBytes, type YuvFrame } from '../media/yuv.ts';
 import { Compositor } from '../program/Compositor.ts';
 import type { Program } from '../program/Program.ts';
-import { slateFrame } from '../program/Slate.ts';
+import { sourceSlate } from '../program/Slate.ts';
 import type { Source } from '../sources/Source.ts';
 import { avccNals, packetizeH264, parseAvcConfig } from './bitstream.ts';
 import type { ReturnViewer } from './ReturnFeed.ts';
@@ -181,18 +182,18 @@ export class MonitorFeed {
   }
 
   private startEncoder(fps: number): FfmpegProcess {
-    const proc = new FfmpegProcess({ ffmpegPath: this.ffmpegPath, name: 'monitor video', args: monitorVideoArgs(fps) });
-    const demuxer = new FlvDemuxer();
-    proc.stdout.on('data', (chunk: Buffer) => {
-      for (const tag of demuxer.push(chunk)) this.onTag(tag);
+    return spawnFlvProcess({
+      ffmpegPath: this.ffmpegPath,
+      name: 'monitor video',
+      args: monitorVideoArgs(fps),
+      onTag: (tag) => this.onTag(tag),
+      onDied: (proc, reason) => {
+        if (this.encoder !== proc) return;
+        this.log(`monitor video encoder stopped: ${reason}; restarting`);
+        this.encoder = undefined;
+        for (const v of this.viewers) v.started = false;
+      },
     });
-    proc.on('exit', (exit) => {
-      if (exit.expected || this.encoder !== proc) return;
-      this.log(`monitor video encoder stopped: ${proc.explainExit(exit)}; restarting`);
-      this.encoder = undefined;
-      for (const v of this.viewers) v.started = false;
-    });
-    return proc;
   }
 
   /** Draws the mosaic: preview layout, then a tile per source in show order. */
@@ -218,9 +219,7 @@ export class MonitorFeed {
   private drawTile(source: Source, slot: MosaicRect, now: number): void {
     const frame = source.latestFrame;
     if (!frame || source.showsSlate(now)) {
-      const status = source.status();
-      const detail = status.state === 'live' ? 'audio only' : status.state === 'connecting' ? 'connecting…' : status.state === 'ended' ? 'ended' : 'no signal';
-      blit(this.mosaic, slateFrame(slot.width, slot.height, status.label, detail), slot.x, slot.y);
+      blit(this.mosaic, sourceSlate(source.status(), slot.width, slot.height), slot.x, slot.y);
       return;
     }
     scaleInto(frame, this.mosaic, slot);

@@ -17,8 +17,9 @@
  */
 import { RtpHeader, RtpPacket, type RTCRtpSender } from 'werift';
 import { FfmpegProcess } from '../ffmpeg/FfmpegProcess.ts';
+import { spawnFlvProcess } from '../ffmpeg/flvProcess.ts';
 import { CHANNELS, SAMPLE_RATE } from '../media/AudioRing.ts';
-import { FlvDemuxer, type FlvTag, isSequenceHeader, isVideoKeyframe, TAG_VIDEO } from '../media/flv.ts';
+import { type FlvTag, isSequenceHeader, isVideoKeyframe, TAG_VIDEO } from '../media/flv.ts';
 import { buildSeiNal, type TimedDataRecord } from '../media/timedMetadata.ts';
 import type { YuvFrame } from '../media/yuv.ts';
 import type { Program } from '../program/Program.ts';
@@ -176,18 +177,18 @@ export class ReturnFeed {
     this.programPtsOf.clear();
     this.pendingData = [];
     this.returnFps = fps;
-    const proc = new FfmpegProcess({ ffmpegPath: this.ffmpegPath, name: 'return video', args: returnVideoArgs(width, height, fps) });
-    const demuxer = new FlvDemuxer();
-    proc.stdout.on('data', (chunk: Buffer) => {
-      for (const tag of demuxer.push(chunk)) this.onTag(tag);
+    return spawnFlvProcess({
+      ffmpegPath: this.ffmpegPath,
+      name: 'return video',
+      args: returnVideoArgs(width, height, fps),
+      onTag: (tag) => this.onTag(tag),
+      onDied: (proc, reason) => {
+        if (this.videoEncoder !== proc) return;
+        this.log(`return video encoder stopped: ${reason}; restarting`);
+        this.videoEncoder = undefined;
+        for (const v of this.viewers) v.started = false;
+      },
     });
-    proc.on('exit', (exit) => {
-      if (exit.expected || this.videoEncoder !== proc) return;
-      this.log(`return video encoder stopped: ${proc.explainExit(exit)}; restarting`);
-      this.videoEncoder = undefined;
-      for (const v of this.viewers) v.started = false;
-    });
-    return proc;
   }
 
   private unhook(): void {
