@@ -48,7 +48,6 @@ const engine = await Engine.create({
   },
 });
 const server = new ApiServer(engine, { port: await freePort(), uiDir });
-engine.attachHttp(server);
 await server.listen();
 await waitUntil(() => engine.getState().sources.every((s) => s.state === 'live'), 20_000, 'sources live');
 

@@ -276,6 +276,18 @@ export const WsRequest = z.object({
 });
 export type WsRequest = z.infer<typeof WsRequest>;
 
+/** Reads one WebSocket text frame as a request, or says what is wrong with it. */
+export function parseWsRequest(text: string): { ok: true; request: WsRequest } | { ok: false; message: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, message: `not JSON: ${(error as Error).message}` };
+  }
+  const parsed = WsRequest.safeParse(json);
+  return parsed.success ? { ok: true, request: parsed.data } : { ok: false, message: 'expected {type:"request", requestId, command, params}' };
+}
+
 export type WsResponse =
   | { type: 'response'; requestId: string | number; ok: true; result: unknown }
   | { type: 'response'; requestId: string | number; ok: false; error: ProtocolErrorBody };

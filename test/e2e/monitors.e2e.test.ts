@@ -5,20 +5,19 @@
  * change must show in the preview monitor; only one mosaic session/encode serves them all.
  * Screenshots go to test-artifacts/ui/ (monitors-*.png).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../electron/engine/Engine.ts';
 import { ApiServer } from '../../electron/engine/server/ApiServer.ts';
 import { mosaicPreviewRect, mosaicTileRect } from '../../shared/monitorMosaic.ts';
 import { colorDistance, hexRgb } from '../helpers/media.ts';
+import { CHROMIUM, HAVE_CHROMIUM, launchDesk } from '../helpers/chromium.ts';
 import { freePort, waitUntil } from '../helpers/servers.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
 const ARTIFACTS = resolve('test-artifacts/ui');
 const COLORS = { red: '#c03030', green: '#30a050', blue: '#3050c0' };
 const MONITOR_TOKEN = 'monitor-token-0123';
@@ -33,7 +32,7 @@ describe.skipIf(!HAVE_CHROMIUM)(title, () => {
   let browser: Browser;
   let page: Page;
   const uiDir = mkdtempSync(join(tmpdir(), 'cutline-ui-'));
-  const consoleErrors: string[] = [];
+  let consoleErrors: string[] = [];
 
   /**
    * Average colour of a part of a mosaic view (selector of the `[data-mosaic-video]` wrapper), in
@@ -79,27 +78,8 @@ describe.skipIf(!HAVE_CHROMIUM)(title, () => {
       },
     });
     server = new ApiServer(engine, { port: await freePort(), uiDir });
-    engine.attachHttp(server);
     await server.listen();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-        '--allow-loopback-in-peer-connection',
-      ],
-    });
-    page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') consoleErrors.push(msg.text());
-    });
-    page.on('pageerror', (error) => consoleErrors.push(`page error: ${error.message}`));
+    ({ browser, page, consoleErrors } = await launchDesk());
   });
 
   afterAll(async () => {

@@ -5,20 +5,19 @@
  * the API state says, and — for the program — the pixels that reached the RTMP server.
  * Screenshots of each step go to test-artifacts/ui/.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineState } from '../../shared/protocol.ts';
 import { Engine } from '../../electron/engine/Engine.ts';
 import { ApiServer } from '../../electron/engine/server/ApiServer.ts';
 import { averageRgb, colorDistance, decodeFrameAt, hexRgb, pullRtmp } from '../helpers/media.ts';
+import { CHROMIUM, HAVE_CHROMIUM, launchDesk } from '../helpers/chromium.ts';
 import { freePort, type RtmpServer, sleep, startNodeMediaServer, waitUntil } from '../helpers/servers.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
 const ARTIFACTS = resolve('test-artifacts/ui');
 const STREAM_KEY = 'e2e-stream-key-5f3a9c';
 const COLORS = { red: '#c03030', green: '#30a050', blue: '#3050c0' };
@@ -36,7 +35,7 @@ describe.skipIf(!HAVE_CHROMIUM)(title, () => {
   let page: Page;
   const uiDir = mkdtempSync(join(tmpdir(), 'cutline-ui-'));
   const work = mkdtempSync(join(tmpdir(), 'cutline-ui-e2e-'));
-  const consoleErrors: string[] = [];
+  let consoleErrors: string[] = [];
 
   const state = async () => (await (await fetch(`${server.url}/api/v1/state`)).json()) as EngineState;
   /** Average colour of a region of the program monitor's live video, in fractions of the picture. */
@@ -76,29 +75,9 @@ describe.skipIf(!HAVE_CHROMIUM)(title, () => {
       },
     });
     server = new ApiServer(engine, { port: await freePort(), uiDir });
-    engine.attachHttp(server);
     await server.listen();
     rtmp = await startNodeMediaServer();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-        // The engine's WHEP monitor is on loopback, the only interface here (DESIGN.md, WebRTC).
-        '--allow-loopback-in-peer-connection',
-      ],
-    });
-    page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') consoleErrors.push(msg.text());
-    });
-    page.on('pageerror', (error) => consoleErrors.push(`page error: ${error.message}`));
+    ({ browser, page, consoleErrors } = await launchDesk());
   });
 
   afterAll(async () => {

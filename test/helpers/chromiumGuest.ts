@@ -5,21 +5,15 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_BASE_ARGS } from './chromium.ts';
 import { SYSTEM_FFMPEG } from './media.ts';
 
-export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+export { CHROMIUM };
 
 export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
+  ...CHROMIUM_BASE_ARGS,
   '--use-fake-device-for-media-stream',
   '--use-fake-ui-for-media-stream',
-  '--allow-loopback-in-peer-connection',
   '--autoplay-policy=no-user-gesture-required',
 ];
 

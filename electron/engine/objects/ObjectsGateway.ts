@@ -16,7 +16,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { type IssuedObjectToken, MAX_ARGS_BYTES, type ObjectTokenInfo } from '../../../shared/objects.ts';
-import { API_VERSION, type EventMessage, ProtocolError, type ProtocolErrorBody, WsRequest } from '../../../shared/protocol.ts';
+import { API_VERSION, type EventMessage, ProtocolError, type ProtocolErrorBody, parseWsRequest } from '../../../shared/protocol.ts';
 import type { Caller } from './ObjectCommands.ts';
 import { RateLimiter } from './RateLimiter.ts';
 import { ObjectRejection } from './rejections.ts';
@@ -165,15 +165,12 @@ export class ObjectsGateway {
     ws.on('error', () => ws.terminate());
     const connectionKey = `${caller.clientId}#${this.nextConnection++}`;
     ws.on('message', async (data) => {
-      let request: WsRequest;
-      try {
-        const parsed = WsRequest.safeParse(JSON.parse(String(data)));
-        if (!parsed.success) throw new Error('expected {type:"request", requestId, command, params}');
-        request = parsed.data;
-      } catch (error) {
-        send({ type: 'response', requestId: -1, ok: false, error: { code: 'invalid_request', message: (error as Error).message } });
+      const parsed = parseWsRequest(String(data));
+      if (!parsed.ok) {
+        send({ type: 'response', requestId: -1, ok: false, error: { code: 'invalid_request', message: parsed.message } });
         return;
       }
+      const request = parsed.request;
       const reply = (body: { ok: true; result: unknown } | { ok: false; error: ProtocolErrorBody }) => send({ type: 'response', requestId: request.requestId, ...body });
       if (!stillValid()) {
         reply({ ok: false, error: { code: 'unauthorized', message: 'this token is no longer valid: ask the producer for a new link' } });

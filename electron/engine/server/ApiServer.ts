@@ -24,7 +24,7 @@ import {
   type EventMessage,
   ProtocolError,
   type WsHello,
-  WsRequest,
+  parseWsRequest,
   type WsResponse,
 } from '../../../shared/protocol.ts';
 import type { Engine } from '../Engine.ts';
@@ -249,15 +249,12 @@ export class ApiServer {
     // listener the error would be thrown and take the whole engine down.
     ws.on('error', () => ws.terminate());
     ws.on('message', async (data) => {
-      let request: WsRequest;
-      try {
-        const parsed = WsRequest.safeParse(JSON.parse(String(data)));
-        if (!parsed.success) throw new Error('expected {type:"request", requestId, command, params}');
-        request = parsed.data;
-      } catch (error) {
-        send({ type: 'response', requestId: -1, ok: false, error: { code: 'invalid_request', message: (error as Error).message } });
+      const parsed = parseWsRequest(String(data));
+      if (!parsed.ok) {
+        send({ type: 'response', requestId: -1, ok: false, error: { code: 'invalid_request', message: parsed.message } });
         return;
       }
+      const request = parsed.request;
       let response: WsResponse;
       try {
         const result = await this.engine.dispatch(request.command, request.params);

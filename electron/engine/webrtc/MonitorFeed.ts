@@ -10,7 +10,6 @@
  * compositor scales tiles nearest-neighbour), a tile is a nearest-neighbour scale of at most
  * 160×90, and the encode is 960×540 at 15 fps whatever the program's size.
  */
-import { RtpHeader, RtpPacket } from 'werift';
 import {
   MOSAIC_HEIGHT,
   MOSAIC_SLOTS,
@@ -20,13 +19,13 @@ import {
 } from '../../../shared/monitorMosaic.ts';
 import type { FfmpegProcess } from '../ffmpeg/FfmpegProcess.ts';
 import { spawnFlvProcess } from '../ffmpeg/flvProcess.ts';
-import { type FlvTag, isSequenceHeader, isVideoKeyframe, TAG_VIDEO } from '../media/flv.ts';
+import type { FlvTag } from '../media/flv.ts';
 import { allocFrame, blit, fillRect, frameBytes, type YuvFrame } from '../media/yuv.ts';
 import { Compositor } from '../program/Compositor.ts';
 import type { Program } from '../program/Program.ts';
 import { sourceSlate } from '../program/Slate.ts';
 import type { Source } from '../sources/Source.ts';
-import { avccNals, packetizeH264, parseAvcConfig } from './bitstream.ts';
+import { H264RtpFeed } from './H264RtpFeed.ts';
 import type { ReturnViewer } from './ReturnFeed.ts';
 
 /** The mix id the gateway uses for monitor viewers (never a source id: ids have no "*"). */
@@ -87,7 +86,7 @@ export function scaleInto(src: YuvFrame, out: YuvFrame, rect: MosaicRect): void 
 interface Viewer {
   video: NonNullable<ReturnViewer['video']>;
   started: boolean;
-  seq: number;
+  videoSeq: number;
   framesSent: number;
 }
 
@@ -97,8 +96,7 @@ export class MonitorFeed {
   private offFrame: (() => void) | undefined;
   private encoder: FfmpegProcess | undefined;
   private watch: NodeJS.Timeout | undefined;
-  private spsPps: Buffer[] = [];
-  private lengthSize = 4;
+  private readonly rtp = new H264RtpFeed();
   private readonly mosaic = allocFrame(MOSAIC_WIDTH, MOSAIC_HEIGHT, GAP);
   private previewCompositor: Compositor | undefined;
   private previewCanvas: YuvFrame | undefined;
@@ -126,7 +124,7 @@ export class MonitorFeed {
 
   add(viewer: ReturnViewer): () => void {
     if (!viewer.video) return () => {};
-    const state: Viewer = { video: viewer.video, started: false, seq: Math.floor(Math.random() * 0xffff), framesSent: 0 };
+    const state: Viewer = { video: viewer.video, started: false, videoSeq: Math.floor(Math.random() * 0xffff), framesSent: 0 };
     this.viewers.add(state);
     this.hook();
     return () => {
@@ -241,29 +239,7 @@ export class MonitorFeed {
   }
 
   private onTag(tag: FlvTag): void {
-    if (tag.type !== TAG_VIDEO) return;
-    if (isSequenceHeader(tag)) {
-      const config = parseAvcConfig(tag.payload);
-      this.spsPps = [...config.sps, ...config.pps];
-      this.lengthSize = config.lengthSize;
-      return;
-    }
-    if (tag.payload[1] !== 1) return;
-    const key = isVideoKeyframe(tag);
-    const nals = avccNals(tag.payload, this.lengthSize).filter((n) => (n[0] & 0x1f) !== 9);
-    const payloads = packetizeH264(key ? [...this.spsPps, ...nals] : nals);
-    const timestamp = (tag.timestamp * 90) >>> 0;
-    for (const v of this.viewers) {
-      if (!v.started) {
-        if (!key) continue;
-        v.started = true;
-      }
-      payloads.forEach((payload, i) => {
-        const header = new RtpHeader({ sequenceNumber: v.seq, timestamp, marker: i === payloads.length - 1, payloadType: 102 });
-        v.seq = (v.seq + 1) & 0xffff;
-        v.video.sendRtp(new RtpPacket(header, payload)).catch(() => {});
-      });
-      v.framesSent++;
-    }
+    const frame = this.rtp.frame(tag);
+    if (frame) this.rtp.send(frame, this.viewers);
   }
 }

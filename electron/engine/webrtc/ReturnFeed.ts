@@ -19,12 +19,13 @@ import { RtpHeader, RtpPacket, type RTCRtpSender } from 'werift';
 import { FfmpegProcess } from '../ffmpeg/FfmpegProcess.ts';
 import { spawnFlvProcess } from '../ffmpeg/flvProcess.ts';
 import { CHANNELS, SAMPLE_RATE } from '../media/AudioRing.ts';
-import { type FlvTag, isSequenceHeader, isVideoKeyframe, TAG_VIDEO } from '../media/flv.ts';
+import type { FlvTag } from '../media/flv.ts';
 import { buildSeiNal, type TimedDataRecord } from '../media/timedMetadata.ts';
 import type { YuvFrame } from '../media/yuv.ts';
 import type { Program } from '../program/Program.ts';
 import { samplesForTick } from '../program/ProgramClock.ts';
-import { avccNals, OggPacketReader, packetizeH264, parseAvcConfig } from './bitstream.ts';
+import { OggPacketReader } from './bitstream.ts';
+import { H264RtpFeed } from './H264RtpFeed.ts';
 
 /** The mix id of plain program viewers (never a source id: ids have no "*"). */
 export const PROGRAM_MIX = '*program*';
@@ -93,10 +94,8 @@ export class ReturnFeed {
   private program: Program | undefined;
   private offFrame: (() => void) | undefined;
   private videoEncoder: FfmpegProcess | undefined;
-  private spsPps: Buffer[] = [];
-  private lengthSize = 4;
+  private readonly rtp = new H264RtpFeed();
   private watch: NodeJS.Timeout | undefined;
-  profileLevelId: string | undefined;
   /** Canvases written to the return encoder since it started, and each one's program pts (ms). */
   private framesToEncoder = 0;
   private readonly programPtsOf = new Map<number, number>();
@@ -206,43 +205,16 @@ export class ReturnFeed {
 
   // ---- video ----
 
-  private takeConfig(tag: FlvTag): void {
-    const config = parseAvcConfig(tag.payload);
-    this.spsPps = [...config.sps, ...config.pps];
-    this.lengthSize = config.lengthSize;
-    this.profileLevelId = config.profileLevelId;
-  }
-
   private onTag(tag: FlvTag): void {
-    if (tag.type !== TAG_VIDEO) return;
-    if (isSequenceHeader(tag)) {
-      this.takeConfig(tag);
-      return;
-    }
-    if (tag.payload[1] !== 1) return;
-    const key = isVideoKeyframe(tag);
-    const nals = avccNals(tag.payload, this.lengthSize).filter((n) => (n[0] & 0x1f) !== 9);
-    const sei = this.dataFor(tag, key);
+    const frame = this.rtp.frame(tag);
+    if (!frame) return;
+    const sei = this.dataFor(tag, frame.key);
     if (sei) {
-      const firstSlice = nals.findIndex((n) => (n[0] & 0x1f) === 1 || (n[0] & 0x1f) === 5);
-      nals.splice(Math.max(0, firstSlice), 0, sei);
+      const firstSlice = frame.nals.findIndex((n) => (n[0] & 0x1f) === 1 || (n[0] & 0x1f) === 5);
+      frame.nals.splice(Math.max(0, firstSlice), 0, sei);
       this.seiSent++;
     }
-    const payloads = packetizeH264(key ? [...this.spsPps, ...nals] : nals);
-    const timestamp = (tag.timestamp * 90) >>> 0;
-    for (const v of this.viewers) {
-      if (!v.video) continue;
-      if (!v.started) {
-        if (!key) continue;
-        v.started = true;
-      }
-      payloads.forEach((payload, i) => {
-        const header = new RtpHeader({ sequenceNumber: v.videoSeq, timestamp, marker: i === payloads.length - 1, payloadType: 102 });
-        v.videoSeq = (v.videoSeq + 1) & 0xffff;
-        v.video?.sendRtp(new RtpPacket(header, payload)).catch(() => {});
-      });
-      v.framesSent++;
-    }
+    this.rtp.send(frame, this.viewers);
   }
 
   /**

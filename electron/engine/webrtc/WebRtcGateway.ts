@@ -331,15 +331,7 @@ export class WebRtcGateway {
         session.bytes += rtp.payload.length;
       });
     });
-    let answer: string;
-    try {
-      answer = await answerOffer(pc, filterCodecs(offer, isAcceptedIngestCodec), (transceivers) => {
-        for (const t of transceivers) t.setDirection('recvonly');
-      });
-    } catch (error) {
-      session.close();
-      throw new HttpError(400, `could not negotiate the offer: ${(error as Error).message}`);
-    }
+    let answer = await this.negotiate(session, offer, isAcceptedIngestCodec, 'recvonly');
     const tracks: FeedTracks = {};
     for (const t of pc.getTransceivers()) {
       const name = t.codecs[0]?.name.toLowerCase();
@@ -366,6 +358,18 @@ export class WebRtcGateway {
     answer = advertiseAddresses(answer, settings.advertisedAddresses);
     this.host.log(`guest ${invite.id} joined (${tracks.video?.codec ?? 'no video'}${tracks.audio ? ' + opus' : ''})`);
     return { sdp: answer, location: `/whip/${encodeURIComponent(invite.id)}/${session.id}` };
+  }
+
+  /** Answers an offer restricted to the codecs we take, one way; a failure ends the session (400). */
+  private async negotiate(session: Session, offer: string, accept: Parameters<typeof filterCodecs>[1], direction: 'recvonly' | 'sendonly'): Promise<string> {
+    try {
+      return await answerOffer(session.pc, filterCodecs(offer, accept), (transceivers) => {
+        for (const t of transceivers) t.setDirection(direction);
+      });
+    } catch (error) {
+      session.close();
+      throw new HttpError(400, `could not negotiate the offer: ${(error as Error).message}`);
+    }
   }
 
   private newSession(pc: RTCPeerConnection, onClose: () => void): Session {
@@ -417,15 +421,7 @@ export class WebRtcGateway {
       remove();
       this.viewers.delete(session.id);
     });
-    let answer: string;
-    try {
-      answer = await answerOffer(pc, filterCodecs(offer, accept), (transceivers) => {
-        for (const t of transceivers) t.setDirection('sendonly');
-      });
-    } catch (error) {
-      session.close();
-      throw new HttpError(400, `could not negotiate the offer: ${(error as Error).message}`);
-    }
+    let answer = await this.negotiate(session, offer, accept, 'sendonly');
     const transceivers = pc.getTransceivers();
     const video = transceivers.find((t) => t.kind === 'video' && t.codecs.length > 0);
     const audio = transceivers.find((t) => t.kind === 'audio' && t.codecs.length > 0);
