@@ -4,6 +4,7 @@
  * `stop()` is idempotent; an exit we asked for is "expected" and is not an error.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import type { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { redactText } from '../redact.ts';
 import { TypedEmitter } from '../TypedEmitter.ts';
@@ -24,6 +25,8 @@ export interface FfmpegProcessOptions {
   secrets?: readonly (string | undefined)[];
   /** Extra pipes beyond stdin/stdout/stderr: fd 3, fd 4, ... */
   extraPipes?: number;
+  /** A socket to be the child's stdout instead of a new pipe (see FrameChannel). */
+  stdout?: Socket;
   /** A name for log lines, e.g. "source cam1". */
   name: string;
 }
@@ -46,7 +49,7 @@ export class FfmpegProcess extends TypedEmitter<Events> {
   constructor(readonly options: FfmpegProcessOptions) {
     super();
     this.secrets = options.secrets ?? [];
-    const stdio: ('pipe' | 'ignore')[] = ['pipe', 'pipe', 'pipe'];
+    const stdio: ('pipe' | Socket)[] = ['pipe', options.stdout ?? 'pipe', 'pipe'];
     for (let i = 0; i < (options.extraPipes ?? 0); i++) stdio.push('pipe');
     this.child = spawn(options.ffmpegPath, options.args, { stdio, windowsHide: true });
     // EPIPE on a pipe of a child that died is reported through 'exit'; do not crash the engine.
@@ -90,8 +93,10 @@ export class FfmpegProcess extends TypedEmitter<Events> {
   get stdin(): Writable {
     return this.child.stdin as Writable;
   }
+  /** The child's stdout pipe (there is none when a socket was given as `stdout`). */
   get stdout(): Readable {
-    return this.child.stdout as Readable;
+    if (!this.child.stdout) throw new Error(`${this.options.name}: stdout is a socket given at spawn, not a pipe`);
+    return this.child.stdout;
   }
   pipe(fd: number): Readable & Writable {
     return this.child.stdio[fd] as unknown as Readable & Writable;

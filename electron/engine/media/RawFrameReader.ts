@@ -1,6 +1,7 @@
 /**
- * Cuts a byte stream of raw frames (a decoder's stdout) into whole frames of a fixed size.
- * Pure: push chunks in, get frames out.
+ * Cuts a byte stream of raw frames (a decoder's stdout pipe) into whole frames of a fixed size.
+ * Pure: push chunks in, get frames out. Decoders use it where FrameChannel (frames read straight
+ * into their buffers through a Unix socket) is not available: on Windows.
  *
  * Frames are assembled into two buffers used in turn, so a source at 1080p30 does not allocate
  * 90 MB/s for the garbage collector: a returned frame stays valid until the frame after next is

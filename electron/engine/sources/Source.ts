@@ -14,6 +14,7 @@ import type { HwAccel } from '../ffmpeg/hwaccel.ts';
 import { explainOpenFailure, type MediaInfo, MediaProbeError, probeMedia } from '../ffmpeg/mediaProbe.ts';
 import { redactUrl } from '../redact.ts';
 import { AudioRing } from '../media/AudioRing.ts';
+import { FrameChannel } from '../media/FrameChannel.ts';
 import { RawFrameReader } from '../media/RawFrameReader.ts';
 import { frameBytes, type YuvFrame } from '../media/yuv.ts';
 import { TypedEmitter } from '../TypedEmitter.ts';
@@ -27,6 +28,8 @@ export interface SourceContext {
   log?: (line: string) => void;
   /** For sources the engine feeds itself (guest, whep): see PipeFeed. */
   feed?: PipeFeed;
+  /** How decoded frames reach Node: a FrameChannel where supported (default), or the stdout pipe. */
+  frameTransport?: 'socket' | 'pipe';
 }
 
 /**
@@ -60,7 +63,7 @@ function sameTarget(a: DecodeTarget, b: DecodeTarget): boolean {
 
 export class Source extends TypedEmitter<Events> {
   private process: FfmpegProcess | undefined;
-  private reader: RawFrameReader | undefined;
+  private spawnAttempt = 0;
   private media: MediaInfo | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
   private healthTimer: NodeJS.Timeout;
@@ -180,8 +183,10 @@ export class Source extends TypedEmitter<Events> {
     this.emit('status', this.status());
   }
 
+  /** Starts a decoder. Building its command line can throw (a bad spec); that reaches the caller. */
   private spawnDecoder(): void {
     if (this.closed) return;
+    const attempt = ++this.spawnAttempt;
     const media = this.media ?? { hasVideo: true, hasAudio: true };
     const feed = this.ctx.feed;
     const pipeInput = feed?.inputArgs();
@@ -198,30 +203,76 @@ export class Source extends TypedEmitter<Events> {
       startAtS: this.spec.kind === 'file' && this.media?.durationS ? this.playedS % this.media.durationS : undefined,
       ...(pipeInput ? { pipeInput } : {}),
     });
-    const secrets = this.spec.kind === 'url' ? urlSecrets(this.spec.url) : [];
-    const proc = new FfmpegProcess({ ffmpegPath: this.ctx.ffmpegPath, args, secrets, extraPipes: pipeInput?.extraPipes ?? 1, name: `source ${this.id}` });
-    this.process = proc;
-    const size = this.target;
-    this.reader = new RawFrameReader(frameBytes(size.width, size.height));
-    const reader = this.reader;
-    proc.pipe(VIDEO_FD).on('data', (chunk: Buffer) => {
-      if (this.process !== proc) return;
-      for (const data of reader.push(chunk)) this.onFrame({ width: size.width, height: size.height, data });
+    void this.launchDecoder(attempt, args, this.target, pipeInput?.extraPipes ?? 1).catch((error: Error) => {
+      this.setState('error', `cannot start the decoder: ${error.message}`);
     });
-    proc.pipe(AUDIO_FD).on('data', (chunk: Buffer) => {
-      if (this.process !== proc) return;
+  }
+
+  /**
+   * Connects the frame transport, then spawns. Asynchronous where frames come through a
+   * FrameChannel; a newer spawn, a restart or close() in the meantime makes this one give up.
+   */
+  private async launchDecoder(attempt: number, args: string[], size: DecodeTarget, extraPipes: number): Promise<void> {
+    const frameSize = frameBytes(size.width, size.height);
+    let proc: FfmpegProcess | undefined;
+    const onFrame = (data: Buffer) => {
+      if (proc && this.process === proc) this.onFrame({ width: size.width, height: size.height, data });
+    };
+    const channel = await this.openFrameChannel(frameSize, onFrame);
+    if (this.closed || attempt !== this.spawnAttempt) {
+      channel?.close();
+      return;
+    }
+    const secrets = this.spec.kind === 'url' ? urlSecrets(this.spec.url) : [];
+    try {
+      proc = new FfmpegProcess({
+        ffmpegPath: this.ctx.ffmpegPath,
+        args,
+        secrets,
+        extraPipes,
+        name: `source ${this.id}`,
+        ...(channel ? { stdout: channel.childEnd } : {}),
+      });
+    } catch (error) {
+      channel?.close();
+      throw error;
+    }
+    const decoder = proc;
+    this.process = decoder;
+    if (channel) {
+      channel.childSpawned();
+    } else {
+      const reader = new RawFrameReader(frameSize);
+      decoder.pipe(VIDEO_FD).on('data', (chunk: Buffer) => {
+        for (const data of reader.push(chunk)) onFrame(data);
+      });
+    }
+    decoder.pipe(AUDIO_FD).on('data', (chunk: Buffer) => {
+      if (this.process !== decoder) return;
       this.audio.push(chunk);
       // An audio-only input is live once sound arrives.
       if (this.state !== 'live' && this.media && !this.media.hasVideo) this.setState('live');
     });
-    proc.on('exit', (exit) => {
-      if (this.process !== proc || exit.expected || this.closed) return;
+    decoder.on('exit', (exit) => {
+      channel?.close();
+      if (this.process !== decoder || exit.expected || this.closed) return;
       this.process = undefined;
       // Before the first picture, say why the input could not be opened; after, what stopped.
-      const reason = this.latestFrame || exit.signal ? proc.explainExit(exit) : explainOpenFailure(exit.stderrTail.join('\n'), this.describeInput());
+      const reason = this.latestFrame || exit.signal ? decoder.explainExit(exit) : explainOpenFailure(exit.stderrTail.join('\n'), this.describeInput());
       this.onDecoderExit(reason, exit.code === 0);
     });
-    feed?.attach(proc);
+    this.ctx.feed?.attach(decoder);
+  }
+
+  /** The decoder's video as a FrameChannel where the platform allows (null = read its stdout pipe). */
+  private async openFrameChannel(frameSize: number, onFrame: (frame: Buffer) => void): Promise<FrameChannel | null> {
+    if (this.ctx.frameTransport === 'pipe' || !FrameChannel.supported()) return null;
+    try {
+      return await FrameChannel.open(frameSize, onFrame);
+    } catch (error) {
+      this.ctx.log?.(`source ${this.id}: reading frames through a pipe (${(error as Error).message})`);
+      return null;
+    }
   }
 
   private describeInput(): string {

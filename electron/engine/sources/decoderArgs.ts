@@ -40,7 +40,7 @@ export interface PipeInputArgs {
 export const VIDEO_FD = 1;
 export const AUDIO_FD = 3;
 
-const RAW_VIDEO_OUT = ['-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-vsync', 'passthrough', `pipe:${VIDEO_FD}`];
+const RAW_VIDEO_OUT = ['-avioflags', 'direct', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-vsync', 'passthrough', `pipe:${VIDEO_FD}`];
 const RAW_AUDIO_OUT = ['-ac', '2', '-ar', String(SAMPLE_RATE), '-f', 's16le', `pipe:${AUDIO_FD}`];
 
 /** Text safe to put inside a drawtext filter without escaping games. */
