@@ -11,6 +11,7 @@ import {
   escapeFilterValue,
   findFontFile,
   parseEncoderList,
+  parseH264EncoderList,
   parseFilterList,
   parseHwaccels,
   parseMuxerList,
@@ -46,6 +47,14 @@ describe('parseEncoderList', () => {
     expect(names[0]).toBe('a64multi');
     const old = parseEncoderList(fixture('encoders-2018-nvenc-aliases.txt'));
     expect(old).toEqual(['libx264', 'nvenc', 'nvenc_h264', 'h264_nvenc', 'h264_qsv', 'nvenc_hevc', 'hevc_nvenc', 'aac']);
+  });
+
+  it('picks out the H.264 encoders for the probe report', () => {
+    expect(parseH264EncoderList(fixture('encoders-2018-nvenc-aliases.txt'))).toEqual(['libx264', 'nvenc', 'nvenc_h264', 'h264_nvenc', 'h264_qsv']);
+    const windows = parseH264EncoderList(fixture('encoders-windows-nvenc-qsv-amf-mf.txt'));
+    for (const n of ['libx264', 'h264_nvenc', 'h264_qsv', 'h264_amf', 'h264_mf']) expect(windows).toContain(n);
+    expect(windows).not.toContain('hevc_nvenc');
+    expect(windows).not.toContain('aac_mf');
   });
 });
 
@@ -217,7 +226,7 @@ describe('probeFfmpeg (real, bundled ffmpeg)', () => {
     expect(vaapi?.error).toBeTruthy();
     expect(result.chosen.reason).toMatch(/^no hardware H\.264 encoder works here \(h264_vaapi: .+\); using libx264$/);
     expect(result.encoders.find((e) => e.name === 'h264_nvenc')).toMatchObject({ listed: false, works: false, error: 'not in this ffmpeg build' });
-    expect(result.listedEncoders).toContain('aac');
+    expect(result.listedH264Encoders).toEqual(['libx264', 'libx264rgb', 'h264_v4l2m2m', 'h264_vaapi']);
     // Hardware decoding: vaapi is listed but cannot work without a GPU.
     expect(result.hwaccels.find((h) => h.name === 'vaapi')).toMatchObject({ listed: true, works: false });
     expect(result.hwaccels.every((h) => !h.works)).toBe(true);

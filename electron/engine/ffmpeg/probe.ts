@@ -33,7 +33,9 @@ export interface HwAccelProbe {
 
 export interface ProbeResult {
   ffmpeg: { path: string; version: string; source: string };
-  listedEncoders: string[];
+  /** The H.264 encoders this ffmpeg lists (its `-encoders`), whether or not Cutline knows them. */
+  listedH264Encoders: string[];
+  /** Each encoder Cutline can use: listed?, did a test frame encode?, and why not. */
   encoders: EncoderProbe[];
   hwaccels: HwAccelProbe[];
   chosen: { encoder: H264Encoder; hardware: boolean; reason: string };
@@ -50,6 +52,16 @@ export function parseEncoderList(stdout: string): string[] {
   for (const line of stdout.split(/\r?\n/)) {
     const m = /^\s*[VAS][A-Z.]{5}\s+(\S+)(?:\s|$)/.exec(line);
     if (m && m[1] !== '=') names.push(m[1]);
+  }
+  return names;
+}
+
+/** The H.264 encoders among `ffmpeg -encoders` (their line ends in "(codec h264)"), in listed order. */
+export function parseH264EncoderList(stdout: string): string[] {
+  const names: string[] = [];
+  for (const line of stdout.split(/\r?\n/)) {
+    const m = /^\s*V[A-Z.]{5}\s+(\S+)\s.*\(codec h264\)\s*$/.exec(line);
+    if (m) names.push(m[1]);
   }
   return names;
 }
@@ -371,7 +383,8 @@ async function runProbe(path: string, source: string, timeoutMs: number): Promis
     listing(['-filters']),
     listing(['-muxers']),
   ]);
-  const listedEncoders = parseEncoderList(encodersRun.stdout.toString('utf8'));
+  const encoderListing = encodersRun.stdout.toString('utf8');
+  const listedEncoders = parseEncoderList(encoderListing);
   const listedHwaccels = parseHwaccels(hwaccelsRun.stdout.toString('utf8'));
   const protocols = parseProtocols(protocolsRun.stdout.toString('utf8'));
   const filters = parseFilterList(filtersRun.stdout.toString('utf8'));
@@ -440,7 +453,7 @@ async function runProbe(path: string, source: string, timeoutMs: number): Promis
   const allProtocols = new Set([...protocols.input, ...protocols.output]);
   return {
     ffmpeg: { path, version, source },
-    listedEncoders,
+    listedH264Encoders: parseH264EncoderList(encoderListing),
     encoders,
     hwaccels,
     chosenHwaccel,
