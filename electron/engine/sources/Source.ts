@@ -55,6 +55,9 @@ interface Events {
 const STALL_MS = 1000;
 const RESTART_DELAYS_MS = [300, 1000, 2000, 4000, 8000, 15000];
 
+/** Kinds whose input can be opened a second time while the first decoder still reads it. */
+const OPENS_TWICE: ReadonlySet<SourceSpec['kind']> = new Set(['file', 'url', 'testPattern']);
+
 export const DEFAULT_TARGET: DecodeTarget = { width: 640, height: 360, fit: 'fit' };
 
 function sameTarget(a: DecodeTarget, b: DecodeTarget): boolean {
@@ -64,6 +67,8 @@ function sameTarget(a: DecodeTarget, b: DecodeTarget): boolean {
 export class Source extends TypedEmitter<Events> {
   private process: FfmpegProcess | undefined;
   private spawnAttempt = 0;
+  /** A decoder at a new size, started while `process` keeps delivering (see setTarget). */
+  private successor: FfmpegProcess | undefined;
   private media: MediaInfo | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
   private healthTimer: NodeJS.Timeout;
@@ -113,11 +118,19 @@ export class Source extends TypedEmitter<Events> {
     this.spawnDecoder();
   }
 
-  /** Asks for frames of another size; the decoder restarts, and meanwhile the engine scales. */
+  /**
+   * Asks for frames of another size. Inputs that can be opened twice (files, streams, test
+   * patterns) get a second decoder at the new size while the first keeps delivering; the first
+   * stops when the second's first frame arrives, so a layout change never freezes the source.
+   * Cameras and WebRTC feeds (one reader at a time) restart their decoder; meanwhile the engine
+   * scales the last frame.
+   */
   setTarget(target: DecodeTarget): void {
     if (sameTarget(target, this.target)) return;
     this.target = target;
-    if (!this.closed && this.process) this.restartNow('resize');
+    if (this.closed || !this.process) return;
+    if (OPENS_TWICE.has(this.spec.kind) && this.state === 'live') this.spawnDecoder('successor');
+    else this.restartNow('resize');
   }
 
   /** Applies a changed spec; media changes restart the decoder. */
@@ -169,7 +182,7 @@ export class Source extends TypedEmitter<Events> {
     clearInterval(this.healthTimer);
     clearTimeout(this.restartTimer);
     this.ctx.feed?.close();
-    await this.process?.stop({ closeStdin: false, graceMs: 1000 });
+    await Promise.all([this.process?.stop({ closeStdin: false, graceMs: 1000 }), this.dropSuccessor()]);
   }
 
   private setState(state: SourceState, message?: string): void {
@@ -183,10 +196,15 @@ export class Source extends TypedEmitter<Events> {
     this.emit('status', this.status());
   }
 
-  /** Starts a decoder. Building its command line can throw (a bad spec); that reaches the caller. */
-  private spawnDecoder(): void {
+  /**
+   * Starts a decoder: one that replaces the current (none running, or a restart), or a successor
+   * that takes over once it delivers (see setTarget). Building its command line can throw (a bad
+   * spec); that reaches the caller.
+   */
+  private spawnDecoder(role: 'replace' | 'successor' = 'replace'): void {
     if (this.closed) return;
     const attempt = ++this.spawnAttempt;
+    void this.dropSuccessor();
     const media = this.media ?? { hasVideo: true, hasAudio: true };
     const feed = this.ctx.feed;
     const pipeInput = feed?.inputArgs();
@@ -203,7 +221,7 @@ export class Source extends TypedEmitter<Events> {
       startAtS: this.spec.kind === 'file' && this.media?.durationS ? this.playedS % this.media.durationS : undefined,
       ...(pipeInput ? { pipeInput } : {}),
     });
-    void this.launchDecoder(attempt, args, this.target, pipeInput?.extraPipes ?? 1).catch((error: Error) => {
+    void this.launchDecoder(attempt, role, args, this.target, pipeInput?.extraPipes ?? 1).catch((error: Error) => {
       this.setState('error', `cannot start the decoder: ${error.message}`);
     });
   }
@@ -212,15 +230,24 @@ export class Source extends TypedEmitter<Events> {
    * Connects the frame transport, then spawns. Asynchronous where frames come through a
    * FrameChannel; a newer spawn, a restart or close() in the meantime makes this one give up.
    */
-  private async launchDecoder(attempt: number, args: string[], size: DecodeTarget, extraPipes: number): Promise<void> {
+  private async launchDecoder(attempt: number, role: 'replace' | 'successor', args: string[], size: DecodeTarget, extraPipes: number): Promise<void> {
     const frameSize = frameBytes(size.width, size.height);
     let proc: FfmpegProcess | undefined;
     const onFrame = (data: Buffer) => {
+      if (proc && proc === this.successor) this.promoteSuccessor();
       if (proc && this.process === proc) this.onFrame({ width: size.width, height: size.height, data });
     };
     const channel = await this.openFrameChannel(frameSize, onFrame);
-    if (this.closed || attempt !== this.spawnAttempt) {
+    // Give up if overtaken, closed, or (a successor) if the decoder it was to succeed has died:
+    // the restart already scheduled opens the input at the new size.
+    if (this.closed || attempt !== this.spawnAttempt || (role === 'successor' && !this.process)) {
       channel?.close();
+      return;
+    }
+    if (!sameTarget(size, this.target)) {
+      // The layout changed while the channel was being connected: start over at the new size.
+      channel?.close();
+      this.spawnDecoder(role);
       return;
     }
     const secrets = this.spec.kind === 'url' ? urlSecrets(this.spec.url) : [];
@@ -238,7 +265,8 @@ export class Source extends TypedEmitter<Events> {
       throw error;
     }
     const decoder = proc;
-    this.process = decoder;
+    if (role === 'successor') this.successor = decoder;
+    else this.process = decoder;
     if (channel) {
       channel.childSpawned();
     } else {
@@ -255,6 +283,13 @@ export class Source extends TypedEmitter<Events> {
     });
     decoder.on('exit', (exit) => {
       channel?.close();
+      if (this.successor === decoder && !exit.expected && !this.closed) {
+        // It never delivered: fall back to stopping the running decoder and starting afresh.
+        this.successor = undefined;
+        this.ctx.log?.(`source ${this.id}: a decoder at the new size failed (${decoder.explainExit(exit)})`);
+        this.restartNow('resize');
+        return;
+      }
       if (this.process !== decoder || exit.expected || this.closed) return;
       this.process = undefined;
       // Before the first picture, say why the input could not be opened; after, what stopped.
@@ -321,6 +356,22 @@ export class Source extends TypedEmitter<Events> {
       this.restarts++;
       this.spawnDecoder();
     }, delay);
+  }
+
+  /** The successor delivered its first frame: it becomes the decoder, the old one stops. */
+  private promoteSuccessor(): void {
+    // The running decoder may have died meanwhile; its scheduled restart is not needed now.
+    clearTimeout(this.restartTimer);
+    const old = this.process;
+    this.process = this.successor;
+    this.successor = undefined;
+    void old?.stop({ closeStdin: false, graceMs: 500 });
+  }
+
+  private async dropSuccessor(): Promise<void> {
+    const successor = this.successor;
+    this.successor = undefined;
+    await successor?.stop({ closeStdin: false, graceMs: 500 });
   }
 
   private restartNow(why: string): void {
