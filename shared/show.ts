@@ -204,6 +204,8 @@ export const DestinationSpec = z.discriminatedUnion('kind', [
   SrtDestination,
 ]);
 export type DestinationSpec = z.infer<typeof DestinationSpec>;
+/** A destination as written or sent (`enabled`, WHIP `video` may be left to their defaults). */
+export type DestinationInput = z.input<typeof DestinationSpec>;
 
 /** WebRTC guests and WHEP: ICE for the real world, and limits (docs/WEBRTC.md). */
 export const WebRtcSettings = z.object({

@@ -31,8 +31,8 @@ import { GraphicsLayer } from './graphics/GraphicsLayer.ts';
 import { type Caller, isObjectCommand, runObjectCommand } from './objects/ObjectCommands.ts';
 import { ObjectsGateway } from './objects/ObjectsGateway.ts';
 import { SharedObjectStore } from './objects/SharedObjectStore.ts';
-import { type PreflightResult, preflight } from './destinations/preflight.ts';
-import { listPresets } from './destinations/presets.ts';
+import { type PreflightResult, preflight } from '../../shared/destinationPreflight.ts';
+import { listPresets } from '../../shared/destinationPresets.ts';
 import { destinationFreeBytes, headlessSecretStore } from './destinations/engineSupport.ts';
 import type { SecretStore } from './secrets/SecretStore.ts';
 import type { H264Encoder } from './ffmpeg/encoderArgs.ts';
@@ -249,7 +249,6 @@ export class Engine {
     const freeBytes = spec.kind === 'recording' ? destinationFreeBytes(spec.path) : undefined;
     return preflight(spec, {
       output: this.show.output,
-      encoderName: this.probe.chosen.encoder,
       audio: { audibleSources, masterMuted: mixer.masterMuted },
       capabilities: this.probe.capabilities,
       ffmpegPath: this.ffmpeg.path,

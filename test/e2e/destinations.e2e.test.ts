@@ -15,8 +15,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DestinationStatus, EventMessage } from '../../shared/protocol.ts';
 import { Engine } from '../../electron/engine/Engine.ts';
-import type { PreflightResult } from '../../electron/engine/destinations/preflight.ts';
-import type { PresetListing } from '../../electron/engine/destinations/presets.ts';
+import type { PreflightResult } from '../../shared/destinationPreflight.ts';
+import type { PresetListing } from '../../shared/destinationPresets.ts';
 import { MemorySecretStore } from '../../electron/engine/secrets/SecretStore.ts';
 import { probeDuration, probeStreams, probeVideoPackets, pullRtmp, SYSTEM_FFMPEG } from '../helpers/media.ts';
 import {

@@ -2,11 +2,12 @@
 import { describe, expect, it } from 'vitest';
 import { API_VERSION } from '../../shared/protocol.ts';
 import { UI_API_VERSION } from '../../renderer/src/client/apiVersion.ts';
-import { DESTINATION_PRESETS, formatUptime, preflightWarnings, presetsFromEngine } from '../../renderer/src/destinations/presets.ts';
+import { PRESETS } from '../../shared/destinationPresets.ts';
+import { ShowDocument } from '../../shared/show.ts';
+import { editableUrl, formatUptime, formWarnings, withAvailability } from '../../renderer/src/destinations/presets.ts';
 import { boxesToPlacements, layoutBoxes, MIN_BOX, moveBox, raise, resizeBox } from '../../renderer/src/layout/geometry.ts';
 import { freeId, sourcesOnAir } from '../../renderer/src/store/actions.ts';
 
-const output = { width: 1280, height: 720, fps: 30, videoBitrateKbps: 4500, audioBitrateKbps: 128, keyframeIntervalS: 2, encoder: 'auto', x264Preset: 'veryfast', cbr: true } as const;
 const layout = (preset: 'solo' | 'grid' | 'spotlight' | 'pip' | 'sideBySide', sources: string[]) => ({ preset, sources, fit: 'fit' as const, gap: 0, background: '#000000' });
 
 describe('layout geometry', () => {
@@ -59,37 +60,39 @@ describe('layout geometry', () => {
 });
 
 describe('destination presets', () => {
-  it('carry the ingest URLs of the big services', () => {
-    const url = (id: string) => DESTINATION_PRESETS.find((p) => p.id === id)?.url;
+  /** A show with one audible source and the given program settings. */
+  const show = (output: object = {}) => ShowDocument.parse({ output, sources: [{ id: 'cam', kind: 'testPattern' }] });
+  const warn = (draft: Parameters<typeof formWarnings>[0], output: object = {}) => formWarnings(draft, show(output), '/usr/bin/ffmpeg').join(' ');
+
+  it("are the engine's own list, fixed service URLs not editable", () => {
+    const offered = withAvailability(undefined);
+    expect(offered.map((p) => p.id)).toEqual(PRESETS.map((p) => p.id));
+    const url = (id: string) => offered.find((p) => p.id === id)?.url;
     expect(url('youtube')).toBe('rtmps://a.rtmps.youtube.com:443/live2');
     expect(url('facebook')).toBe('rtmps://live-api-s.facebook.com:443/rtmp/');
     expect(url('twitch')).toBe('rtmps://ingest.global-contribute.live-video.net/app/');
-    expect(DESTINATION_PRESETS.map((p) => p.kind)).toEqual(expect.arrayContaining(['rtmp', 'whip', 'srt', 'recording']));
-    expect(DESTINATION_PRESETS.filter((p) => p.id.startsWith('red5pro')).map((p) => p.kind)).toEqual(['rtmp', 'whip']);
+    expect(offered.filter((p) => p.id.startsWith('red5pro')).map((p) => p.kind)).toEqual(['rtmp', 'whip']);
+    expect(offered.filter((p) => editableUrl(p)).map((p) => p.id)).toEqual(['red5pro-rtmp', 'red5pro-whip', 'custom-rtmp', 'custom-whip', 'srt', 'recording']);
   });
 
-  it('come from the engine when it lists them, fixed service URLs not editable', () => {
-    const listed = presetsFromEngine({
-      presets: [
-        { id: 'youtube', label: 'YouTube (RTMPS)', kind: 'rtmp', url: 'rtmps://a.rtmps.youtube.com:443/live2', alternateUrls: [{ label: 'Backup', url: 'rtmps://b' }], secretLabel: 'Stream key', help: 'h', available: true },
-        { id: 'srt', label: 'SRT (caller)', kind: 'srt', url: 'srt://{host}:{port}', help: 'h', available: false, unavailableReason: 'no libsrt' },
-      ],
-    });
-    expect(listed?.map((p) => [p.id, p.name, p.editableUrl, p.available])).toEqual([
-      ['youtube', 'YouTube (RTMPS)', false, true],
-      ['srt', 'SRT (caller)', true, false],
-    ]);
-    expect(listed?.[0].alternateUrls).toHaveLength(1);
-    expect(presetsFromEngine({})).toBeUndefined();
-    expect(presetsFromEngine(undefined)).toBeUndefined();
+  it("say what this engine's ffmpeg cannot send, from its destination.presets answer", () => {
+    const offered = withAvailability({ presets: [{ id: 'youtube', available: true }, { id: 'srt', available: false, unavailableReason: 'no libsrt' }] });
+    expect(offered.map((p) => p.id)).toEqual(PRESETS.map((p) => p.id));
+    expect(offered.filter((p) => p.available === false).map((p) => [p.id, p.unavailableReason])).toEqual([['srt', 'no libsrt']]);
+    expect(withAvailability({}).every((p) => p.available === undefined)).toBe(true);
   });
 
-  it('warn about what a service would reject, and stay quiet when all is well', () => {
-    expect(preflightWarnings('youtube', 'rtmp', 'rtmps://a.rtmps.youtube.com:443/live2', output)).toEqual([]);
-    expect(preflightWarnings('youtube-backup', 'rtmp', 'rtmps://b.rtmps.youtube.com:443/live2?backup=1', { ...output, keyframeIntervalS: 6 }).join(' ')).toMatch(/never more than 4 s/);
-    expect(preflightWarnings('facebook', 'rtmp', 'rtmp://live-api-s.facebook.com/rtmp/', { ...output, height: 1440 }).join(' ')).toMatch(/RTMPS only.*1080p/);
-    expect(preflightWarnings('twitch', 'rtmp', 'rtmps://x/app/', { ...output, videoBitrateKbps: 8000 }).join(' ')).toMatch(/6 Mbps/);
-    expect(preflightWarnings('red5pro-whip', 'whip', 'https://{host}/live/whip/endpoint/{stream}', output).join(' ')).toMatch(/keyframe.*Replace \{host\}, \{stream\}/s);
+  it("warn in the engine preflight's words about what a service would reject, and stay quiet when all is well", () => {
+    const youtube = { id: 'yt', kind: 'rtmp', preset: 'youtube', url: 'rtmps://a.rtmps.youtube.com:443/live2', streamKey: 'abcd-efgh' } as const;
+    expect(warn(youtube)).toBe('');
+    expect(warn({ ...youtube, streamKey: undefined })).toMatch(/no stream key: YouTube will refuse the stream/);
+    expect(warn({ ...youtube, preset: 'youtube-backup', url: 'rtmps://b.rtmps.youtube.com:443/live2?backup=1' }, { keyframeIntervalS: 6 })).toMatch(/at least every 4 s.*set the keyframe interval to 2 s/);
+    const facebook = warn({ id: 'fb', kind: 'rtmp', preset: 'facebook', url: 'rtmp://live-api-s.facebook.com/rtmp/', streamKey: 'k' }, { width: 2560, height: 1440, cbr: false });
+    expect(facebook).toMatch(/only RTMPS.*at most 1080p.*constant bitrate/);
+    expect(warn({ id: 'tw', kind: 'rtmp', preset: 'twitch', url: 'rtmps://x/app/', streamKey: 'k' }, { videoBitrateKbps: 8000 })).toMatch(/at most 6 Mbps/);
+    expect(warn({ id: 'x', kind: 'whip', preset: 'red5pro-whip', url: 'https://{host}/live/whip/endpoint/{stream}' })).toMatch(/^the URL still has placeholders \(\{host\}, \{stream\}\)/);
+    expect(warn({ id: 's', kind: 'srt', preset: 'srt', url: 'srt://{host}:{port}?streamid={stream}' })).toMatch(/\{host\}, \{port\}, \{stream\}/);
+    expect(warn({ id: 'r', kind: 'rtmp', preset: 'custom-rtmp', url: 'rtmp://studio.example/live' })).toBe('');
   });
 
   it('formats uptime like a clock', () => {

@@ -9,15 +9,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DestinationSpec, OutputSettings } from '../../shared/show.ts';
 import { BACKOFF, backoffDelayMs, isAuthFailure, isClosedBeforePublish } from '../../electron/engine/destinations/Destination.ts';
-import { type PreflightContext, preflight } from '../../electron/engine/destinations/preflight.ts';
-import { listPresets, PRESETS, presetFor } from '../../electron/engine/destinations/presets.ts';
+import { type PreflightContext, preflight } from '../../shared/destinationPreflight.ts';
+import { listPresets, PRESETS, presetFor } from '../../shared/destinationPresets.ts';
 import { muxerArgs } from '../../electron/engine/destinations/targets.ts';
 import { ChunkReader, chunkMessage, decodeAmf0, encodeAmf0, MSG, parseRtmpTarget } from '../../electron/engine/destinations/rtmp.ts';
 import { EnvSecretStore, FileSecretStore, MemorySecretStore, secretEnvName, withSecret } from '../../electron/engine/secrets/SecretStore.ts';
 
 const ctx = (output: Partial<OutputSettings> = {}, extra: Partial<PreflightContext> = {}): PreflightContext => ({
   output: OutputSettings.parse(output),
-  encoderName: 'libx264',
   audio: { audibleSources: 1, masterMuted: false },
   capabilities: { srt: true, rtmps: true },
   ffmpegPath: '/usr/bin/ffmpeg',
@@ -79,6 +78,13 @@ describe('preflight', () => {
   it('blocks SRT on an ffmpeg without libsrt, with what to do', () => {
     const r = preflight(spec({ id: 's', kind: 'srt', url: 'srt://h:9000' }), ctx({}, { capabilities: { srt: false, rtmps: true } }));
     expect(r.blocking).toMatch(/cannot send SRT.*CUTLINE_FFMPEG/);
+  });
+
+  it("blocks a preset URL whose placeholders were not replaced, whatever the kind", () => {
+    const rtmp = preflight(spec({ id: 'x', kind: 'rtmp', preset: 'red5pro-rtmp', url: 'rtmp://{host}:1935/live/{stream}' }), ctx());
+    expect(rtmp.blocking).toBe("the URL still has placeholders ({host}, {stream}): put in your server's address");
+    expect(preflight(spec({ id: 's', kind: 'srt', url: 'srt://{host}:9000' }), ctx()).blocking).toMatch(/a placeholder \(\{host\}\)/);
+    expect(preflight(spec({ id: 's', kind: 'srt', url: 'srt://h:9000?streamid=show' }), ctx()).blocking).toBeUndefined();
   });
 
   it('warns when the recording disk is nearly full', () => {

@@ -5,7 +5,7 @@
  * its queue is full it drops whole GOPs and resumes at the next keyframe, counting what it dropped;
  * a server that stops reading for good is reconnected. Dropped connections reconnect with
  * exponential backoff plus jitter; authentication failures stop with a clear error instead of
- * retrying forever. Preflight warnings (preflight.ts) ride along in the status.
+ * retrying forever. Preflight warnings (shared/destinationPreflight.ts) ride along in the status.
  */
 import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import type { DestinationState, DestinationStatus } from '../../../shared/protocol.ts';
@@ -17,7 +17,7 @@ import type { FlvConsumer, FlvFanout } from '../program/FlvFanout.ts';
 import { redactText } from '../redact.ts';
 import { type SecretStore, withSecret } from '../secrets/SecretStore.ts';
 import { TypedEmitter } from '../TypedEmitter.ts';
-import type { PreflightResult } from './preflight.ts';
+import type { PreflightResult } from '../../../shared/destinationPreflight.ts';
 import { type RtmpClosed, RtmpPublisher } from './RtmpPublisher.ts';
 import { describeTarget, destinationSecrets, muxerArgs, recordingFilePath } from './targets.ts';
 import { H264_CONSTRAINED_BASELINE, WhipError, WhipPublisher } from './WhipPublisher.ts';

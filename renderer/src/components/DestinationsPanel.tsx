@@ -2,9 +2,9 @@
  * Destinations: add from presets (key typed masked), preflight warnings, Go Live per destination and
  * for all, state badges, bitrate / dropped frames / uptime, Stop with confirmation.
  */
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { DestinationStatus } from '../../../shared/protocol.ts';
-import { DESTINATION_PRESETS, type DestinationPreset, formatUptime, preflightWarnings, presetById, presetsFromEngine } from '../destinations/presets.ts';
+import { type FormPreset, editableUrl, formatUptime, formWarnings, presetById, withAvailability } from '../destinations/presets.ts';
 import {
   addDestination,
   freeId,
@@ -122,31 +122,22 @@ function DestinationRow({ id, status, fallbackLabel, error }: { id: string; stat
 
 export function AddDestinationForm({ onDone }: { onDone: () => void }) {
   const engine = useCutline((s) => s.engine);
-  const [presets, setPresets] = useState<DestinationPreset[]>(DESTINATION_PRESETS);
+  const [presets, setPresets] = useState<FormPreset[]>(() => withAvailability(undefined));
   const [presetId, setPresetId] = useState('youtube');
   const preset = presetById(presetId, presets);
   const [label, setLabel] = useState('');
-  const [url, setUrl] = useState(preset.url);
+  const [url, setUrl] = useState(preset.url ?? '');
   const [secret, setSecret] = useState('');
   const [showSecret, setShowSecret] = useState(false);
   const [path, setPath] = useState('recordings/');
   const [busy, setBusy] = useState(false);
-  const touched = useRef(false);
 
-  // The engine's list (with what its ffmpeg can send) replaces the built-in one when it answers;
-  // the form follows it unless the producer already started filling it in.
+  // The list is the shared one; the engine's answer only adds what its ffmpeg cannot send.
   useEffect(() => {
     let alive = true;
     query('destination.presets', {}).then(
       (result) => {
-        const fromEngine = presetsFromEngine(result);
-        if (!alive || !fromEngine) return;
-        setPresets(fromEngine);
-        if (!touched.current) {
-          const first = presetById('youtube', fromEngine);
-          setPresetId(first.id);
-          setUrl(first.url);
-        }
+        if (alive) setPresets(withAvailability(result));
       },
       () => {},
     );
@@ -156,42 +147,38 @@ export function AddDestinationForm({ onDone }: { onDone: () => void }) {
   }, []);
 
   if (!engine) return null;
-  const warnings = preflightWarnings(preset.id, preset.kind, preset.kind === 'recording' ? '' : url, engine.show.output);
-  const urlChoices = preset.alternateUrls?.length ? [{ label: 'Primary ingest', url: preset.url }, ...preset.alternateUrls] : undefined;
+  const urlChoices = preset.alternateUrls?.length ? [{ label: 'Primary ingest', url: preset.url ?? '' }, ...preset.alternateUrls] : undefined;
+
+  /** The destination as the form stands; what is added, and what preflight looks at meanwhile. */
+  const draft = (): Parameters<typeof addDestination>[0] => {
+    const taken = engine.show.destinations.map((d) => d.id);
+    const common = { id: freeId(label.trim() || preset.id, taken), label: label.trim() || preset.label, preset: preset.id };
+    const key = secret.trim();
+    switch (preset.kind) {
+      case 'rtmp':
+        return { ...common, kind: 'rtmp', url: url.trim(), ...(key ? { streamKey: key } : {}) };
+      case 'whip':
+        return { ...common, kind: 'whip', url: url.trim(), ...(key ? { token: key } : {}) };
+      case 'srt':
+        return { ...common, kind: 'srt', url: url.trim(), ...(key ? { passphrase: key } : {}) };
+      default:
+        return { ...common, kind: 'recording', path: path.trim() };
+    }
+  };
+  const warnings = formWarnings(draft(), engine.show, engine.ffmpeg.path);
 
   const choose = (id: string) => {
-    touched.current = true;
     const next = presetById(id, presets);
     setPresetId(next.id);
-    setUrl(next.url);
+    setUrl(next.url ?? '');
     setSecret('');
     setShowSecret(false);
   };
 
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
-    touched.current = true;
-    const taken = engine.show.destinations.map((d) => d.id);
-    const name = label.trim() || preset.name;
-    const id = freeId(label.trim() || preset.id, taken);
-    const common = { id, label: name, preset: preset.id };
-    const key = secret.trim();
-    let spec: Parameters<typeof addDestination>[0];
-    switch (preset.kind) {
-      case 'rtmp':
-        spec = { ...common, kind: 'rtmp', url: url.trim(), ...(key ? { streamKey: key } : {}) };
-        break;
-      case 'whip':
-        spec = { ...common, kind: 'whip', url: url.trim(), ...(key ? { token: key } : {}) };
-        break;
-      case 'srt':
-        spec = { ...common, kind: 'srt', url: url.trim(), ...(key ? { passphrase: key } : {}) };
-        break;
-      default:
-        spec = { ...common, kind: 'recording', path: path.trim() };
-    }
     setBusy(true);
-    const outcome = await addDestination(spec);
+    const outcome = await addDestination(draft());
     setBusy(false);
     if (outcome.ok) {
       setSecret('');
@@ -206,7 +193,7 @@ export function AddDestinationForm({ onDone }: { onDone: () => void }) {
         <select value={preset.id} onChange={(e) => choose(e.target.value)}>
           {presets.map((p) => (
             <option key={p.id} value={p.id} disabled={p.available === false}>
-              {p.name}
+              {p.label}
               {p.available === false ? ' (not available)' : ''}
             </option>
           ))}
@@ -214,7 +201,7 @@ export function AddDestinationForm({ onDone }: { onDone: () => void }) {
       </label>
       <label>
         Name
-        <input value={label} maxLength={80} placeholder={preset.name} onChange={(e) => setLabel(e.target.value)} />
+        <input value={label} maxLength={80} placeholder={preset.label} onChange={(e) => setLabel(e.target.value)} />
       </label>
       {preset.kind === 'recording' ? (
         <label className="wide">
@@ -237,7 +224,7 @@ export function AddDestinationForm({ onDone }: { onDone: () => void }) {
           ) : (
             <label className="wide">
               URL
-              <input required value={url} readOnly={!preset.editableUrl} onChange={(e) => setUrl(e.target.value)} spellCheck={false} />
+              <input required value={url} readOnly={!editableUrl(preset)} onChange={(e) => setUrl(e.target.value)} spellCheck={false} />
             </label>
           )}
           {preset.secretLabel ? (

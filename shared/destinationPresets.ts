@@ -1,10 +1,11 @@
 /**
  * The services a producer can send to in one click, and what each one's ingest requires (from the
  * services' published ingest guides; see ../shared/PRODUCT.md's ingest table). A preset fills in a
- * destination spec (kind, URL, `preset` name) and is what preflight.ts checks the program against.
- * Pure data and functions: no I/O, safe to import anywhere.
+ * destination spec (kind, URL, `preset` name) and is what destinationPreflight.ts checks the
+ * program against. The one list: the engine answers `destination.presets` from it and the desk's
+ * add form is filled from it. Pure data and functions: no I/O, safe in the engine and the browser.
  */
-import type { DestinationSpec } from '../../../shared/show.ts';
+import type { DestinationSpec } from './show.ts';
 
 export type PresetId =
   | 'youtube'
@@ -235,7 +236,7 @@ export function findPreset(id: string | undefined): DestinationPreset | undefine
  * The preset whose requirements apply to a spec: its `preset` field names the service; for
  * `red5pro` the kind picks RTMP or WHIP; a YouTube backup URL picks the backup preset.
  */
-export function presetFor(spec: DestinationSpec): DestinationPreset | undefined {
+export function presetFor(spec: Pick<DestinationSpec, 'preset' | 'kind'>): DestinationPreset | undefined {
   if (!spec.preset) return undefined;
   const exact = PRESETS.find((p) => p.id === spec.preset);
   if (exact) return exact;

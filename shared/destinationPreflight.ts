@@ -1,12 +1,14 @@
 /**
  * Preflight: before going live, compare the program settings with what the destination's service
- * requires (presets.ts) and with what this engine can do, and say in plain words what would go
- * wrong. Warnings never block going live (a producer may know better); `blocking` problems are the
- * ones the destination cannot start with at all (e.g. SRT without libsrt), and start() reports
- * them as its error. Pure: no I/O except the optional free-space check given by the caller.
+ * requires (destinationPresets.ts) and with what this engine can do, and say in plain words what
+ * would go wrong. Warnings never block going live (a producer may know better); `blocking` problems
+ * are the ones the destination cannot start with at all (e.g. SRT without libsrt), and start()
+ * reports them as its error. The engine runs it on `destination.preflight` and on every start; the
+ * desk runs the same checks while the add form is filled in, so both say the same words. Pure: no
+ * I/O (free space, when known, is given by the caller); safe in the engine and the browser.
  */
-import type { DestinationSpec, OutputSettings } from '../../../shared/show.ts';
-import { type BitrateTier, type DestinationPreset, presetFor } from './presets.ts';
+import type { DestinationInput, OutputSettings } from './show.ts';
+import { type BitrateTier, type DestinationPreset, presetFor } from './destinationPresets.ts';
 
 export type PreflightSeverity = 'warning' | 'info';
 
@@ -29,8 +31,6 @@ export interface PreflightResult {
 
 export interface PreflightContext {
   output: OutputSettings;
-  /** Program encoder name (libx264, h264_nvenc, ...). */
-  encoderName: string;
   /** Program audio: sources whose audio is in the mix (unmuted), and the master mute. */
   audio: { audibleSources: number; masterMuted: boolean };
   capabilities: { srt: boolean; rtmps: boolean };
@@ -38,6 +38,9 @@ export interface PreflightContext {
   /** Free bytes where a recording goes (undefined = unknown). */
   freeBytes?: number;
 }
+
+/** What the presets' URLs hold until the producer puts in their own server (destinationPresets.ts). */
+const PLACEHOLDERS = /\{(?:host|port|stream)\}/g;
 
 /** The program's video profile: the encoder is set to High without B-frames (encoderArgs.ts). */
 const PROGRAM_PROFILE = 'high';
@@ -101,14 +104,17 @@ function checkRequirements(preset: DestinationPreset, ctx: PreflightContext, out
   }
 }
 
-export function preflight(spec: DestinationSpec, ctx: PreflightContext): PreflightResult {
+/** Takes a spec as sent (the desk checks its add form's draft); a parsed DestinationSpec is one too. */
+export function preflight(spec: DestinationInput, ctx: PreflightContext): PreflightResult {
   const issues: PreflightIssue[] = [];
   let blocking: string | undefined;
   const preset = presetFor(spec);
+  const placeholders = 'url' in spec ? [...new Set(spec.url.match(PLACEHOLDERS))] : [];
+  if (placeholders.length)
+    blocking = `the URL still has ${placeholders.length > 1 ? 'placeholders' : 'a placeholder'} (${placeholders.join(', ')}): put in your server's address`;
   if (spec.kind === 'srt' && !ctx.capabilities.srt)
     blocking = `this ffmpeg (${ctx.ffmpegPath}) cannot send SRT (built without libsrt): set CUTLINE_FFMPEG to an ffmpeg with SRT, e.g. Debian's or Homebrew's`;
   if (spec.kind === 'rtmp') {
-    if (/\{(host|stream)\}/.test(spec.url)) blocking = `the URL still has a placeholder (${spec.url.match(/\{\w+\}/)?.[0]}): put in your server's address`;
     const needsKey = preset && ['youtube', 'facebook', 'twitch'].includes(preset.service);
     if (needsKey && !spec.streamKey && !/\/live2\/.+|\/rtmp\/.+|\/app\/.+/.test(spec.url))
       issues.push({ code: 'no-stream-key', severity: 'warning', message: `no stream key: ${preset.label.replace(/ \(.*\)$/, '')} will refuse the stream` });
@@ -117,7 +123,6 @@ export function preflight(spec: DestinationSpec, ctx: PreflightContext): Preflig
     if (/^rtmp:/i.test(spec.url) && preset && ['youtube', 'twitch'].includes(preset.service))
       issues.push({ code: 'unencrypted', severity: 'info', message: 'this URL is not encrypted: the stream key travels in clear text; prefer the rtmps:// ingest' });
   }
-  if (spec.kind === 'whip' && /\{(host|stream)\}/.test(spec.url)) blocking = `the URL still has a placeholder (${spec.url.match(/\{\w+\}/)?.[0]}): put in your server's address`;
   if (spec.kind === 'whip' && ctx.output.keyframeIntervalS > 1)
     issues.push({
       code: 'whip-keyframes',
