@@ -132,6 +132,10 @@ export const CORE_COMMANDS = {
     z.object({ id: Id.optional(), label: z.string().max(80).optional() }).strict(),
     'Invite a remote guest: adds a `guest` source and returns {id, guestPageUrl, whipUrl, token, returnWhepUrl}. Inviting an existing guest id returns its link again. See docs/WEBRTC.md.',
   ),
+  'guest.revoke': command(
+    ById,
+    "Revoke a guest's link: ends their session, removes their source, and makes the link, its token, their return feed and any objects socket opened with it stop working (404 / 401). Invite the same id again for a fresh link. Result: {id, revoked: true}.",
+  ),
   'program.monitor': command(
     Empty,
     'How to watch the program live over WebRTC: {whepPath: "/whep/program", token, monitors}. `monitors` is one more WHEP stream with the same token (`/whep/monitors`, 960×540 at 15 fps): the preview layout in `preview` and each source in `tiles` (show order), in mosaic pixels. Fails when the show has no webrtc.programToken (the state API shows that token masked).',

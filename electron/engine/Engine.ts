@@ -515,6 +515,10 @@ export class Engine {
       return { show: shareable, ...(path ? { path } : {}) };
     },
     'guest.invite': (params) => this.webrtc.invite(params),
+    'guest.revoke': async ({ id }) => {
+      await this.webrtc.revoke(id);
+      return { id, revoked: true };
+    },
     'program.monitor': () => {
       const token = this.show.webrtc?.programToken;
       if (!token) throw new ProtocolError('failed', 'live program monitoring over WebRTC is off: set webrtc.programToken in the show');

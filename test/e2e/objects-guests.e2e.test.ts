@@ -190,15 +190,28 @@ describe('guests and viewers on shared objects over /objects/ws (real engine, Ap
     expect(await guest.command('object.revokeToken', { id: viewerToken.id })).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
   });
 
-  it('a guest whose invite is forgotten loses the socket (4401) and its token gets 401', async () => {
+  it('guest.revoke: the link, its token and its sockets stop working, the source goes; a new invite gives a new link', async () => {
     const cy = (await producer.command('guest.invite', { label: 'Cy' })).result as typeof alex;
     const guest = await open(cy.token);
     expect((await guest.command('object.get', { id: 'chat' })).ok).toBe(true);
-    // No command forgets an invite yet (source.remove keeps the link working): call the gateway.
-    await engine.webrtc.forget(cy.id);
+    const page = await fetch(`${base}/guest/${cy.id}`);
+    expect(page.status).toBe(200);
+
+    expect(await producer.command('guest.revoke', { id: cy.id })).toMatchObject({ ok: true, result: { id: cy.id, revoked: true } });
     expect(await guest.command('object.get', { id: 'chat' })).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
     expect(await guest.closed).toMatchObject({ code: 4401 });
     expect(await refusedStatus(base, cy.token)).toBe(401);
+    expect(engine.getState().sources.some((s) => s.id === cy.id)).toBe(false);
+    expect((await fetch(`${base}/guest/${cy.id}`)).status).toBe(404);
+    const whip = await fetch(`${base}/whip/${cy.id}`, { method: 'POST', headers: { authorization: `Bearer ${cy.token}`, 'content-type': 'application/sdp' }, body: 'v=0' });
+    expect(whip.status).toBe(404);
+    expect(await producer.command('guest.revoke', { id: cy.id })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+
+    // Inviting the same id again: a new token; the old one stays refused.
+    const again = (await producer.command('guest.invite', { id: cy.id, label: 'Cy' })).result as typeof alex;
+    expect(again.token).not.toBe(cy.token);
+    expect(await refusedStatus(base, cy.token)).toBe(401);
+    await producer.command('guest.revoke', { id: cy.id });
   });
 
   it('a flood from one guest is rate_limited while another guest is still accepted', async () => {

@@ -256,7 +256,18 @@ describe.skipIf(!HAVE_CHROMIUM)(title, () => {
     await shot('11-guest-invite');
     await page.getByRole('button', { name: 'Close' }).click();
     await page.locator('.tile', { hasText: 'Remote guest' }).waitFor();
-    expect((await state()).show.sources.some((s) => s.kind === 'guest' && s.label === 'Remote guest')).toBe(true);
+    const guest = (await state()).show.sources.find((s) => s.kind === 'guest' && s.label === 'Remote guest');
+    expect(guest).toBeTruthy();
+
+    // Revoke the link from the sources panel: confirmation, then the guest is gone and the link dead.
+    await page.locator(`[data-source="${guest?.id}"]`).getByRole('button', { name: 'Link' }).click();
+    await page.getByRole('button', { name: 'Revoke link' }).click();
+    await page.getByRole('alertdialog').getByText(/stop working/).waitFor();
+    await shot('12-guest-revoke-confirm');
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Revoke link' }).click();
+    await page.locator(`[data-source="${guest?.id}"]`).waitFor({ state: 'detached' });
+    expect((await state()).show.sources.some((s) => s.id === guest?.id)).toBe(false);
+    expect((await fetch(link.split('#')[0])).status).toBe(404);
   });
 
   it('logged no console errors', () => {

@@ -469,12 +469,18 @@ export class WebRtcGateway {
     }
   }
 
-  /** Forgets a guest whose source the producer removed (its link stops working). */
-  async forget(id: string): Promise<void> {
+  /**
+   * `guest.revoke`: the link stops working. Ends the guest's session and return feeds, forgets the
+   * invite (its token: the objects socket closes its sockets at their next message or event), and
+   * removes the guest's source.
+   */
+  async revoke(id: string): Promise<void> {
     const invite = this.invites.get(id);
-    if (!invite) return;
-    await this.leave(invite, 'removed by the producer', { keepSource: true });
+    if (!invite) throw new ProtocolError('not_found', `no guest "${id}" in this show (guest.invite lists none by that id)`);
     this.invites.delete(id);
+    await this.leave(invite, 'link revoked by the producer', { keepSource: true });
+    for (const viewer of [...this.viewers.values()]) if (viewer.mixId === id) viewer.close();
+    if (this.host.hasSource(id)) await this.host.removeSource(id);
   }
 
   async close(): Promise<void> {

@@ -1,10 +1,11 @@
 /**
  * Guest invites: `guest.invite` adds a guest source (or returns an existing guest's link again)
  * and answers with the link a guest opens in their browser, plus the WHIP URL and token for a guest
- * who sends from OBS. The link carries the token, so it is shown for copying, not logged.
+ * who sends from OBS. The link carries the token, so it is shown for copying, not logged. "Revoke
+ * link" (`guest.revoke`) withdraws it.
  */
 import { useEffect, useState } from 'react';
-import { runCommand } from '../store/actions.ts';
+import { revokeGuest, runCommand } from '../store/actions.ts';
 import { Modal } from './common.tsx';
 
 export interface GuestInviteResult {
@@ -79,6 +80,17 @@ export function GuestInviteDialog({ existingId, onClose }: { existingId?: string
           <h3>Sending from OBS instead (WHIP)</h3>
           <CopyField label="WHIP URL" value={result.whipUrl} />
           <CopyField label="Bearer token" value={result.token} secret />
+          <div className="modal-actions">
+            <button
+              type="button"
+              className="danger"
+              onClick={async () => {
+                if ((await revokeGuest(result.id))?.ok) onClose();
+              }}
+            >
+              Revoke link
+            </button>
+          </div>
         </div>
       ) : existingId ? (
         <p className="muted">Getting the link…</p>

@@ -322,6 +322,19 @@ export async function removeSource(id: string): Promise<CommandOutcome | undefin
   return runCommand('source.remove', { id }, { sourceId: id });
 }
 
+/** Withdraws a guest's link (leaked, sent to the wrong person): they leave and the link stops working. */
+export async function revokeGuest(id: string): Promise<CommandOutcome | undefined> {
+  const label = useCutline.getState().engine?.sources.find((s) => s.id === id)?.label ?? id;
+  const ok = await askConfirm({
+    title: `Revoke ${label}'s link?`,
+    message: `${label} leaves the show at once and this link, its WHIP token and their chat stop working. Invite them again for a new link.`,
+    confirmLabel: 'Revoke link',
+    danger: true,
+  });
+  if (!ok) return undefined;
+  return runCommand('guest.revoke', { id }, { sourceId: id });
+}
+
 export function sourcesOnAir(layout: LayoutSpec): string[] {
   const ids = layout.preset === 'custom' ? (layout.placements ?? []).map((p) => p.source) : layout.sources.slice(0, layoutCapacity(layout.preset));
   return [...new Set(ids)];
