@@ -9,6 +9,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // A private TMPDIR per run, removed at the end: tests leave nothing in /tmp (see the file).
+    globalSetup: ['test/globalSetup.ts'],
     reporters: ['default'],
   },
 });
