@@ -29,9 +29,15 @@ export class WhepMonitor {
     void this.connect();
   }
 
-  close(): void {
+  /**
+   * Ends the session. `leave: false` skips the DELETE: for when the engine has already turned the
+   * endpoint off (a show without the token was loaded), where it would only answer 404; the engine
+   * drops the viewer itself once RTCP stops.
+   */
+  close({ leave = true }: { leave?: boolean } = {}): void {
     this.closed = true;
     clearTimeout(this.timer);
+    if (!leave) this.location = undefined;
     this.teardown();
   }
 

@@ -13,7 +13,7 @@ import { layoutBoxes } from '../layout/geometry.ts';
 import { previewLayout, query, setFadeMs, take } from '../store/actions.ts';
 import { useCutline } from '../store/store.ts';
 import { sourceSwatch } from './common.tsx';
-import { MosaicVideo, useMosaicStream } from './MosaicVideo.tsx';
+import { MosaicVideo, programWhepOn, useMosaicStream } from './MosaicVideo.tsx';
 
 export type MonitorKind = 'program' | 'preview';
 
@@ -44,7 +44,7 @@ export function useMonitorStream(kind: MonitorKind): MediaStream | null {
       .catch(() => {});
     return () => {
       cancelled = true;
-      monitor?.close();
+      monitor?.close({ leave: programWhepOn() });
     };
   }, [enabled]);
   return stream;

@@ -26,6 +26,14 @@ function publish(stream: MediaStream | null): void {
   for (const l of shared.listeners) l(stream);
 }
 
+/**
+ * Whether the current show serves the program over WHEP. When a loaded show turned it off, the
+ * engine refuses every request there (DELETE too), so a closing monitor just hangs up.
+ */
+export function programWhepOn(): boolean {
+  return Boolean(useCutline.getState().engine?.show.webrtc?.programToken);
+}
+
 /** `base` is the engine's HTTP address when the page knows it (web mode); the desktop app learns it from `program.monitor`. */
 function acquire(base: string | undefined, listener: Listener): () => void {
   shared.listeners.add(listener);
@@ -51,7 +59,7 @@ function acquire(base: string | undefined, listener: Listener): () => void {
     // A re-render that unmounts and mounts again keeps the session; leaving the page ends it.
     shared.closeTimer = setTimeout(() => {
       if (shared.listeners.size > 0) return;
-      shared.monitor?.close();
+      shared.monitor?.close({ leave: programWhepOn() });
       shared.monitor = undefined;
       shared.stream = null;
     }, 1000);
