@@ -5,7 +5,7 @@
  * the API state says, and — for the program — the pixels that reached the RTMP server.
  * Screenshots of each step go to test-artifacts/ui/.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -265,9 +265,59 @@ describe.skipIf(!HAVE_CHROMIUM)(title, () => {
     await page.getByRole('alertdialog').getByText(/stop working/).waitFor();
     await shot('12-guest-revoke-confirm');
     await page.getByRole('alertdialog').getByRole('button', { name: 'Revoke link' }).click();
-    await page.locator(`[data-source="${guest?.id}"]`).waitFor({ state: 'detached' });
+    // Its tile and its sources row both carry data-source: wait for none (waitFor wants one element).
+    await expect.poll(() => page.locator(`[data-source="${guest?.id}"]`).count()).toBe(0);
     expect((await state()).show.sources.some((s) => s.id === guest?.id)).toBe(false);
     expect((await fetch(link.split('#')[0])).status).toBe(404);
+  });
+
+  it('reopens a saved show from the recent list in the Open dialog', async () => {
+    const rehearsal = join(work, 'rehearsal.json');
+    const final = join(work, 'ui-e2e-show.json');
+    // Save as… twice: both paths are recorded, the newest first.
+    for (const path of [rehearsal, final]) {
+      await page.getByRole('button', { name: 'Save as…' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Save the show' });
+      await dialog.getByLabel('Save path').fill(path);
+      await dialog.getByRole('button', { name: 'Save', exact: true }).click();
+      await dialog.waitFor({ state: 'detached' });
+      await waitUntil(() => existsSync(path), 5000, `${path} written`);
+    }
+    // The rehearsal file is moved away since: it can no longer be opened.
+    rmSync(rehearsal);
+
+    // Another show: New (nothing unsaved, nothing running, so no question).
+    await page.getByRole('button', { name: 'New', exact: true }).click();
+    await waitUntil(async () => (await state()).show.sources.length === 0, 10_000, 'an empty new show');
+    await page.getByText('No sources yet').waitFor();
+
+    await page.getByRole('button', { name: 'Open…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Open a show' });
+    const entries = dialog.locator('.recent-show');
+    await expect.poll(() => entries.evaluateAll((els) => els.map((e) => e.getAttribute('data-recent-path')))).toEqual([final, rehearsal]);
+    expect(await entries.first().locator('.recent-file').textContent()).toBe('ui-e2e-show.json');
+    expect(await entries.first().locator('.recent-path').textContent()).toBe(final);
+    await shot('13-open-recent-shows');
+
+    // The moved file: the engine's error stays under it, with a way to take it off the list.
+    await dialog.getByRole('button', { name: `Open ${rehearsal}` }).click();
+    const gone = dialog.locator(`[data-recent-path="${rehearsal}"]`);
+    await expect.poll(() => gone.getByRole('alert').textContent()).toMatch(/cannot read show file .*ENOENT/);
+    await shot('14-open-recent-missing');
+    await gone.getByRole('button', { name: 'Remove from list' }).click();
+    await gone.waitFor({ state: 'detached' });
+    expect(await page.evaluate(() => localStorage.getItem('cutline.recentShows.v1'))).toBe(JSON.stringify([final]));
+
+    // One click opens the saved show again.
+    await dialog.getByRole('button', { name: `Open ${final}` }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await waitUntil(async () => (await state()).show.sources.length === 3, 10_000, 'the saved show loaded');
+    const loaded = await state();
+    expect(loaded.show.name).toBe('UI e2e');
+    expect(loaded.show.sources.map((s) => s.id)).toEqual(['red-cam', 'green-cam', 'blue-cam']);
+    expect(loaded.show.destinations.map((d) => d.id)).toEqual(['local-rtmp']);
+    await page.locator('.tile[data-source="blue-cam"]').waitFor();
+    expect(await page.locator('.show-name').getAttribute('title')).toBe(final);
   });
 
   it('logged no console errors', () => {

@@ -14,9 +14,11 @@ import { LayoutBar } from '../../renderer/src/components/LayoutBar.tsx';
 import { Mixer } from '../../renderer/src/components/Mixer.tsx';
 import { Multiview } from '../../renderer/src/components/Multiview.tsx';
 import { SourcesPanel } from '../../renderer/src/components/SourcesPanel.tsx';
+import { TopBar } from '../../renderer/src/components/TopBar.tsx';
 import { PRESETS } from '../../shared/destinationPresets.ts';
 import { connectEngine, resetForTests } from '../../renderer/src/store/actions.ts';
 import { publishMeters } from '../../renderer/src/store/meters.ts';
+import { RECENT_SHOWS_KEY } from '../../renderer/src/store/recentShows.ts';
 import { useCutline } from '../../renderer/src/store/store.ts';
 import { FakeEngineClient, flush, sampleState } from './fakes.ts';
 
@@ -371,5 +373,112 @@ describe('sources', () => {
       { command: 'source.update', params: { id: 'cam-b', label: 'Guest' } },
       { command: 'source.remove', params: { id: 'cam-b' } },
     ]);
+  });
+});
+
+describe('show files: recent shows in the Open dialog', () => {
+  const stored = () => JSON.parse(localStorage.getItem(RECENT_SHOWS_KEY) ?? 'null');
+  const openDialog = () => {
+    fireEvent.click(screen.getByRole('button', { name: 'Open…' }));
+    return screen.getByRole('dialog', { name: 'Open a show' });
+  };
+  const renderTopBar = () =>
+    render(
+      <>
+        <TopBar />
+        <ConfirmDialog />
+      </>,
+    );
+
+  beforeEach(() => localStorage.clear());
+  afterEach(() => localStorage.clear());
+
+  it('lists what was saved and opened, newest first; one click opens it, asking over unsaved changes', async () => {
+    await connect();
+    client.on('show.save', (p) => ({ show: {}, ...(p as object) }));
+    client.on('show.load', () => ({ name: 'Loaded' }));
+    renderTopBar();
+    let dialog = openDialog();
+    expect(within(dialog).getByText(/appear here/)).toBeTruthy();
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Close' }));
+
+    // Save as… to two paths: both recorded, newest first.
+    for (const path of ['/shows/morning.json', '/srv/cutline/evening-news.json']) {
+      fireEvent.click(screen.getByRole('button', { name: 'Save as…' }));
+      fireEvent.change(screen.getByLabelText('Save path'), { target: { value: path } });
+      fireEvent.click(within(screen.getByRole('dialog')).getByRole('button', { name: 'Save' }));
+      await act(flush);
+    }
+    expect(stored()).toEqual(['/srv/cutline/evening-news.json', '/shows/morning.json']);
+
+    dialog = openDialog();
+    const items = within(dialog).getAllByRole('listitem');
+    expect(items.map((li) => li.getAttribute('data-recent-path'))).toEqual(['/srv/cutline/evening-news.json', '/shows/morning.json']);
+    // The file name in large type, the full path under it; the show open now is marked.
+    expect(items[0].querySelector('.recent-file')?.textContent).toBe('evening-news.json');
+    expect(items[0].querySelector('.recent-path')?.textContent).toBe('/srv/cutline/evening-news.json');
+    expect(items[0].textContent).toMatch(/open now/);
+
+    // Unsaved changes: opening asks first; Cancel keeps the show and the dialog.
+    act(() => useCutline.setState({ dirty: true }));
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Open /shows/morning.json' }));
+    fireEvent.click(within(await screen.findByRole('alertdialog')).getByRole('button', { name: 'Cancel' }));
+    await act(flush);
+    expect(client.commands().filter((c) => c.command === 'show.load')).toEqual([]);
+    expect(screen.getByRole('dialog', { name: 'Open a show' })).toBeTruthy();
+
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Open /shows/morning.json' }));
+    fireEvent.click(within(await screen.findByRole('alertdialog')).getByRole('button', { name: 'Replace' }));
+    await act(flush);
+    expect(client.commands().at(-1)).toEqual({ command: 'show.load', params: { path: '/shows/morning.json' } });
+    expect(screen.queryByRole('dialog', { name: 'Open a show' })).toBeNull();
+    expect(useCutline.getState()).toMatchObject({ showPath: '/shows/morning.json', dirty: false });
+    // Opened: now it is the newest.
+    expect(stored()).toEqual(['/shows/morning.json', '/srv/cutline/evening-news.json']);
+  });
+
+  it('keeps the engine’s error under a path that no longer opens, and offers to remove it', async () => {
+    localStorage.setItem(RECENT_SHOWS_KEY, JSON.stringify(['/gone/old.json', '/shows/ok.json']));
+    await connect();
+    client.fail('show.load', 'failed', "cannot read show file /gone/old.json: ENOENT: no such file or directory, open '/gone/old.json'");
+    render(
+      <>
+        <TopBar />
+        <Toasts />
+      </>,
+    );
+    const dialog = openDialog();
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Open /gone/old.json' }));
+    await act(flush);
+    const item = dialog.querySelector('[data-recent-path="/gone/old.json"]') as HTMLElement;
+    expect(within(item).getByRole('alert').textContent).toMatch(/ENOENT: no such file/);
+    // The toast says it too, as for every failed command.
+    expect(document.querySelector('.toast-error')?.textContent).toMatch(/ENOENT/);
+    fireEvent.click(within(item).getByRole('button', { name: 'Remove from list' }));
+    expect(stored()).toEqual(['/shows/ok.json']);
+    expect(dialog.querySelector('[data-recent-path="/gone/old.json"]')).toBeNull();
+    // × removes any entry.
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Remove /shows/ok.json from recent shows' }));
+    expect(stored()).toEqual([]);
+    expect(within(dialog).getByText(/appear here/)).toBeTruthy();
+  });
+
+  it('shrugs off corrupt storage and a failed path is not recorded', async () => {
+    localStorage.setItem(RECENT_SHOWS_KEY, '{"oops": tru');
+    await connect();
+    client.fail('show.load', 'failed', 'cannot read show file /nope.json: ENOENT');
+    renderTopBar();
+    const dialog = openDialog();
+    expect(within(dialog).getByText(/appear here/)).toBeTruthy();
+    fireEvent.change(within(dialog).getByLabelText('Show path'), { target: { value: '/nope.json' } });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Open' }));
+    await act(flush);
+    expect(within(dialog).queryAllByRole('listitem')).toEqual([]);
+    // The next success rewrites the key with a valid list.
+    client.on('show.load', () => ({ name: 'x' }));
+    fireEvent.change(within(dialog).getByLabelText('Show path'), { target: { value: ' /shows/real.json ' } });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Open' }));
+    await act(flush);
+    expect(stored()).toEqual(['/shows/real.json']);
   });
 });

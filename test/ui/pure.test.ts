@@ -1,4 +1,4 @@
-/** Pure pieces of the desk: layout geometry and the custom editor's moves, presets, ids. */
+/** Pure pieces of the desk: layout geometry and the custom editor's moves, presets, ids, recent shows. */
 import { describe, expect, it } from 'vitest';
 import { API_VERSION } from '../../shared/protocol.ts';
 import { UI_API_VERSION } from '../../renderer/src/client/apiVersion.ts';
@@ -7,6 +7,17 @@ import { ShowDocument } from '../../shared/show.ts';
 import { editableUrl, formatUptime, formWarnings, withAvailability } from '../../renderer/src/destinations/presets.ts';
 import { boxesToPlacements, layoutBoxes, MIN_BOX, moveBox, raise, resizeBox } from '../../renderer/src/layout/geometry.ts';
 import { freeId, sourcesOnAir } from '../../renderer/src/store/actions.ts';
+import {
+  addRecentShow,
+  MAX_RECENT_SHOWS,
+  parseRecentShows,
+  RECENT_SHOWS_KEY,
+  readRecentShows,
+  removeRecentShow,
+  serializeRecentShows,
+  showFileName,
+  writeRecentShows,
+} from '../../renderer/src/store/recentShows.ts';
 
 const layout = (preset: 'solo' | 'grid' | 'spotlight' | 'pip' | 'sideBySide', sources: string[]) => ({ preset, sources, fit: 'fit' as const, gap: 0, background: '#000000' });
 
@@ -110,5 +121,75 @@ describe('ids and versions', () => {
 
   it('the UI speaks the protocol’s API version', () => {
     expect(UI_API_VERSION).toBe(API_VERSION);
+  });
+});
+
+describe('recent shows', () => {
+  const paths = (n: number) => Array.from({ length: n }, (_, i) => `/shows/show-${i}.json`);
+
+  it('puts the newest path first, without duplicates, at most eight', () => {
+    expect(MAX_RECENT_SHOWS).toBe(8);
+    expect(addRecentShow([], '/shows/a.json')).toEqual(['/shows/a.json']);
+    expect(addRecentShow(['/shows/a.json', '/shows/b.json'], '/shows/b.json')).toEqual(['/shows/b.json', '/shows/a.json']);
+    expect(addRecentShow(['/shows/a.json'], '  /shows/b.json \n')).toEqual(['/shows/b.json', '/shows/a.json']);
+    const full = paths(8);
+    const next = addRecentShow(full, '/shows/new.json');
+    expect(next).toHaveLength(8);
+    expect(next[0]).toBe('/shows/new.json');
+    expect(next).not.toContain('/shows/show-7.json');
+    // Re-adding one already in a full list moves it up and drops nothing.
+    expect(addRecentShow(full, '/shows/show-5.json')).toEqual(['/shows/show-5.json', ...full.filter((p) => p !== '/shows/show-5.json')]);
+    // Not paths: nothing changes (and the input is never mutated).
+    expect(addRecentShow(['/a.json'], '   ')).toEqual(['/a.json']);
+    expect(addRecentShow(['/a.json'], 'x\0y')).toEqual(['/a.json']);
+    expect(full).toEqual(paths(8));
+  });
+
+  it('removes one entry', () => {
+    expect(removeRecentShow(['/a.json', '/b.json'], '/a.json')).toEqual(['/b.json']);
+    expect(removeRecentShow(['/a.json'], '/zzz.json')).toEqual(['/a.json']);
+  });
+
+  it('reads back what it wrote', () => {
+    const list = addRecentShow(addRecentShow([], 'C:\\Shows\\final.json'), '/home/me/shows/rehearsal.json');
+    expect(parseRecentShows(serializeRecentShows(list))).toEqual(list);
+  });
+
+  it('survives corrupt or unexpected storage: empty list, or the valid entries only', () => {
+    for (const raw of [null, undefined, '', 'not json', '{', 'null', '42', '"a path"', '{"paths":["/a.json"]}']) {
+      expect(parseRecentShows(raw), String(raw)).toEqual([]);
+    }
+    const mixed = JSON.stringify(['/a.json', 7, null, '', '  /padded.json', '/a.json', { path: '/b.json' }, 'x'.repeat(5000), '/b.json']);
+    expect(parseRecentShows(mixed)).toEqual(['/a.json', '/b.json']);
+    expect(parseRecentShows(JSON.stringify(paths(20)))).toEqual(paths(8));
+  });
+
+  it('never throws from storage, whatever it does', () => {
+    const map = new Map<string, string>();
+    const storage = { getItem: (k: string) => map.get(k) ?? null, setItem: (k: string, v: string) => void map.set(k, v) };
+    expect(readRecentShows(storage)).toEqual([]);
+    expect(writeRecentShows(storage, ['/a.json'])).toBe(true);
+    expect(map.get(RECENT_SHOWS_KEY)).toBe('["/a.json"]');
+    expect(readRecentShows(storage)).toEqual(['/a.json']);
+    const broken = {
+      getItem: () => {
+        throw new Error('SecurityError');
+      },
+      setItem: () => {
+        throw new Error('QuotaExceededError');
+      },
+    };
+    expect(readRecentShows(broken)).toEqual([]);
+    expect(writeRecentShows(broken, ['/a.json'])).toBe(false);
+    expect(readRecentShows(undefined)).toEqual([]);
+    expect(writeRecentShows(undefined, ['/a.json'])).toBe(false);
+  });
+
+  it('names the file of a POSIX or Windows path', () => {
+    expect(showFileName('/home/me/shows/final.json')).toBe('final.json');
+    expect(showFileName('C:\\Users\\me\\Shows\\final.json')).toBe('final.json');
+    expect(showFileName('final.json')).toBe('final.json');
+    expect(showFileName('/shows/dir/')).toBe('dir');
+    expect(showFileName('/')).toBe('/');
   });
 });

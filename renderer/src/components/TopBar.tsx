@@ -1,6 +1,7 @@
 /** The show: its name, unsaved-changes mark, New / Open / Save, and the connection state. */
-import { useRef, useState } from 'react';
-import { exportShow, newShow, openShowDocument, openShowPath, saveShow } from '../store/actions.ts';
+import { useEffect, useRef, useState } from 'react';
+import { exportShow, forgetRecentShow, newShow, openShowDocument, openShowPath, reloadRecentShows, saveShow } from '../store/actions.ts';
+import { showFileName } from '../store/recentShows.ts';
 import { useCutline } from '../store/store.ts';
 import { Modal } from './common.tsx';
 
@@ -50,6 +51,7 @@ function OpenDialog({ onClose }: { onClose: () => void }) {
   const file = useRef<HTMLInputElement>(null);
   return (
     <Modal title="Open a show" onClose={onClose}>
+      <RecentShows onOpened={onClose} />
       <div className="dialog-section">
         <h3>From this computer</h3>
         <input
@@ -84,6 +86,87 @@ function OpenDialog({ onClose }: { onClose: () => void }) {
       </form>
     </Modal>
   );
+}
+
+/**
+ * Shows last opened or saved on the engine's machine: one click opens (asking first over unsaved
+ * changes, like every Open), × takes an entry off the list. A path that no longer opens keeps the
+ * engine's message under it, with a button to remove it.
+ */
+function RecentShows({ onOpened }: { onOpened: () => void }) {
+  const recent = useCutline((s) => s.recentShows);
+  const showPath = useCutline((s) => s.showPath);
+  const [opening, setOpening] = useState<string | null>(null);
+  const [failed, setFailed] = useState<Record<string, string>>({});
+  // Another tab of the desk may have changed the list since this page read it.
+  useEffect(() => reloadRecentShows(), []);
+
+  const open = async (path: string) => {
+    setOpening(path);
+    try {
+      const outcome = await openShowPath(path);
+      if (outcome?.ok) return onOpened();
+      if (outcome) {
+        const message = outcome.message;
+        setFailed((f) => ({ ...f, [path]: message }));
+      }
+    } finally {
+      setOpening(null);
+    }
+  };
+  const forget = (path: string) => {
+    forgetRecentShow(path);
+    setFailed(({ [path]: _gone, ...rest }) => rest);
+  };
+
+  return (
+    <section className="dialog-section" aria-labelledby="recent-shows-title">
+      <h3 id="recent-shows-title">Recent shows</h3>
+      {recent.length === 0 ? (
+        <p className="muted small">Shows opened or saved on the engine’s machine appear here.</p>
+      ) : (
+        <ul className="recent-shows" aria-labelledby="recent-shows-title">
+          {recent.map((path) => (
+            <li key={path} className="recent-show" data-recent-path={path}>
+              <div className="recent-main">
+                <button type="button" className="recent-open" aria-label={`Open ${path}`} title={path} disabled={opening !== null} onClick={() => void open(path)}>
+                  <span className="recent-name">
+                    <span className="recent-file">{showFileName(path)}</span>
+                    {path === showPath ? <span className="recent-tag">open now</span> : null}
+                    {opening === path ? <span className="recent-tag">opening…</span> : null}
+                  </span>
+                  <span className="recent-path">{breakablePath(path)}</span>
+                </button>
+                <button type="button" className="icon" aria-label={`Remove ${path} from recent shows`} title="Remove from this list (the file stays)" onClick={() => forget(path)}>
+                  ×
+                </button>
+              </div>
+              {failed[path] ? (
+                <div className="recent-error" role="alert">
+                  <span>{failed[path]}</span>
+                  <button type="button" className="small" onClick={() => forget(path)}>
+                    Remove from list
+                  </button>
+                </div>
+              ) : null}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+/** A long path wraps after its separators rather than mid-name (a <wbr> after each separator). */
+function breakablePath(path: string): React.ReactNode[] {
+  const out: React.ReactNode[] = [];
+  let at = 0;
+  for (const part of path.split(/(?<=[\\/])/)) {
+    if (at > 0) out.push(<wbr key={`wbr-${at}`} />);
+    out.push(part);
+    at += part.length;
+  }
+  return out;
 }
 
 function SaveDialog({ onClose }: { onClose: () => void }) {

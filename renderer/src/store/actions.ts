@@ -9,6 +9,7 @@ import type { CommandInput, EngineClient } from '../client/EngineClient.ts';
 import { ClientError } from '../client/EngineClient.ts';
 import { applyEvent } from './engineMirror.ts';
 import { publishMeters, resetMeters } from './meters.ts';
+import { addRecentShow, type RecentShowsStorage, readRecentShows, removeRecentShow, writeRecentShows } from './recentShows.ts';
 import { type ConfirmRequest, initialState, type Toast, useCutline } from './store.ts';
 
 let client: EngineClient | null = null;
@@ -37,6 +38,7 @@ const READS = new Set<CommandName>(['state.get', 'probe.get', 'device.list', 'me
 
 export function connectEngine(next: EngineClient): () => void {
   disconnectEngine();
+  reloadRecentShows();
   client = next;
   detach.push(next.onEvent(handleEvent));
   const onOpen = () => {
@@ -441,7 +443,10 @@ export async function newShow(): Promise<CommandOutcome | undefined> {
 export async function openShowPath(path: string): Promise<CommandOutcome | undefined> {
   if (!(await okToReplaceShow())) return undefined;
   const outcome = await runCommand('show.load', { path });
-  if (outcome.ok) useCutline.setState({ dirty: false, showPath: path, sourceErrors: {}, destinationErrors: {} });
+  if (outcome.ok) {
+    useCutline.setState({ dirty: false, showPath: path, sourceErrors: {}, destinationErrors: {} });
+    rememberRecentShow(path);
+  }
   return outcome;
 }
 
@@ -464,7 +469,10 @@ export async function saveShow(path?: string): Promise<CommandOutcome | undefine
   const target = path ?? useCutline.getState().showPath;
   if (!target) return undefined;
   const outcome = await runCommand('show.save', { path: target }, { success: `Saved to ${target}` });
-  if (outcome.ok) useCutline.setState({ dirty: false, showPath: target });
+  if (outcome.ok) {
+    useCutline.setState({ dirty: false, showPath: target });
+    rememberRecentShow(target);
+  }
   return outcome;
 }
 
@@ -478,6 +486,44 @@ export async function exportShow(): Promise<ShowDocument | undefined> {
   return 'show' in result && typeof result.show === 'object' ? result.show : (result as ShowDocument);
 }
 
+// ---- recent shows (Open dialog) ----------------------------------------------------------------
+
+/** Set once a write was refused (quota, private mode): from then on the list lives in memory only. */
+let recentStorageFailed = false;
+
+function recentStorage(): RecentShowsStorage | undefined {
+  if (recentStorageFailed) return undefined;
+  try {
+    // Reading `localStorage` itself throws where storage is disabled; Node has none.
+    return typeof localStorage === 'undefined' ? undefined : localStorage;
+  } catch {
+    return undefined;
+  }
+}
+
+function updateRecentShows(change: (list: string[]) => string[]): void {
+  const storage = recentStorage();
+  // Read-modify-write: another tab of the desk may have changed the list meanwhile.
+  const next = change(storage ? readRecentShows(storage) : useCutline.getState().recentShows);
+  if (storage && !writeRecentShows(storage, next)) recentStorageFailed = true;
+  useCutline.setState({ recentShows: next });
+}
+
+/** Re-reads the stored list (on connect, and whenever the Open dialog opens). */
+export function reloadRecentShows(): void {
+  const storage = recentStorage();
+  if (storage) useCutline.setState({ recentShows: readRecentShows(storage) });
+}
+
+/** Called when a show was opened from or saved to `path` on the engine's machine. */
+export function rememberRecentShow(path: string): void {
+  updateRecentShows((list) => addRecentShow(list, path));
+}
+
+export function forgetRecentShow(path: string): void {
+  updateRecentShows((list) => removeRecentShow(list, path));
+}
+
 // ---- tests ------------------------------------------------------------------------------------
 
 /** Back to a fresh store with no client (zustand's testing guide: reset between tests). */
@@ -488,5 +534,6 @@ export function resetForTests(): void {
   for (const timer of toastTimers.values()) clearTimeout(timer);
   toastTimers.clear();
   resetMeters();
+  recentStorageFailed = false;
   useCutline.setState(initialState(), true);
 }

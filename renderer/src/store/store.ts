@@ -41,6 +41,8 @@ export interface UiSlice {
   dirty: boolean;
   /** Where the show was last loaded from or saved to on the engine's machine. */
   showPath: string | null;
+  /** Show paths on the engine's machine last opened or saved here, newest first (recentShows.ts). */
+  recentShows: string[];
   /** Fade length for Take, in milliseconds. */
   fadeMs: number;
   /** Errors from the last command about a source, shown next to it (engine errors, not state). */
@@ -57,6 +59,7 @@ const uiSlice = (): UiSlice => ({
   confirm: null,
   dirty: false,
   showPath: null,
+  recentShows: [],
   fadeMs: 500,
   sourceErrors: {},
   destinationErrors: {},
