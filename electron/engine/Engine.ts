@@ -496,8 +496,13 @@ export class Engine {
         }
       } else raw = params.show;
       const show = parseShow(raw);
+      const previousToken = this.show.webrtc?.programToken;
       await this.teardown();
       await this.build(show);
+      await this.webrtc.showReplaced({
+        programTokenChanged: show.webrtc?.programToken !== previousToken,
+        guestIds: new Set(show.sources.filter((s) => s.kind === 'guest').map((s) => s.id)),
+      });
       this.emitEvent('show.changed', { name: show.name });
       return { name: show.name };
     },

@@ -96,3 +96,62 @@ describe('WHEP source: one engine pulls the program of another', () => {
     expect(reconnected).toBe(true);
   });
 });
+
+describe('show.load changes who may watch', () => {
+  let upstream: Engine;
+  let server: ApiServer;
+  let downstream: Engine;
+  const show = (programToken: string, guests: string[]) => ({
+    output: { width: 320, height: 180, fps: 30, videoBitrateKbps: 400, keyframeIntervalS: 1, x264Preset: 'ultrafast' },
+    sources: [{ id: 'bars', kind: 'testPattern', color: COLOR }, ...guests.map((id) => ({ id, kind: 'guest' }))],
+    layout: { preset: 'solo', sources: ['bars'] },
+    webrtc: { programToken },
+  });
+
+  beforeAll(async () => {
+    upstream = await Engine.create({ log: () => {}, show: show(PROGRAM_TOKEN, []) });
+    server = new ApiServer(upstream, { port: await freePort() });
+    await server.listen();
+    downstream = await Engine.create({
+      log: () => {},
+      show: {
+        output: { width: 320, height: 180, fps: 30, videoBitrateKbps: 400, x264Preset: 'ultrafast' },
+        sources: [{ id: 'remote', kind: 'whep', url: `${server.url}/whep/program`, token: PROGRAM_TOKEN }],
+        layout: { preset: 'solo', sources: ['remote'] },
+      },
+    });
+    await waitUntil(() => downstream.getSource('remote')?.status().state === 'live', 15_000, 'whep source live');
+  }, 60_000);
+
+  afterAll(async () => {
+    await downstream?.close();
+    await server?.close();
+    await upstream?.close();
+  });
+
+  it('a new program token cuts off viewers let in with the old one; the same token keeps them', async () => {
+    // Reloading with the same token: the pull stays live throughout.
+    await upstream.dispatch('show.load', { show: show(PROGRAM_TOKEN, []) });
+    await sleep(2000);
+    expect(downstream.getSource('remote')?.status().state).toBe('live');
+
+    await upstream.dispatch('show.load', { show: show('a-new-token-for-the-next-show', []) });
+    await waitUntil(() => downstream.getSource('remote')?.status().state === 'stalled', 10_000, 'pull cut off');
+    await sleep(3000); // its retries are refused: it must not come back
+    expect(downstream.getSource('remote')?.status().state).not.toBe('live');
+    const refused = await fetch(`${server.url}/whep/program`, { method: 'POST', headers: { 'content-type': 'application/sdp', authorization: `Bearer ${PROGRAM_TOKEN}` }, body: 'v=0\r\n' });
+    expect(refused.status).toBe(401);
+  }, 30_000);
+
+  it("guests the new show does not have lose their links; guests it keeps keep theirs", async () => {
+    await upstream.dispatch('show.load', { show: show(PROGRAM_TOKEN, ['kept', 'dropped']) });
+    const kept = (await upstream.dispatch('guest.invite', { id: 'kept' })) as { token: string; guestPageUrl: string };
+    const dropped = (await upstream.dispatch('guest.invite', { id: 'dropped' })) as { token: string };
+    await upstream.dispatch('show.load', { show: show(PROGRAM_TOKEN, ['kept']) });
+    expect(((await upstream.dispatch('guest.invite', { id: 'kept' })) as { token: string }).token).toBe(kept.token);
+    expect((await fetch(`${server.url}/guest/kept`)).status).toBe(200);
+    expect((await fetch(`${server.url}/guest/dropped`)).status).toBe(404);
+    const whip = await fetch(`${server.url}/whip/dropped`, { method: 'POST', headers: { 'content-type': 'application/sdp', authorization: `Bearer ${dropped.token}` }, body: 'v=0\r\n' });
+    expect(whip.status).toBe(404);
+  });
+});

@@ -483,6 +483,18 @@ export class WebRtcGateway {
     if (this.host.hasSource(id)) await this.host.removeSource(id);
   }
 
+  /**
+   * After `show.load`: viewers let in with the previous show's program token are cut off when the
+   * token changed (they must ask again with the new one), and guests the new show does not have
+   * lose their links, as with guest.revoke. Guests it keeps keep their links.
+   */
+  async showReplaced(change: { programTokenChanged: boolean; guestIds: ReadonlySet<string> }): Promise<void> {
+    if (change.programTokenChanged) {
+      for (const viewer of [...this.viewers.values()]) if (viewer.mixId === PROGRAM_MIX || viewer.mixId === MONITORS_MIX) viewer.close();
+    }
+    for (const id of [...this.invites.keys()]) if (!change.guestIds.has(id)) await this.revoke(id);
+  }
+
   async close(): Promise<void> {
     clearInterval(this.watchdog);
     for (const invite of this.invites.values()) invite.session?.close();
