@@ -41,7 +41,7 @@ export async function runEngine(work: Work, cpuProfileDir?: string): Promise<Res
   const env = { ...process.env };
   delete env.CUTLINE_FFMPEG; // the bundled ffmpeg, as shipped
   const nodeArgs = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [];
-  const child = spawn(process.execPath, [...nodeArgs, BUNDLE, JSON.stringify(work)], { stdio: ['ignore', 'pipe', 'inherit'], env });
+  const child = spawn(process.execPath, [...nodeArgs, BUNDLE, JSON.stringify(work)], { stdio: ['pipe', 'pipe', 'inherit'], env });
   const sampler = new TreeSampler(child.pid!);
   const lines = createInterface({ input: child.stdout! });
   let ready: { snap: Snapshot; busy: number; pids: Pids; startupNodeCpuS: number } | undefined;
@@ -62,6 +62,7 @@ export async function runEngine(work: Work, cpuProfileDir?: string): Promise<Res
     } else if (message.event === 'done') {
       done = { snap: sampler.sample(), busy: machineBusyS(), message };
       sampler.stop();
+      child.stdin?.end('sampled\n'); // the child may close its engine now (see engineChild.ts)
     }
   }
   const code = await exited;

@@ -121,5 +121,20 @@ send({
   maxTickLateMs: (program as unknown as { clock: { maxLateMs: number } }).clock.maxLateMs,
   sourceStates: engine.getState().sources.map((s) => `${s.id}:${s.state}:${s.restarts}`),
 });
+// Stay up until the parent has read every process's CPU: closing stops the encoder at once, and a
+// process gone before that sample would lose its whole window's CPU (seen: the encoder's 25 s).
+await waitForParentSample(10_000);
 await engine.close();
 process.exit(0);
+
+/** Resolves when the parent writes a line on stdin (its end-of-window sample is taken), or after `maxMs`. */
+function waitForParentSample(maxMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, maxMs);
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    process.stdin.once('data', done).once('end', done);
+  });
+}
