@@ -9,6 +9,7 @@
  * `window.cutlineGuest` lets tests and the latency bench drive the page (join with a given stream,
  * record the return audio).
  */
+import { OFFER_EXCHANGE_JS } from './offerExchangeJs.ts';
 
 export function guestPageHtml(id: string, label: string, iceServers: unknown[]): string {
   const config = JSON.stringify({ id, label, iceServers }).replace(/</g, '\\u003c');
@@ -116,29 +117,7 @@ export const GUEST_JS = String.raw`'use strict';
     }
   }
 
-  function waitGathered(pc) {
-    if (pc.iceGatheringState === 'complete') return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, 2000);
-      pc.addEventListener('icegatheringstatechange', () => {
-        if (pc.iceGatheringState === 'complete') { clearTimeout(timer); resolve(); }
-      });
-    });
-  }
-
-  async function exchange(url, pc) {
-    await pc.setLocalDescription(await pc.createOffer());
-    await waitGathered(pc);
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/sdp', authorization: 'Bearer ' + token },
-      body: pc.localDescription.sdp,
-    });
-    const body = await response.text();
-    if (response.status !== 201) throw new Error(body || ('HTTP ' + response.status));
-    await pc.setRemoteDescription({ type: 'answer', sdp: body });
-    return new URL(response.headers.get('location'), url).toString();
-  }
+${OFFER_EXCHANGE_JS}
 
   async function join(options = {}) {
     state.phase = 'joining';
@@ -149,7 +128,7 @@ export const GUEST_JS = String.raw`'use strict';
       const stream = options.stream || local;
       publisher = new RTCPeerConnection({ iceServers: config.iceServers });
       for (const track of stream.getTracks()) publisher.addTransceiver(track, { direction: 'sendonly' });
-      state.whipSession = await exchange(location.origin + '/whip/' + encodeURIComponent(config.id), publisher);
+      state.whipSession = await exchangeOffer(location.origin + '/whip/' + encodeURIComponent(config.id), publisher, token);
       viewer = new RTCPeerConnection({ iceServers: config.iceServers });
       viewer.addTransceiver('video', { direction: 'recvonly' });
       viewer.addTransceiver('audio', { direction: 'recvonly' });
@@ -159,7 +138,7 @@ export const GUEST_JS = String.raw`'use strict';
         $('program').srcObject = returnStream;
         $('program').play().catch(() => { $('program').muted = true; $('program').play().catch(() => {}); });
       });
-      state.whepSession = await exchange(location.origin + '/whep/' + encodeURIComponent(config.id), viewer);
+      state.whepSession = await exchangeOffer(location.origin + '/whep/' + encodeURIComponent(config.id), viewer, token);
       state.phase = 'joined';
       state.joinedAt = Date.now();
       setStatus('You are on. The producer decides when you are on screen.');

@@ -12,6 +12,7 @@
  *
  * `window.cutlineViewer` exposes the state for tests: frames seen, SEI records read, objects.
  */
+import { OFFER_EXCHANGE_JS } from './offerExchangeJs.ts';
 
 export function viewerPageHtml(iceServers: unknown[]): string {
   const config = JSON.stringify({ iceServers }).replace(/</g, '\\u003c');
@@ -232,15 +233,7 @@ export const VIEWER_JS = `'use strict';
     }
   }
 
-  function waitGathered(peer) {
-    if (peer.iceGatheringState === 'complete') return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, 2000);
-      peer.addEventListener('icegatheringstatechange', () => {
-        if (peer.iceGatheringState === 'complete') { clearTimeout(timer); resolve(); }
-      });
-    });
-  }
+${OFFER_EXCHANGE_JS}
 
   function readFrames(receiver) {
     if (receiver.createEncodedStreams) {
@@ -285,17 +278,7 @@ export const VIEWER_JS = `'use strict';
       $('video').srcObject = stream;
       $('video').play().catch(() => {});
     });
-    await pc.setLocalDescription(await pc.createOffer());
-    await waitGathered(pc);
-    const response = await fetch(whepUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/sdp', authorization: 'Bearer ' + token },
-      body: pc.localDescription.sdp,
-    });
-    const body = await response.text();
-    if (response.status !== 201) throw new Error(body || ('HTTP ' + response.status));
-    await pc.setRemoteDescription({ type: 'answer', sdp: body });
-    state.session = new URL(response.headers.get('location'), whepUrl).toString();
+    state.session = await exchangeOffer(whepUrl, pc, token);
     state.phase = 'playing';
     setStatus('Live. Data overlay drawn from the video itself.');
     watchDisplay();
