@@ -47,7 +47,6 @@ export function TopBar() {
 }
 
 function OpenDialog({ onClose }: { onClose: () => void }) {
-  const [path, setPath] = useState('');
   const file = useRef<HTMLInputElement>(null);
   return (
     <Modal title="Open a show" onClose={onClose}>
@@ -67,23 +66,9 @@ function OpenDialog({ onClose }: { onClose: () => void }) {
           }}
         />
       </div>
-      <form
-        className="dialog-section"
-        onSubmit={async (e) => {
-          e.preventDefault();
-          const outcome = await openShowPath(path.trim());
-          if (outcome?.ok) onClose();
-        }}
-      >
-        <h3>From a path on the engine’s machine</h3>
-        <div className="inline">
-          <input required value={path} placeholder="/home/me/shows/final.json" onChange={(e) => setPath(e.target.value)} aria-label="Show path" />
-          <button type="submit" className="primary">
-            Open
-          </button>
-        </div>
+      <EnginePathForm title="From a path on the engine’s machine" inputLabel="Show path" submitLabel="Open" initial="" run={openShowPath} onDone={onClose}>
         <p className="muted small">Stream keys are kept only in files on the engine’s machine.</p>
-      </form>
+      </EnginePathForm>
     </Modal>
   );
 }
@@ -172,25 +157,9 @@ function breakablePath(path: string): React.ReactNode[] {
 function SaveDialog({ onClose }: { onClose: () => void }) {
   const showPath = useCutline((s) => s.showPath);
   const name = useCutline((s) => s.engine?.show.name ?? 'show');
-  const [path, setPath] = useState(showPath ?? '');
   return (
     <Modal title="Save the show" onClose={onClose}>
-      <form
-        className="dialog-section"
-        onSubmit={async (e) => {
-          e.preventDefault();
-          const outcome = await saveShow(path.trim());
-          if (outcome?.ok) onClose();
-        }}
-      >
-        <h3>To a path on the engine’s machine</h3>
-        <div className="inline">
-          <input required value={path} placeholder="/home/me/shows/final.json" onChange={(e) => setPath(e.target.value)} aria-label="Save path" />
-          <button type="submit" className="primary">
-            Save
-          </button>
-        </div>
-      </form>
+      <EnginePathForm title="To a path on the engine’s machine" inputLabel="Save path" submitLabel="Save" initial={showPath ?? ''} run={saveShow} onDone={onClose} />
       <div className="dialog-section">
         <h3>Download a copy</h3>
         <button
@@ -212,5 +181,37 @@ function SaveDialog({ onClose }: { onClose: () => void }) {
         <p className="muted small">Stream keys are left out of downloads.</p>
       </div>
     </Modal>
+  );
+}
+
+/** A path on the engine's machine, typed in, and what to do with it (open or save there). */
+function EnginePathForm(props: {
+  title: string;
+  inputLabel: string;
+  submitLabel: string;
+  initial: string;
+  run: (path: string) => Promise<{ ok: boolean } | undefined>;
+  onDone: () => void;
+  children?: React.ReactNode;
+}) {
+  const [path, setPath] = useState(props.initial);
+  return (
+    <form
+      className="dialog-section"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        const outcome = await props.run(path.trim());
+        if (outcome?.ok) props.onDone();
+      }}
+    >
+      <h3>{props.title}</h3>
+      <div className="inline">
+        <input required value={path} placeholder="/home/me/shows/final.json" onChange={(e) => setPath(e.target.value)} aria-label={props.inputLabel} />
+        <button type="submit" className="primary">
+          {props.submitLabel}
+        </button>
+      </div>
+      {props.children}
+    </form>
   );
 }
