@@ -236,6 +236,9 @@ export class Source extends TypedEmitter<Events> {
     const onFrame = (data: Buffer) => {
       if (proc && proc === this.successor) this.promoteSuccessor();
       if (proc && this.process === proc) this.onFrame({ width: size.width, height: size.height, data });
+      // A decoder being stopped still has frames on the way: reading on would overwrite the buffer
+      // that holds the source's last picture (shown until the next decoder delivers).
+      else channel?.close();
     };
     const channel = await this.openFrameChannel(frameSize, onFrame);
     // Give up if overtaken, closed, or (a successor) if the decoder it was to succeed has died:
@@ -272,6 +275,7 @@ export class Source extends TypedEmitter<Events> {
     } else {
       const reader = new RawFrameReader(frameSize);
       decoder.pipe(VIDEO_FD).on('data', (chunk: Buffer) => {
+        if (this.process !== decoder && this.successor !== decoder) return; // being stopped: see onFrame
         for (const data of reader.push(chunk)) onFrame(data);
       });
     }
