@@ -4,7 +4,10 @@
  * channel and the pipe fallback Windows uses — giving the same picture.
  */
 import { spawn } from 'node:child_process';
-import { afterEach, describe, expect, it } from 'vitest';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { locateFfmpeg } from '../../electron/engine/ffmpeg/locate.ts';
 import { FrameChannel } from '../../electron/engine/media/FrameChannel.ts';
 import { Source } from '../../electron/engine/sources/Source.ts';
@@ -53,6 +56,24 @@ describe.skipIf(!unix)('FrameChannel', () => {
     await new Promise((resolve) => child.on('exit', resolve));
     channel.close();
     expect(frames).toBe(1); // the half frame at the end is dropped
+  });
+
+  it('refuses a socket path longer than the OS takes (the caller then reads a pipe), binding nothing', async () => {
+    const deep = join(tmpdir(), 'd'.repeat(100));
+    mkdirSync(deep);
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = deep;
+    try {
+      vi.resetModules(); // a fresh module: its private socket folder goes under the deep TMPDIR
+      const fresh = (await import('../../electron/engine/media/FrameChannel.ts')).FrameChannel;
+      await expect(fresh.open(1000, () => {})).rejects.toThrow(/too long/);
+    } finally {
+      process.env.TMPDIR = saved;
+    }
+    // Node would bind the path cut short: a stray socket next to the deep folder or inside it.
+    const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
+    expect(walk(deep)).toEqual([]);
+    expect(readdirSync(tmpdir()).filter((name) => name.startsWith('ddd'))).toEqual([deep.split('/').pop()]);
   });
 });
 

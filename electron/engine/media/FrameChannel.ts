@@ -26,6 +26,13 @@ import { join } from 'node:path';
 let socketDir: string | undefined;
 let socketCount = 0;
 
+/**
+ * The longest socket path the OS takes (sun_path: 108 bytes on Linux, 104 on macOS and the BSDs,
+ * the NUL included). Node 20 does not refuse a longer one: it binds the path cut short, outside
+ * the private directory, and never removes that file.
+ */
+const MAX_SOCKET_PATH_BYTES = process.platform === 'linux' ? 107 : 103;
+
 /** One private directory per engine process for the short-lived listening sockets. */
 function privateSocketDir(): string {
   if (!socketDir) {
@@ -54,6 +61,7 @@ export class FrameChannel {
    */
   static async open(frameSize: number, onFrame: (frame: Buffer) => void): Promise<FrameChannel> {
     const path = join(privateSocketDir(), `${process.pid}-${++socketCount}.sock`);
+    if (Buffer.byteLength(path) > MAX_SOCKET_PATH_BYTES) throw new Error(`the socket path would be too long (${Buffer.byteLength(path)} bytes, the limit is ${MAX_SOCKET_PATH_BYTES}): ${path}`);
     const server = net.createServer({ pauseOnConnect: true });
     try {
       await new Promise<void>((resolve, reject) => {
