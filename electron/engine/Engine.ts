@@ -107,6 +107,7 @@ export class Engine {
       settings: () => this.show.webrtc,
       program: () => this.program,
       hasSource: (id) => this.sources.has(id),
+      isGuestSource: (id) => this.sources.get(id)?.spec.kind === 'guest',
       addGuestSource: async (id, label) => {
         await this.dispatch('source.add', { kind: 'guest', id, label });
       },

@@ -154,4 +154,10 @@ describe('show.load changes who may watch', () => {
     const whip = await fetch(`${server.url}/whip/dropped`, { method: 'POST', headers: { 'content-type': 'application/sdp', authorization: `Bearer ${dropped.token}` }, body: 'v=0\r\n' });
     expect(whip.status).toBe(404);
   });
+
+  it("a source the new show gives a former guest's id is kept", async () => {
+    await upstream.dispatch('show.load', { show: show(PROGRAM_TOKEN, ['former']) });
+    await upstream.dispatch('show.load', { show: { ...show(PROGRAM_TOKEN, []), sources: [{ id: 'bars', kind: 'testPattern', color: COLOR }, { id: 'former', kind: 'testPattern' }] } });
+    expect(upstream.getSource('former')?.spec.kind).toBe('testPattern');
+  });
 });

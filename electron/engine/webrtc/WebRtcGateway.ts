@@ -42,6 +42,8 @@ export interface GatewayHost {
   settings(): WebRtcSettings | undefined;
   program(): Program;
   hasSource(id: string): boolean;
+  /** True when the source by that id is a guest (a show loaded since may use the id for another kind). */
+  isGuestSource(id: string): boolean;
   /** Adds the guest's source (source.add), so it shows up like any other source. */
   addGuestSource(id: string, label: string): Promise<void>;
   removeSource(id: string): Promise<void>;
@@ -480,7 +482,7 @@ export class WebRtcGateway {
     this.invites.delete(id);
     await this.leave(invite, 'link revoked by the producer', { keepSource: true });
     for (const viewer of [...this.viewers.values()]) if (viewer.mixId === id) viewer.close();
-    if (this.host.hasSource(id)) await this.host.removeSource(id);
+    if (this.host.isGuestSource(id)) await this.host.removeSource(id);
   }
 
   /**
