@@ -5,11 +5,14 @@
  * first engine's endpoint drops the session.
  */
 import { mkdtempSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../electron/engine/Engine.ts';
 import { ApiServer } from '../../electron/engine/server/ApiServer.ts';
+import { gathered, H264, peerConfig, RTCPeerConnection, VP8 } from '../../electron/engine/webrtc/peers.ts';
+import { WebRtcSettings } from '../../shared/show.ts';
 import { averageRgb, colorDistance, decodeAudio, decodeFrameAt, hexRgb, toneLevelsDb } from '../helpers/media.ts';
 import { freePort, sleep, waitUntil } from '../helpers/servers.ts';
 
@@ -160,4 +163,50 @@ describe('show.load changes who may watch', () => {
     await upstream.dispatch('show.load', { show: { ...show(PROGRAM_TOKEN, []), sources: [{ id: 'bars', kind: 'testPattern', color: COLOR }, { id: 'former', kind: 'testPattern' }] } });
     expect(upstream.getSource('former')?.spec.kind).toBe('testPattern');
   });
+
+  it('an offer sent before its link was revoked or its token replaced is refused once negotiated', async () => {
+    await upstream.dispatch('show.load', { show: show(PROGRAM_TOKEN, ['late']) });
+    const late = (await upstream.dispatch('guest.invite', { id: 'late' })) as { token: string };
+    // The request is in (its token checked) while its body is still coming when access ends.
+    const whip = heldOffer(`${server.url}/whip/late`, late.token);
+    await sleep(300);
+    await upstream.dispatch('guest.revoke', { id: 'late' });
+    expect(await whip.send(await offer('sendonly'))).toBe(404);
+    expect(upstream.getSource('late')).toBeUndefined();
+
+    const whep = heldOffer(`${server.url}/whep/program`, PROGRAM_TOKEN);
+    await sleep(300);
+    await upstream.dispatch('show.load', { show: show('yet-another-program-token', []) });
+    expect(await whep.send(await offer('recvonly'))).toBe(401);
+  });
 });
+
+/** A WHIP/WHEP POST whose headers (and token) go now and whose SDP body goes with `send`. */
+function heldOffer(url: string, token: string): { send(sdp: string): Promise<number> } {
+  const req = request(url, { method: 'POST', headers: { 'content-type': 'application/sdp', authorization: `Bearer ${token}` } });
+  const status = new Promise<number>((resolve, reject) => {
+    req.on('response', (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+  });
+  req.flushHeaders();
+  return {
+    send(sdp) {
+      req.end(sdp);
+      return status;
+    },
+  };
+}
+
+/** A real offer: a guest's (sendonly VP8) or a program viewer's (recvonly H.264 Constrained Baseline). */
+async function offer(direction: 'sendonly' | 'recvonly'): Promise<string> {
+  const pc = new RTCPeerConnection(peerConfig(WebRtcSettings.parse({}), [direction === 'sendonly' ? VP8() : H264('42e01f')]));
+  pc.addTransceiver('video', { direction });
+  await pc.setLocalDescription(await pc.createOffer());
+  await gathered(pc);
+  const sdp = pc.localDescription?.sdp ?? '';
+  await pc.close();
+  return sdp;
+}

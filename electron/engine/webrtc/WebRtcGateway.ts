@@ -272,7 +272,14 @@ export class WebRtcGateway {
     const isProgram = (kind === 'whep' && id === 'program') || isMonitors;
     if (!invite && !isProgram) throw new HttpError(404, `no guest "${id}" in this show`);
     if (isProgram && !this.settings.programToken) throw new HttpError(404, 'WHEP of the program is off: set webrtc.programToken in the show to turn it on');
-    this.checkToken(req, isProgram ? (this.settings.programToken ?? '') : (invite?.token ?? ''));
+    const token = isProgram ? (this.settings.programToken ?? '') : (invite?.token ?? '');
+    this.checkToken(req, token);
+    // The body is read and the offer negotiated after the token was checked: a guest.revoke or a
+    // show.load with another program token meanwhile must not let the session in afterwards.
+    const stillAllowed = () => {
+      if (isProgram ? this.settings.programToken !== token : this.invites.get(id) !== invite)
+        throw isProgram ? new HttpError(401, 'the program token changed: ask the producer for the new one') : new HttpError(404, `no guest "${id}" in this show: the link was revoked`);
+    };
     if (req.method === 'PATCH') throw new HttpError(405, 'trickle ICE is not supported: the answer carries every candidate');
     if (req.method === 'DELETE') {
       if (!sessionId) throw new HttpError(405, 'DELETE the session URL (the Location of the 201 answer)');
@@ -293,7 +300,9 @@ export class WebRtcGateway {
     const offer = await readBody(req, MAX_SDP_BYTES);
     checkOffer(offer);
     const { sdp, location } =
-      kind === 'whip' && invite ? await this.ingest(invite, offer) : await this.serveReturn(isMonitors ? MONITORS_MIX : isProgram ? PROGRAM_MIX : id, offer, kind, id);
+      kind === 'whip' && invite
+        ? await this.ingest(invite, offer, stillAllowed)
+        : await this.serveReturn(isMonitors ? MONITORS_MIX : isProgram ? PROGRAM_MIX : id, offer, kind, id, stillAllowed);
     res.writeHead(201, { ...CORS, 'content-type': 'application/sdp', location, etag: `"${location.split('/').pop()}"` });
     res.end(sdp);
   }
@@ -308,7 +317,7 @@ export class WebRtcGateway {
 
   // ---- WHIP ingest ----
 
-  private async ingest(invite: Invite, offer: string): Promise<{ sdp: string; location: string }> {
+  private async ingest(invite: Invite, offer: string, stillAllowed: () => void): Promise<{ sdp: string; location: string }> {
     const codecs = listCodecs(offer);
     const video = codecs.filter((c) => c.kind === 'video' && isAcceptedIngestCodec(c));
     const audio = codecs.filter((c) => c.kind === 'audio' && isAcceptedIngestCodec(c));
@@ -334,6 +343,7 @@ export class WebRtcGateway {
       });
     });
     let answer = await this.negotiate(session, offer, isAcceptedIngestCodec, 'recvonly');
+    this.admitted(session, stillAllowed);
     const tracks: FeedTracks = {};
     for (const t of pc.getTransceivers()) {
       const name = t.codecs[0]?.name.toLowerCase();
@@ -374,6 +384,16 @@ export class WebRtcGateway {
     }
   }
 
+  /** Ends a just-negotiated session (and throws) if its access ended meanwhile. */
+  private admitted(session: Session, stillAllowed: () => void): void {
+    try {
+      stillAllowed();
+    } catch (error) {
+      session.close();
+      throw error;
+    }
+  }
+
   private newSession(pc: RTCPeerConnection, onClose: () => void): Session {
     const now = Date.now();
     const session: Session = {
@@ -408,7 +428,7 @@ export class WebRtcGateway {
 
   // ---- WHEP return ----
 
-  private async serveReturn(mixId: string, offer: string, _kind: string, id: string): Promise<{ sdp: string; location: string }> {
+  private async serveReturn(mixId: string, offer: string, _kind: string, id: string, stillAllowed: () => void): Promise<{ sdp: string; location: string }> {
     const profile = this.returnFeed.profileIdc;
     const accept = (c: { kind: string; name: string; fmtp: string }) =>
       c.kind === 'audio'
@@ -424,6 +444,7 @@ export class WebRtcGateway {
       this.viewers.delete(session.id);
     });
     let answer = await this.negotiate(session, offer, accept, 'sendonly');
+    this.admitted(session, stillAllowed);
     const transceivers = pc.getTransceivers();
     const video = transceivers.find((t) => t.kind === 'video' && t.codecs.length > 0);
     const audio = transceivers.find((t) => t.kind === 'audio' && t.codecs.length > 0);
