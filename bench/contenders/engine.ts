@@ -62,6 +62,7 @@ export async function runEngine(work: Work, cpuProfileDir?: string): Promise<Res
     } else if (message.event === 'done') {
       done = { snap: sampler.sample(), busy: machineBusyS(), message };
       sampler.stop();
+      child.stdin?.on('error', () => {}); // a child gone already: nothing to tell it
       child.stdin?.end('sampled\n'); // the child may close its engine now (see engineChild.ts)
     }
   }

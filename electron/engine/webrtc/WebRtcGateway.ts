@@ -515,7 +515,10 @@ export class WebRtcGateway {
     if (change.programTokenChanged) {
       for (const viewer of [...this.viewers.values()]) if (viewer.mixId === PROGRAM_MIX || viewer.mixId === MONITORS_MIX) viewer.close();
     }
-    for (const id of [...this.invites.keys()]) if (!change.guestIds.has(id)) await this.revoke(id);
+    for (const id of [...this.invites.keys()]) {
+      // Checked again at each step: a guest.revoke running meanwhile may have taken it already.
+      if (!change.guestIds.has(id) && this.invites.has(id)) await this.revoke(id);
+    }
   }
 
   async close(): Promise<void> {
