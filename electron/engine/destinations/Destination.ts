@@ -11,7 +11,7 @@ import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import type { DestinationState, DestinationStatus } from '../../../shared/protocol.ts';
 import type { DestinationSpec, OutputSettings } from '../../../shared/show.ts';
 import { FfmpegProcess } from '../ffmpeg/FfmpegProcess.ts';
-import { encodeTag, type FlvTag, flvHeader, isVideoKeyframe, TAG_SCRIPT, TAG_VIDEO } from '../media/flv.ts';
+import { encodeTag, type FlvTag, flvHeader, isVideoKeyframe, TAG_AUDIO, TAG_SCRIPT, TAG_VIDEO } from '../media/flv.ts';
 import type { TimedDataRecord } from '../media/timedMetadata.ts';
 import type { FlvConsumer, FlvFanout } from '../program/FlvFanout.ts';
 import { redactText } from '../redact.ts';
@@ -121,6 +121,11 @@ export class Destination extends TypedEmitter<Events> implements FlvConsumer {
   private sidecar: WriteStream | undefined;
   /** onTextData tags that arrived while waiting for a keyframe: sent if that keyframe is theirs. */
   private heldData: FlvTag[] = [];
+  /** Program timestamps of the last video and audio tags written. */
+  private lastVideoTs = -1;
+  private lastAudioTs = -1;
+  /** While stopping: no more video; called once the audio has reached the last video written. */
+  private onAudioCaughtUp: (() => void) | undefined;
 
   constructor(
     public spec: DestinationSpec,
@@ -196,6 +201,8 @@ export class Destination extends TypedEmitter<Events> implements FlvConsumer {
     this.connectAttempts = 0;
     this.droppedFrames = 0;
     this.framesSent = 0;
+    this.lastVideoTs = -1;
+    this.lastAudioTs = -1;
     if (this.spec.kind === 'recording') this.filePath = recordingFilePath(this.spec.path, this.ctx.showName());
     this.statsTimer = setInterval(() => this.sampleStats(), 1000);
     this.ctx.fanout().add(this);
@@ -208,12 +215,33 @@ export class Destination extends TypedEmitter<Events> implements FlvConsumer {
     clearTimeout(this.retryTimer);
     clearInterval(this.statsTimer);
     this.nextRetryAt = undefined;
+    await this.letAudioCatchUp(300);
     this.ctx.fanout().remove(this);
     await this.closeConnection(3000);
     const sidecar = this.sidecar;
     this.sidecar = undefined;
     if (sidecar) await new Promise((done) => sidecar.end(done));
     if (this.state !== 'error') this.setState('stopped');
+  }
+
+  /**
+   * Audio is encoded apart from video and reaches the fan-out a frame or two after the video of
+   * the same instant. Stopping at once would end a recording (or a stream) with ~30–50 ms of
+   * picture and no sound; so take no more video, and let the audio in until it has reached the
+   * last video written (or `maxMs` passes, e.g. when the program itself has stopped).
+   */
+  private letAudioCatchUp(maxMs: number): Promise<void> {
+    const connected = Boolean(this.process?.running || this.rtmp?.live);
+    if (!connected || this.waitingForKeyframe || this.lastVideoTs < 0 || this.lastAudioTs < 0 || this.lastAudioTs >= this.lastVideoTs) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.onAudioCaughtUp = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, maxMs);
+      this.onAudioCaughtUp = done;
+    });
   }
 
   /** Where a recording's timed data goes: `<recording>.data.jsonl` (docs/TIMED-METADATA.md). */
@@ -255,6 +283,8 @@ export class Destination extends TypedEmitter<Events> implements FlvConsumer {
   }
 
   onTag(tag: FlvTag): void {
+    // Stopping (letAudioCatchUp): only audio still goes in.
+    if (this.onAudioCaughtUp && tag.type !== TAG_AUDIO) return;
     const rtmp = this.rtmp;
     const proc = this.process;
     let queued: number;
@@ -312,6 +342,10 @@ export class Destination extends TypedEmitter<Events> implements FlvConsumer {
     if (tag.type === TAG_VIDEO) {
       this.framesThisSecond++;
       this.framesSent++;
+      this.lastVideoTs = tag.timestamp;
+    } else if (tag.type === TAG_AUDIO) {
+      this.lastAudioTs = tag.timestamp;
+      if (this.onAudioCaughtUp && tag.timestamp >= this.lastVideoTs) this.onAudioCaughtUp();
     }
   }
 
