@@ -24,7 +24,7 @@ const USAGE = `Usage: cutline <command> [options]
 
 Commands:
   demo   [--duration S] [--port P] [--out DIR]   mix built-in sources, record, serve the web UI
-  run    <show.json> [--duration S]              run a show headless, stop cleanly after S seconds
+  run    <show.json> [--duration S]              run a show headless, stop cleanly after S s on air
   serve  [--show FILE] [--host H] [--port P] [--token T]
                                                  control API + web UI (default 127.0.0.1:${DEFAULT_PORT})
   probe                                          ffmpeg and H.264 encoders available here (JSON)
@@ -65,6 +65,21 @@ function runFor(seconds: number): Promise<string> {
     process.once('SIGINT', () => onSignal('SIGINT'));
     process.once('SIGTERM', () => onSignal('SIGTERM'));
   });
+}
+
+/**
+ * `--duration` counts time on air: wait (at most `maxMs`) until every started destination is live
+ * — sources connected, the encoder's first keyframe written — or has failed, so that
+ * `run show.json --duration 30` records about 30 s even when starting takes a few seconds.
+ */
+async function untilDestinationsLive(engine: Engine, ids: string[], maxMs: number): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  const settled = () =>
+    engine
+      .getState()
+      .destinations.filter((d) => ids.includes(d.id))
+      .every((d) => d.state === 'live' || d.state === 'error' || d.state === 'stopped');
+  while (!settled() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
 }
 
 function recordingsOf(engine: Engine): string[] {
@@ -166,6 +181,7 @@ async function run(file: string | undefined, values: Record<string, string | boo
       if (['error', 'reconnecting', 'stalled', 'live'].includes(d.state)) process.stdout.write(`${m.event.split('.')[0]} ${d.id}: ${d.state}${d.message ? ` — ${d.message}` : ''}\n`);
     }
   });
+  await untilDestinationsLive(engine, started.started, 20_000);
   const why = await runFor(duration);
   unsubscribe();
   process.stdout.write(`Stopping (${why}).\n`);
