@@ -351,6 +351,21 @@ export class Destination extends TypedEmitter<Events> implements FlvConsumer {
 
   // ---- connection ----
 
+  /**
+   * After a connection ended: retry, unless the server has closed it before publishing too many
+   * times in a row (the usual sign of a wrong stream key; retrying forever would hide it).
+   */
+  private retryOrFail(reason: string, closedBeforePublish: boolean): void {
+    if (!closedBeforePublish) this.refusedInARow = 0;
+    else if (++this.refusedInARow >= REFUSALS_BEFORE_ERROR) {
+      this.fail(
+        `the server accepted the connection but closed it before the stream was published, ${this.refusedInARow} times in a row: most often a wrong or expired stream key (or the stream name is already in use). Check the key, then start again`,
+      );
+      return;
+    }
+    this.scheduleRetry(reason);
+  }
+
   private connect(): void {
     if (!this.wanted) return;
     const fanout = this.ctx.fanout();
@@ -415,14 +430,7 @@ export class Destination extends TypedEmitter<Events> implements FlvConsumer {
       this.ctx.log?.(`destination ${this.id}: ${reason}`);
       if (!this.wanted) return;
       if (closed.refused) return this.fail(`${reason}: check the stream key`);
-      if (closed.beforePublish && closed.connected && !this.stallReason && !closed.inUse) {
-        this.refusedInARow++;
-        if (this.refusedInARow >= REFUSALS_BEFORE_ERROR)
-          return this.fail(
-            `the server accepted the connection but closed it before the stream was published, ${this.refusedInARow} times in a row: most often a wrong or expired stream key (or the stream name is already in use). Check the key, then start again`,
-          );
-      } else this.refusedInARow = 0;
-      this.scheduleRetry(reason);
+      this.retryOrFail(reason, closed.beforePublish && closed.connected && !this.stallReason && !closed.inUse);
     });
     rtmp.start();
   }
@@ -511,14 +519,7 @@ export class Destination extends TypedEmitter<Events> implements FlvConsumer {
       void publisher?.close();
       if (!this.wanted) return;
       if (isAuthFailure(text)) return this.fail(reason);
-      if (spec.kind === 'rtmp' && !published && !this.stallReason && isClosedBeforePublish(text)) {
-        this.refusedInARow++;
-        if (this.refusedInARow >= REFUSALS_BEFORE_ERROR)
-          return this.fail(
-            `the server accepted the connection but closed it before the stream was published, ${this.refusedInARow} times in a row: most often a wrong or expired stream key (or the stream name is already in use). Check the key, then start again`,
-          );
-      } else this.refusedInARow = 0;
-      this.scheduleRetry(reason);
+      this.retryOrFail(reason, spec.kind === 'rtmp' && !published && !this.stallReason && isClosedBeforePublish(text));
     });
   }
 
