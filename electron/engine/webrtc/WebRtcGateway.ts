@@ -223,13 +223,7 @@ export class WebRtcGateway {
 
   private serveGuestPage(name: string, req: IncomingMessage, res: ServerResponse): void {
     if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'use GET');
-    const headers = {
-      'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff',
-      'referrer-policy': 'no-referrer',
-      'content-security-policy':
-        "default-src 'self'; script-src 'self'; style-src 'unsafe-inline'; media-src 'self' blob: mediastream:; connect-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
-    };
+    const headers = pageHeaders("script-src 'self'; connect-src 'self'");
     if (name === 'guest.js') {
       res.writeHead(200, { ...headers, 'content-type': 'text/javascript; charset=utf-8' });
       res.end(GUEST_JS);
@@ -244,14 +238,8 @@ export class WebRtcGateway {
   /** The program viewer page (WHEP + the data overlay read from the SEI); viewerPage.ts. */
   private serveViewerPage(file: string | undefined, req: IncomingMessage, res: ServerResponse): void {
     if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'use GET');
-    const headers = {
-      'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff',
-      'referrer-policy': 'no-referrer',
-      // connect-src *: the WHEP URL in the link may point at another server (a CDN/XDN edge).
-      'content-security-policy':
-        "default-src 'self'; script-src 'self'; worker-src 'self'; style-src 'unsafe-inline'; media-src 'self' blob: mediastream:; connect-src *; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
-    };
+    // connect-src *: the WHEP URL in the link may point at another server (a CDN/XDN edge).
+    const headers = pageHeaders("script-src 'self'; worker-src 'self'; connect-src *");
     if (file) {
       res.writeHead(200, { ...headers, 'content-type': 'text/javascript; charset=utf-8' });
       res.end(file === 'viewer.js' ? VIEWER_JS : VIEWER_WORKER_JS);
@@ -547,3 +535,12 @@ async function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** Headers of the engine's own pages (guest, viewer): never cached, never framed, a strict CSP. */
+function pageHeaders(scriptAndConnect: string): Record<string, string> {
+  return {
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'content-security-policy': `default-src 'self'; ${scriptAndConnect}; style-src 'unsafe-inline'; media-src 'self' blob: mediastream:; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'`,
+  };
+}
