@@ -1,24 +1,39 @@
 /**
  * RTP from a WebRTC peer into a source's decoder: video through a jitter buffer (reorders NACKed
- * retransmissions; a gap it gives up on is a loss) and a depacketizer (marker bit ends a frame)
- * into IVF (VP8) or Annex-B + AUD (H.264) on the decoder's stdin; Opus packets as Ogg pages on fd 4.
+ * retransmissions; werift's receiver sends the NACKs) and our FrameAssembler (whole, decodable
+ * frames only) into IVF (VP8) or Annex-B + AUD (H.264) on the decoder's stdin; Opus packets as Ogg
+ * pages on fd 4.
  *
- * Keyframes: Chromium sends none by itself, so every new decoder, every loss and a stream with no
- * keyframe yet get a PLI, and nothing reaches a decoder before a real keyframe (checked in the
- * bitstream, not trusted from the packetizer). One feed outlives sessions: a publisher that comes
- * back is bound again and the source's decoder restarts for it.
+ * Keyframes: Chromium sends none by itself, so every new decoder, every frame the assembler drops
+ * and a stream with no keyframe yet get a PLI, and nothing reaches a decoder before a real
+ * keyframe (checked in the bitstream, not trusted from the packetizer). One feed outlives
+ * sessions: a publisher that comes back is bound again and the source's decoder restarts for it.
  */
 import type { MediaStreamTrack, RTCRtpReceiver, RtpPacket } from 'werift';
-import { DepacketizeBase, JitterBufferBase } from 'werift/nonstandard';
+import { JitterBufferBase } from 'werift/nonstandard';
 import type { FfmpegProcess } from '../ffmpeg/FfmpegProcess.ts';
 import type { PipeFeed } from '../sources/Source.ts';
-import { annexBAccessUnit, isH264Keyframe, isVp8Keyframe, ivfFrame, ivfHeader, OggOpusWriter } from './bitstream.ts';
+import { annexBAccessUnit, ivfFrame, ivfHeader, OggOpusWriter } from './bitstream.ts';
+import { type AssembledFrame, FrameAssembler } from './FrameAssembler.ts';
+import { spropParameterSets, type VideoCodec } from './rtpVideoPayload.ts';
 
-export type VideoCodec = 'vp8' | 'h264';
+export type { VideoCodec };
 
 export interface FeedTracks {
-  video?: { track: MediaStreamTrack; receiver: RTCRtpReceiver; codec: VideoCodec };
+  video?: {
+    track: MediaStreamTrack;
+    receiver: RTCRtpReceiver;
+    codec: VideoCodec;
+    /** H.264 SPS/PPS (Annex-B) from the SDP's sprop-parameter-sets, for publishers that send them only there. */
+    parameterSets?: Buffer;
+  };
   audio?: { track: MediaStreamTrack };
+}
+
+/** `{parameterSets}` from a negotiated H.264 codec's sprop-parameter-sets, or nothing. */
+export function parameterSetsOf(codec: { parameters?: string } | undefined): { parameterSets?: Buffer } {
+  const parameterSets = spropParameterSets(codec?.parameters);
+  return parameterSets ? { parameterSets } : {};
 }
 
 const AUDIO_FD = 4;
@@ -29,7 +44,14 @@ export interface FeedStats {
   framesIn: number;
   keyframes: number;
   plisSent: number;
+  /** Gaps the jitter buffer gave up waiting for (after NACKs). */
   losses: number;
+  /** Frames never handed to the decoder (incomplete, or after a loss until the next keyframe). */
+  framesDropped: number;
+  /** Why the last frame was dropped. */
+  lastDropReason: string | undefined;
+  /** Picture size of the last keyframe (VP8; H.264: unknown here). */
+  frameSize: { width: number; height: number } | undefined;
   bytesIn: number;
   lastPacketAt: number;
   firstFrameAt: number | undefined;
@@ -39,10 +61,9 @@ export class RtpFeed implements PipeFeed {
   private tracks: FeedTracks | undefined;
   private decoder: FfmpegProcess | undefined;
   private restart: (() => void) | undefined;
-  private needKeyframe = true;
   private lastPliAt = 0;
   private jitter: JitterBufferBase | undefined;
-  private depacketizer: DepacketizeBase | undefined;
+  private assembler: FrameAssembler | undefined;
   private audioJitter: JitterBufferBase | undefined;
   private ogg = new OggOpusWriter();
   private audioBase: number | undefined;
@@ -50,7 +71,18 @@ export class RtpFeed implements PipeFeed {
   private unsubscribe: (() => void)[] = [];
   private pliTimer: NodeJS.Timeout | undefined;
   private closed = false;
-  readonly stats: FeedStats = { framesIn: 0, keyframes: 0, plisSent: 0, losses: 0, bytesIn: 0, lastPacketAt: 0, firstFrameAt: undefined };
+  readonly stats: FeedStats = {
+    framesIn: 0,
+    keyframes: 0,
+    plisSent: 0,
+    losses: 0,
+    framesDropped: 0,
+    lastDropReason: undefined,
+    frameSize: undefined,
+    bytesIn: 0,
+    lastPacketAt: 0,
+    firstFrameAt: undefined,
+  };
   /** Called with each frame written to a decoder (for latency measurement). */
   onFrameWritten: ((at: number) => void) | undefined;
   /** Called once when the source that owns this feed closes it. */
@@ -72,9 +104,10 @@ export class RtpFeed implements PipeFeed {
     this.tracks = tracks;
     this.stats.lastPacketAt = Date.now();
     if (tracks.video) {
-      const { track, codec } = tracks.video;
+      const { track, codec, parameterSets } = tracks.video;
+      // 150 ms: time for a NACKed packet to come back over a long path before it counts as lost.
       this.jitter = new JitterBufferBase(90_000, { latency: 150, bufferSize: 2000 });
-      this.depacketizer = new DepacketizeBase(codec === 'vp8' ? 'VP8' : 'MPEG4/ISO/AVC', { isFinalPacketInSequence: (h) => h.marker });
+      this.assembler = new FrameAssembler(codec, parameterSets ? { parameterSets } : {});
       this.videoBase = undefined;
       const sub = track.onReceiveRtp.subscribe((rtp) => this.onVideoRtp(rtp));
       this.unsubscribe.push(() => sub.unSubscribe());
@@ -85,9 +118,8 @@ export class RtpFeed implements PipeFeed {
       const sub = tracks.audio.track.onReceiveRtp.subscribe((rtp) => this.onAudioRtp(rtp));
       this.unsubscribe.push(() => sub.unSubscribe());
     }
-    this.needKeyframe = true;
     this.pliTimer = setInterval(() => {
-      if (this.needKeyframe) this.requestKeyframe('waiting for a keyframe');
+      if (this.assembler?.waitingForKeyframe) this.requestKeyframe('waiting for a keyframe');
     }, 500);
     // A new publisher may use another codec: the source needs a decoder made for it.
     this.restart?.();
@@ -98,7 +130,7 @@ export class RtpFeed implements PipeFeed {
     clearInterval(this.pliTimer);
     this.tracks = undefined;
     this.jitter = undefined;
-    this.depacketizer = undefined;
+    this.assembler = undefined;
     this.audioJitter = undefined;
   }
 
@@ -130,7 +162,7 @@ export class RtpFeed implements PipeFeed {
 
   attach(decoder: FfmpegProcess): void {
     this.decoder = decoder;
-    this.needKeyframe = true;
+    this.assembler?.requireKeyframe();
     if (this.tracks?.video?.codec === 'vp8') decoder.stdin.write(ivfHeader());
     if (this.tracks?.audio) {
       this.ogg = new OggOpusWriter();
@@ -167,32 +199,36 @@ export class RtpFeed implements PipeFeed {
     this.stats.lastPacketAt = Date.now();
     this.stats.bytesIn += rtp.payload.length + 12;
     const jitter = this.jitter;
-    const depacketizer = this.depacketizer;
-    if (!jitter || !depacketizer) return;
+    const assembler = this.assembler;
+    if (!jitter || !assembler) return;
     for (const out of jitter.processInput({ rtp })) {
-      if (out.isPacketLost) {
-        this.stats.losses++;
-        // A frame is gone for good: the decoder would show smears until the next keyframe.
-        this.needKeyframe = true;
-        this.requestKeyframe('packet loss');
-      }
+      // The assembler sees the gap in sequence numbers itself and drops what it broke.
+      if (out.isPacketLost) this.stats.losses++;
       if (!out.rtp) continue;
-      for (const { frame } of depacketizer.processInput({ rtp: out.rtp })) {
-        if (frame) this.onVideoFrame(frame.data, frame.timestamp as number);
+      const { sequenceNumber, timestamp, marker } = out.rtp.header;
+      for (const result of assembler.push({ sequenceNumber, timestamp, marker, payload: out.rtp.payload })) {
+        if (result.kind === 'frame') this.onVideoFrame(result);
+        else {
+          this.stats.framesDropped++;
+          this.stats.lastDropReason = result.reason;
+          // The decoder would show smears until the next keyframe: ask for one now.
+          this.requestKeyframe(result.reason);
+        }
       }
     }
   }
 
-  private onVideoFrame(data: Buffer, rtpTimestamp: number): void {
+  private onVideoFrame(frame: AssembledFrame): void {
+    const { data, rtpTimestamp } = frame;
     const codec = this.tracks?.video?.codec;
-    const key = codec === 'vp8' ? isVp8Keyframe(data) : isH264Keyframe(data);
     this.stats.framesIn++;
-    if (key) this.stats.keyframes++;
+    if (frame.keyframe) this.stats.keyframes++;
+    if (frame.size) this.stats.frameSize = frame.size;
     const decoder = this.decoder;
-    if (!decoder?.running) return;
-    if (this.needKeyframe) {
-      if (!key) return;
-      this.needKeyframe = false;
+    if (!decoder?.running) {
+      // Frames between decoders are lost to the next one: it has to start at a keyframe.
+      this.assembler?.requireKeyframe();
+      return;
     }
     this.stats.firstFrameAt ??= Date.now();
     if (this.videoBase === undefined) this.videoBase = rtpTimestamp;

@@ -20,7 +20,7 @@ import { GUEST_JS, guestPageHtml } from './guestPage.ts';
 import { answerOffer, H264, peerConfig, RTCPeerConnection as PeerConnection, VP8 } from './peers.ts';
 import { MonitorFeed, MONITORS_MIX } from './MonitorFeed.ts';
 import { PROGRAM_MIX, ReturnFeed } from './ReturnFeed.ts';
-import { type FeedTracks, RtpFeed, type VideoCodec } from './RtpFeed.ts';
+import { type FeedTracks, parameterSetsOf, RtpFeed, type VideoCodec } from './RtpFeed.ts';
 import {
   ACCEPTED_INGEST_CODECS,
   advertiseAddresses,
@@ -30,6 +30,7 @@ import {
   fmtpValue,
   h264ProfileIdc,
   isAcceptedIngestCodec,
+  refusedIngestKinds,
   listCodecs,
   MAX_SDP_BYTES,
   SdpError,
@@ -307,9 +308,12 @@ export class WebRtcGateway {
 
   private async ingest(invite: Invite, offer: string, stillAllowed: () => void): Promise<{ sdp: string; location: string }> {
     const codecs = listCodecs(offer);
-    const video = codecs.filter((c) => c.kind === 'video' && isAcceptedIngestCodec(c));
-    const audio = codecs.filter((c) => c.kind === 'audio' && isAcceptedIngestCodec(c));
-    if (video.length === 0 && audio.length === 0) throw new HttpError(406, `none of the offered codecs is supported; accepted are ${ACCEPTED_INGEST_CODECS}`);
+    // A section we cannot take would be dropped silently (a guest with no picture): refuse it.
+    const refused = refusedIngestKinds(codecs);
+    if (refused.length > 0) {
+      const offered = codecs.filter((c) => refused.includes(c.kind) && c.name.toLowerCase() !== 'rtx').map((c) => `${c.name}${c.fmtp ? ` (${c.fmtp})` : ''}`);
+      throw new HttpError(406, `no offered ${refused.join(' or ')} codec is supported (offered: ${offered.join(', ').slice(0, 300)}); accepted are ${ACCEPTED_INGEST_CODECS}`);
+    }
     const current = invite.session;
     if (current && !current.closed) {
       const now = Date.now();
@@ -336,7 +340,7 @@ export class WebRtcGateway {
     for (const t of pc.getTransceivers()) {
       const name = t.codecs[0]?.name.toLowerCase();
       if (t.kind === 'video' && (name === 'vp8' || name === 'h264'))
-        tracks.video = { track: remote.video ?? t.receiver.track, receiver: t.receiver, codec: name as VideoCodec };
+        tracks.video = { track: remote.video ?? t.receiver.track, receiver: t.receiver, codec: name as VideoCodec, ...parameterSetsOf(t.codecs[0]) };
       if (t.kind === 'audio' && name === 'opus') tracks.audio = { track: remote.audio ?? t.receiver.track };
     }
     invite.session = session;
