@@ -9,7 +9,7 @@
  * keyframe (checked in the bitstream, not trusted from the packetizer). One feed outlives
  * sessions: a publisher that comes back is bound again and the source's decoder restarts for it.
  */
-import type { MediaStreamTrack, RTCRtpReceiver, RtpPacket } from 'werift';
+import { type MediaStreamTrack, ReceiverEstimatedMaxBitrate, type RTCRtpReceiver, RtcpPayloadSpecificFeedback, type RtpPacket } from 'werift';
 import { JitterBufferBase } from 'werift/nonstandard';
 import type { FfmpegProcess } from '../ffmpeg/FfmpegProcess.ts';
 import type { PipeFeed } from '../sources/Source.ts';
@@ -39,6 +39,19 @@ export function parameterSetsOf(codec: { parameters?: string } | undefined): { p
 const AUDIO_FD = 4;
 /** PLIs no closer than this while waiting for a keyframe. */
 const PLI_MIN_INTERVAL_MS = 300;
+/** How often the bandwidth the guest may use is told again (REMB, RFC draft-alvestrand-rmcat-remb). */
+const REMB_INTERVAL_MS = 1000;
+
+/** REMB's bitrate field: an 18-bit mantissa and a 6-bit exponent. */
+export function rembFields(bps: number): { brExp: number; brMantissa: number } {
+  let brExp = 0;
+  let brMantissa = Math.max(0, Math.round(bps));
+  while (brMantissa >= 1 << 18) {
+    brMantissa = Math.floor(brMantissa / 2);
+    brExp++;
+  }
+  return { brExp, brMantissa };
+}
 
 export interface FeedStats {
   framesIn: number;
@@ -70,6 +83,7 @@ export class RtpFeed implements PipeFeed {
   private videoBase: number | undefined;
   private unsubscribe: (() => void)[] = [];
   private pliTimer: NodeJS.Timeout | undefined;
+  private rembTimer: NodeJS.Timeout | undefined;
   private closed = false;
   readonly stats: FeedStats = {
     framesIn: 0,
@@ -88,7 +102,18 @@ export class RtpFeed implements PipeFeed {
   /** Called once when the source that owns this feed closes it. */
   onClose: (() => void) | undefined;
 
-  constructor(private readonly waiting: string) {}
+  /**
+   * @param waiting what the source shows until a publisher is bound
+   * @param maxBitrateKbps what the sender may use for video: sent as REMB, so a browser goes to
+   *   its full picture size at once instead of creeping up from its start bitrate (without any
+   *   bandwidth feedback Chromium grows ~8 %/s from ~300 kb/s and sends 640x360 of a 720p camera
+   *   for half a minute). Loss still brings it down: the browser uses the lower of REMB and its
+   *   own loss-based estimate.
+   */
+  constructor(
+    private readonly waiting: string,
+    private readonly maxBitrateKbps: () => number = () => 2500,
+  ) {}
 
   get bound(): boolean {
     return Boolean(this.tracks);
@@ -121,6 +146,8 @@ export class RtpFeed implements PipeFeed {
     this.pliTimer = setInterval(() => {
       if (this.assembler?.waitingForKeyframe) this.requestKeyframe('waiting for a keyframe');
     }, 500);
+    this.sendBandwidthEstimate();
+    this.rembTimer = setInterval(() => this.sendBandwidthEstimate(), REMB_INTERVAL_MS);
     // A new publisher may use another codec: the source needs a decoder made for it.
     this.restart?.();
   }
@@ -128,6 +155,7 @@ export class RtpFeed implements PipeFeed {
   unbind(): void {
     for (const off of this.unsubscribe.splice(0)) off();
     clearInterval(this.pliTimer);
+    clearInterval(this.rembTimer);
     this.tracks = undefined;
     this.jitter = undefined;
     this.assembler = undefined;
@@ -193,6 +221,20 @@ export class RtpFeed implements PipeFeed {
     this.lastPliAt = now;
     this.stats.plisSent++;
     video.receiver.sendRtcpPLI(video.track.ssrc).catch(() => {});
+  }
+
+  private sendBandwidthEstimate(): void {
+    const video = this.tracks?.video;
+    if (!video?.track.ssrc) return;
+    const remb = new ReceiverEstimatedMaxBitrate({
+      senderSsrc: video.receiver.rtcpSsrc,
+      mediaSsrc: 0,
+      uniqueID: 'REMB',
+      ssrcNum: 1,
+      ...rembFields(this.maxBitrateKbps() * 1000),
+      ssrcFeedbacks: [video.track.ssrc],
+    });
+    video.receiver.dtlsTransport.sendRtcp([new RtcpPayloadSpecificFeedback({ feedback: remb })]).catch(() => {});
   }
 
   private onVideoRtp(rtp: RtpPacket): void {

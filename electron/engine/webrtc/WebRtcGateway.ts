@@ -20,7 +20,7 @@ import { GUEST_JS, guestPageHtml } from './guestPage.ts';
 import { answerOffer, H264, peerConfig, RTCPeerConnection as PeerConnection, VP8 } from './peers.ts';
 import { MonitorFeed, MONITORS_MIX } from './MonitorFeed.ts';
 import { PROGRAM_MIX, ReturnFeed } from './ReturnFeed.ts';
-import { type FeedTracks, parameterSetsOf, RtpFeed, type VideoCodec } from './RtpFeed.ts';
+import { type FeedStats, type FeedTracks, parameterSetsOf, RtpFeed, type VideoCodec } from './RtpFeed.ts';
 import {
   ACCEPTED_INGEST_CODECS,
   advertiseAddresses,
@@ -31,6 +31,7 @@ import {
   h264ProfileIdc,
   isAcceptedIngestCodec,
   refusedIngestKinds,
+  setStartBitrate,
   listCodecs,
   MAX_SDP_BYTES,
   SdpError,
@@ -81,6 +82,12 @@ interface Invite {
   /** POST → first frame written to the decoder, ms, for the last join. */
   joinMs: number | undefined;
 }
+
+/**
+ * Where a guest's browser starts its bandwidth estimate (kb/s, capped by maxGuestBitrateKbps):
+ * enough for 720p30 from the first frame; loss brings it down on a weaker uplink.
+ */
+const GUEST_START_BITRATE_KBPS = 1500;
 
 const CORS = {
   'access-control-allow-origin': '*',
@@ -168,7 +175,7 @@ export class WebRtcGateway {
     if (spec.kind === 'whep') return new WhepPull(spec.url, spec.token, this.settings, (line) => this.host.log(`source ${spec.id}: ${line}`));
     if (spec.kind !== 'guest') return undefined;
     const invite = this.invites.get(spec.id) ?? this.newInvite(spec.id, spec.label ?? spec.id);
-    const feed = new RtpFeed('waiting for the guest to join (send them the link from guest.invite)');
+    const feed = new RtpFeed('waiting for the guest to join (send them the link from guest.invite)', () => this.settings.maxGuestBitrateKbps);
     invite.feed = feed;
     feed.onClose = () => {
       // The producer removed the guest's source: end the session (the link still works).
@@ -183,6 +190,12 @@ export class WebRtcGateway {
   /** For tests and the bench: the last POST → first decoded-frame time of a guest. */
   joinTimeMs(id: string): number | undefined {
     return this.invites.get(id)?.joinMs;
+  }
+
+  /** For tests, the bench and diagnostics: what a guest's video feed has received and dropped. */
+  feedStats(id: string): (FeedStats & { codec: VideoCodec | undefined }) | undefined {
+    const feed = this.invites.get(id)?.feed;
+    return feed ? { ...feed.stats, codec: feed.codec } : undefined;
   }
 
   guestIds(): string[] {
@@ -359,6 +372,7 @@ export class WebRtcGateway {
       };
     }
     answer = capBitrate(answer, 'video', settings.maxGuestBitrateKbps);
+    answer = setStartBitrate(answer, Math.min(settings.maxGuestBitrateKbps, GUEST_START_BITRATE_KBPS));
     answer = advertiseAddresses(answer, settings.advertisedAddresses);
     this.host.log(`guest ${invite.id} joined (${tracks.video?.codec ?? 'no video'}${tracks.audio ? ' + opus' : ''})`);
     return { sdp: answer, location: `/whip/${encodeURIComponent(invite.id)}/${session.id}` };

@@ -84,7 +84,8 @@ export function guestPageHtml(id: string, label: string, iceServers: unknown[]):
 export const GUEST_JS = String.raw`'use strict';
 (() => {
   const config = JSON.parse(document.getElementById('config').textContent);
-  const token = new URLSearchParams(location.hash.slice(1)).get('token') || '';
+  const hashParams = new URLSearchParams(location.hash.slice(1));
+  const token = hashParams.get('token') || '';
   const $ = (id) => document.getElementById(id);
   const state = { phase: 'idle', error: null, whipSession: null, whepSession: null, joinedAt: 0 };
   let local = null;
@@ -95,7 +96,9 @@ export const GUEST_JS = String.raw`'use strict';
   const setStatus = (text) => { $('status').textContent = text; };
 
   async function openDevices() {
-    const video = $('camera').value ? { deviceId: { exact: $('camera').value } } : true;
+    // HD when the camera has it: a bare 'video: true' gets 640x480 from most webcams.
+    const hd = { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } };
+    const video = $('camera').value ? { ...hd, deviceId: { exact: $('camera').value } } : hd;
     const audio = $('mic').value ? { deviceId: { exact: $('mic').value } } : true;
     if (local) local.getTracks().forEach((t) => t.stop());
     local = await navigator.mediaDevices.getUserMedia({ video, audio });
@@ -119,6 +122,14 @@ export const GUEST_JS = String.raw`'use strict';
 
 ${OFFER_EXCHANGE_JS}
 
+  /** Puts one codec first ('h264' or 'vp8'), e.g. for a guest whose machine encodes H.264 in hardware. */
+  function preferVideoCodec(transceiver, codec) {
+    if (!codec || !transceiver.setCodecPreferences || !window.RTCRtpSender.getCapabilities) return;
+    const all = RTCRtpSender.getCapabilities('video').codecs;
+    const wanted = all.filter((c) => c.mimeType.toLowerCase() === 'video/' + String(codec).toLowerCase());
+    if (wanted.length) transceiver.setCodecPreferences([...wanted, ...all.filter((c) => !wanted.includes(c))]);
+  }
+
   async function join(options = {}) {
     state.phase = 'joining';
     state.error = null;
@@ -127,7 +138,10 @@ ${OFFER_EXCHANGE_JS}
     try {
       const stream = options.stream || local;
       publisher = new RTCPeerConnection({ iceServers: config.iceServers });
-      for (const track of stream.getTracks()) publisher.addTransceiver(track, { direction: 'sendonly' });
+      for (const track of stream.getTracks()) {
+        const transceiver = publisher.addTransceiver(track, { direction: 'sendonly' });
+        if (track.kind === 'video') preferVideoCodec(transceiver, options.videoCodec || hashParams.get('codec'));
+      }
       state.whipSession = await exchangeOffer(location.origin + '/whip/' + encodeURIComponent(config.id), publisher, token);
       viewer = new RTCPeerConnection({ iceServers: config.iceServers });
       viewer.addTransceiver('video', { direction: 'recvonly' });

@@ -130,6 +130,34 @@ export function capBitrate(sdp: string, kind: 'audio' | 'video', kbps: number): 
 }
 
 /**
+ * Tells a Chromium-based sender where to start its bandwidth estimate (`x-google-start-bitrate`
+ * on every video codec's fmtp, kbps). Chromium otherwise starts at 300 kb/s and picks a small
+ * picture for it (640x360 of a 720p camera) that it keeps long after the bandwidth is there.
+ * Other browsers ignore the parameter.
+ */
+export function setStartBitrate(sdp: string, kbps: number): string {
+  const { session, media } = split(sdp);
+  const param = `x-google-start-bitrate=${Math.round(kbps)}`;
+  for (const section of media) {
+    if (kindOf(section) !== 'video') continue;
+    const payloadTypes = section.lines[0].split(' ').slice(3);
+    const rtx = new Set(section.lines.flatMap((l) => /^a=rtpmap:(\d+) rtx\//i.exec(l)?.[1] ?? []));
+    const lines: string[] = [];
+    for (const line of section.lines) {
+      const fmtp = /^a=fmtp:(\d+) (.*)$/.exec(line);
+      lines.push(fmtp && !rtx.has(fmtp[1]) ? `a=fmtp:${fmtp[1]} ${fmtp[2].replace(/;?x-google-start-bitrate=\d+/, '')};${param}` : line);
+    }
+    for (const pt of payloadTypes) {
+      if (rtx.has(pt) || lines.some((l) => l.startsWith(`a=fmtp:${pt} `))) continue;
+      const at = lines.findIndex((l) => l.startsWith(`a=rtpmap:${pt} `));
+      if (at >= 0) lines.splice(at + 1, 0, `a=fmtp:${pt} ${param}`);
+    }
+    section.lines = lines;
+  }
+  return join(session, media);
+}
+
+/**
  * For each host candidate, adds one with the same port at each advertised address (a public IP
  * forwarded to this machine, or a LAN address werift did not pick). Priorities are lowered a
  * little so a direct path still wins where both work.
