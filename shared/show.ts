@@ -223,8 +223,12 @@ export const WebRtcSettings = z.object({
   maxGuests: z.number().int().min(1).max(16).default(8),
   /** Each guest's video is capped to this (b=AS in the answer); a guest far above it is dropped. */
   maxGuestBitrateKbps: z.number().int().min(100).max(20_000).default(2500),
-  /** A guest silent this long (no packets, no DELETE) has left; its slot is free again. */
-  guestTimeoutS: z.number().min(2).max(120).default(10),
+  /**
+   * A guest silent this long (no packets, no DELETE) has left and its source goes; until then a
+   * guest whose connection dropped keeps its source ("reconnecting") and its place in the layouts
+   * while the guest page rejoins by itself. 45 s rides out a Wi-Fi to mobile switch or a 20 s outage.
+   */
+  guestTimeoutS: z.number().min(2).max(300).default(45),
   /** Bearer token for WHEP viewers of the program (`/whep/program`); absent = that endpoint is off. */
   programToken: z.string().min(8).max(256).optional(),
 });

@@ -20,6 +20,20 @@ export function halvesY4m(dir: string, name: string, color: string, width: numbe
   return file;
 }
 
+/**
+ * The same halves with a black square moving through the middle fifth (never under a sampled box):
+ * the picture changes every frame, so delta frames are real work and span several packets.
+ */
+export function movingHalvesY4m(dir: string, name: string, color: string, width: number, height: number, seconds = 2): string {
+  const file = join(dir, `${name}-moving-${width}x${height}.y4m`);
+  const box = `drawbox=x='iw*0.42+mod(t*iw*0.2\,iw*0.1)':y='ih*0.3+mod(t*ih*0.4\,ih*0.3)':w=iw/16:h=ih/10:color=black:t=fill`;
+  execFileSync(SYSTEM_FFMPEG, [
+    '-v', 'error', '-y', '-f', 'lavfi', '-i', `color=c=0x${color.slice(1)}:s=${width}x${height}:r=30`,
+    '-vf', `drawbox=x=iw/2:y=0:w=iw/2:h=ih:color=white:t=fill,${box}`, '-t', String(seconds), '-pix_fmt', 'yuv420p', file,
+  ]);
+  return file;
+}
+
 /** Boxes (fractions of the area) that lie inside each half whether the picture is 4:3 or 16:9 in a 16:9 cell. */
 export const HALF_BOXES = [0.2, 0.5, 0.8].flatMap((y) => [
   { x: 0.32, y, half: 'left' as const },

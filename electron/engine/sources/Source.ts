@@ -44,6 +44,8 @@ export interface PipeFeed {
   onInputChanged(callback: () => void): void;
   /** What the source waits for while inputArgs() is null (shown as its message). */
   waitingFor(): string;
+  /** Why the picture stopped, when the feed knows better than "no picture" (a guest reconnecting). */
+  stallReason?(): string | undefined;
   close(): void;
 }
 
@@ -397,7 +399,8 @@ export class Source extends TypedEmitter<Events> {
     }
     const stallMs = Math.max(STALL_MS, 4000 / this.ctx.fps);
     if (this.state === 'live' && (this.media?.hasVideo ?? true) && now - this.latestFrameAt > stallMs) {
-      this.setState('stalled', `no picture for ${((now - this.latestFrameAt) / 1000).toFixed(1)} s; holding the last frame, then the slate`);
+      const why = this.ctx.feed?.stallReason?.() ?? `no picture for ${((now - this.latestFrameAt) / 1000).toFixed(1)} s`;
+      this.setState('stalled', `${why}; holding the last frame, then the slate`);
     }
   }
 }

@@ -57,8 +57,14 @@ export interface FeedStats {
   framesIn: number;
   keyframes: number;
   plisSent: number;
+  /** Generic NACK messages werift's receiver sent for this feed's video (each may name several packets). */
+  nacksSent: number;
   /** Gaps the jitter buffer gave up waiting for (after NACKs). */
   losses: number;
+  /** Frames handed to a decoder. */
+  framesWritten: number;
+  /** Longest time between two frames handed to the decoder since the first (a frozen picture), ms. */
+  longestGapMs: number;
   /** Frames never handed to the decoder (incomplete, or after a loss until the next keyframe). */
   framesDropped: number;
   /** Why the last frame was dropped. */
@@ -75,6 +81,7 @@ export class RtpFeed implements PipeFeed {
   private decoder: FfmpegProcess | undefined;
   private restart: (() => void) | undefined;
   private lastPliAt = 0;
+  private lastWrittenAt = 0;
   private jitter: JitterBufferBase | undefined;
   private assembler: FrameAssembler | undefined;
   private audioJitter: JitterBufferBase | undefined;
@@ -89,7 +96,10 @@ export class RtpFeed implements PipeFeed {
     framesIn: 0,
     keyframes: 0,
     plisSent: 0,
+    nacksSent: 0,
     losses: 0,
+    framesWritten: 0,
+    longestGapMs: 0,
     framesDropped: 0,
     lastDropReason: undefined,
     frameSize: undefined,
@@ -135,7 +145,13 @@ export class RtpFeed implements PipeFeed {
       this.assembler = new FrameAssembler(codec, parameterSets ? { parameterSets } : {});
       this.videoBase = undefined;
       const sub = track.onReceiveRtp.subscribe((rtp) => this.onVideoRtp(rtp));
-      this.unsubscribe.push(() => sub.unSubscribe());
+      const nacks = tracks.video.receiver.onPacketLost.subscribe(() => {
+        this.stats.nacksSent++;
+      });
+      this.unsubscribe.push(
+        () => sub.unSubscribe(),
+        () => nacks.unSubscribe(),
+      );
     }
     if (tracks.audio) {
       this.audioJitter = new JitterBufferBase(48_000, { latency: 60, bufferSize: 500 });
@@ -201,6 +217,12 @@ export class RtpFeed implements PipeFeed {
 
   waitingFor(): string {
     return this.waiting;
+  }
+
+  stallReason(): string | undefined {
+    const silentS = (Date.now() - this.stats.lastPacketAt) / 1000;
+    if (this.tracks ? silentS < 1 : this.stats.firstFrameAt === undefined) return undefined;
+    return `reconnecting: nothing from the publisher for ${silentS.toFixed(1)} s`;
   }
 
   close(): void {
@@ -272,7 +294,11 @@ export class RtpFeed implements PipeFeed {
       this.assembler?.requireKeyframe();
       return;
     }
-    this.stats.firstFrameAt ??= Date.now();
+    const now = Date.now();
+    if (this.stats.firstFrameAt !== undefined) this.stats.longestGapMs = Math.max(this.stats.longestGapMs, now - this.lastWrittenAt);
+    this.stats.firstFrameAt ??= now;
+    this.lastWrittenAt = now;
+    this.stats.framesWritten++;
     if (this.videoBase === undefined) this.videoBase = rtpTimestamp;
     const ms = (((rtpTimestamp - this.videoBase) >>> 0) / 90) | 0;
     decoder.stdin.write(codec === 'vp8' ? ivfFrame(data, ms) : annexBAccessUnit(data));

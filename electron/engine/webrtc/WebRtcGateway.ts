@@ -81,6 +81,12 @@ interface Invite {
   session: Session | undefined;
   /** POST → first frame written to the decoder, ms, for the last join. */
   joinMs: number | undefined;
+  /**
+   * The last media of a session whose connection failed: the guest keeps its source (stalled,
+   * "reconnecting") and its place in every layout until guestTimeoutS after this, so a guest page
+   * that rejoins (Wi-Fi to mobile data, an outage) comes back where it was.
+   */
+  droppedMediaAt: number | undefined;
 }
 
 /**
@@ -153,7 +159,7 @@ export class WebRtcGateway {
   }
 
   private newInvite(id: string, label: string): Invite {
-    const invite: Invite = { id, label, token: randomBytes(18).toString('base64url'), feed: undefined, tracks: undefined, session: undefined, joinMs: undefined };
+    const invite: Invite = { id, label, token: randomBytes(18).toString('base64url'), feed: undefined, tracks: undefined, session: undefined, joinMs: undefined, droppedMediaAt: undefined };
     this.invites.set(id, invite);
     return invite;
   }
@@ -359,6 +365,7 @@ export class WebRtcGateway {
     invite.session = session;
     invite.tracks = tracks;
     invite.joinMs = undefined;
+    invite.droppedMediaAt = undefined;
     const postedAt = Date.now();
     if (!this.host.hasSource(invite.id)) await this.host.addGuestSource(invite.id, invite.label);
     const feed = invite.feed;
@@ -472,11 +479,19 @@ export class WebRtcGateway {
     const { guestTimeoutS, maxGuestBitrateKbps } = this.settings;
     for (const invite of this.invites.values()) {
       const session = invite.session;
+      if (invite.droppedMediaAt !== undefined && !session && now - invite.droppedMediaAt > guestTimeoutS * 1000) {
+        invite.droppedMediaAt = undefined;
+        this.host.log(`guest ${invite.id}: did not come back within ${guestTimeoutS} s`);
+        if (this.host.hasSource(invite.id)) void this.host.removeSource(invite.id).catch(() => {});
+        continue;
+      }
       if (!session || session.closed) continue;
       const state = session.pc.connectionState;
-      // A closed or failed connection leaves once the source has shown it stalled for a moment.
+      // A closed or failed connection ends the session once the source has shown it stalled for
+      // a moment; the source stays until the timeout below, for the guest page to rejoin.
       if ((state === 'failed' || state === 'closed') && now - session.lastPacketAt > 2500) {
-        void this.leave(invite, `left (the connection ${state})`);
+        invite.droppedMediaAt = session.lastPacketAt;
+        void this.leave(invite, `connection ${state}; keeping the guest's place for ${guestTimeoutS} s while they reconnect`, { keepSource: true });
         continue;
       }
       if (now - session.lastPacketAt > guestTimeoutS * 1000) {

@@ -87,7 +87,7 @@ export const GUEST_JS = String.raw`'use strict';
   const hashParams = new URLSearchParams(location.hash.slice(1));
   const token = hashParams.get('token') || '';
   const $ = (id) => document.getElementById(id);
-  const state = { phase: 'idle', error: null, whipSession: null, whepSession: null, joinedAt: 0 };
+  const state = { phase: 'idle', error: null, whipSession: null, whepSession: null, joinedAt: 0, reconnects: 0 };
   let local = null;
   let publisher = null;
   let viewer = null;
@@ -130,37 +130,61 @@ ${OFFER_EXCHANGE_JS}
     if (wanted.length) transceiver.setCodecPreferences([...wanted, ...all.filter((c) => !wanted.includes(c))]);
   }
 
+  /** What the last Join used (stream, codec), so a rejoin publishes the same thing. */
+  let joinOptions = null;
+  let reconnectTimer = null;
+  let reconnectAttempt = 0;
+  let reconnectSince = 0;
+  /** The page keeps rejoining this long; the engine keeps the guest's place for webrtc.guestTimeoutS. */
+  const RECONNECT_FOR_MS = 5 * 60 * 1000;
+
+  /** Publishes (WHIP) and takes the program return (WHEP); sets publisher/viewer only once both work. */
+  async function connect(options) {
+    const stream = options.stream || local;
+    const pub = new RTCPeerConnection({ iceServers: config.iceServers });
+    let view = null;
+    try {
+      for (const track of stream.getTracks()) {
+        const transceiver = pub.addTransceiver(track, { direction: 'sendonly' });
+        if (track.kind === 'video') preferVideoCodec(transceiver, options.videoCodec || hashParams.get('codec'));
+      }
+      const whip = await exchangeOffer(location.origin + '/whip/' + encodeURIComponent(config.id), pub, token);
+      view = new RTCPeerConnection({ iceServers: config.iceServers });
+      view.addTransceiver('video', { direction: 'recvonly' });
+      view.addTransceiver('audio', { direction: 'recvonly' });
+      const ret = new MediaStream();
+      view.addEventListener('track', (event) => {
+        ret.addTrack(event.track);
+        $('program').srcObject = ret;
+        $('program').play().catch(() => { $('program').muted = true; $('program').play().catch(() => {}); });
+      });
+      const whep = await exchangeOffer(location.origin + '/whep/' + encodeURIComponent(config.id), view, token);
+      publisher = pub;
+      viewer = view;
+      returnStream = ret;
+      state.whipSession = whip;
+      state.whepSession = whep;
+      watchConnection(pub);
+      watchConnection(view);
+    } catch (error) {
+      pub.close();
+      view && view.close();
+      throw error;
+    }
+  }
+
   async function join(options = {}) {
     state.phase = 'joining';
     state.error = null;
     $('join').disabled = true;
     setStatus('Joining…');
     try {
-      const stream = options.stream || local;
-      publisher = new RTCPeerConnection({ iceServers: config.iceServers });
-      for (const track of stream.getTracks()) {
-        const transceiver = publisher.addTransceiver(track, { direction: 'sendonly' });
-        if (track.kind === 'video') preferVideoCodec(transceiver, options.videoCodec || hashParams.get('codec'));
-      }
-      state.whipSession = await exchangeOffer(location.origin + '/whip/' + encodeURIComponent(config.id), publisher, token);
-      viewer = new RTCPeerConnection({ iceServers: config.iceServers });
-      viewer.addTransceiver('video', { direction: 'recvonly' });
-      viewer.addTransceiver('audio', { direction: 'recvonly' });
-      returnStream = new MediaStream();
-      viewer.addEventListener('track', (event) => {
-        returnStream.addTrack(event.track);
-        $('program').srcObject = returnStream;
-        $('program').play().catch(() => { $('program').muted = true; $('program').play().catch(() => {}); });
-      });
-      state.whepSession = await exchangeOffer(location.origin + '/whep/' + encodeURIComponent(config.id), viewer, token);
+      joinOptions = options;
+      await connect(options);
       state.phase = 'joined';
       state.joinedAt = Date.now();
       setStatus('You are on. The producer decides when you are on screen.');
       $('leave').disabled = false;
-      publisher.addEventListener('connectionstatechange', () => {
-        if (['failed', 'disconnected'].includes(publisher.connectionState)) setStatus('Connection trouble: ' + publisher.connectionState + '…');
-        if (publisher.connectionState === 'connected') setStatus('You are on.');
-      });
     } catch (error) {
       state.phase = 'error';
       state.error = String(error && error.message || error);
@@ -170,7 +194,72 @@ ${OFFER_EXCHANGE_JS}
     }
   }
 
+  /**
+   * A dropped connection (Wi-Fi to mobile data, an outage) rejoins by itself: a new WHIP session
+   * with the same invite takes over the silent one, so the guest keeps its place on program.
+   * 'disconnected' may heal by itself, so it gets a few seconds first; 'failed' rejoins at once.
+   */
+  function watchConnection(pc) {
+    pc.addEventListener('connectionstatechange', () => {
+      if (pc !== publisher && pc !== viewer) return;
+      const s = pc.connectionState;
+      if (s === 'connected' && pc === publisher) backOn();
+      else if (s === 'disconnected' && state.phase === 'joined') {
+        setStatus('Connection trouble… (reconnecting if it does not come back)');
+        setTimeout(() => { if (pc.connectionState === 'disconnected') scheduleReconnect('the connection dropped', 0); }, 3000);
+      } else if (s === 'failed') scheduleReconnect('the connection failed', 0);
+    });
+  }
+
+  function backOn() {
+    if (state.phase !== 'reconnecting') return;
+    state.phase = 'joined';
+    state.reconnects++;
+    setStatus('You are back on.');
+  }
+
+  function scheduleReconnect(reason, delayMs) {
+    if (reconnectTimer || !joinOptions || state.phase === 'left' || state.phase === 'error') return;
+    if (state.phase !== 'reconnecting') {
+      state.phase = 'reconnecting';
+      reconnectSince = Date.now();
+      reconnectAttempt = 0;
+    }
+    setStatus('Reconnecting… (' + reason + ')');
+    reconnectTimer = setTimeout(async () => {
+      // The old sessions are abandoned, not DELETEd: a DELETE would take the guest off program.
+      for (const pc of [publisher, viewer]) pc && pc.close();
+      publisher = viewer = null;
+      state.whipSession = state.whepSession = null;
+      try {
+        await connect(joinOptions);
+        reconnectTimer = null;
+        setStatus('Reconnecting… (signalling done, waiting for the media to flow)');
+        if (publisher.connectionState === 'connected') backOn();
+        // 'connected' on the new publisher says "you are back"; if it never comes, try again.
+        const mine = publisher;
+        setTimeout(() => { if (publisher === mine && state.phase === 'reconnecting') { mine.close(); scheduleReconnect('the new connection did not come up', 0); } }, 10000);
+      } catch (error) {
+        reconnectTimer = null;
+        reconnectAttempt++;
+        const why = String(error && error.message || error);
+        if (Date.now() - reconnectSince > RECONNECT_FOR_MS || /revoked|404|401/.test(why)) {
+          state.phase = 'error';
+          state.error = why;
+          setStatus('Could not reconnect: ' + why + '. Ask the producer for a new link.');
+          $('join').disabled = false;
+          return;
+        }
+        // Backoff with jitter, so many guests behind one outage do not return in lockstep.
+        scheduleReconnect(why, Math.min(10000, 1000 * 2 ** reconnectAttempt) * (0.75 + Math.random() * 0.5));
+      }
+    }, delayMs);
+  }
+
   async function leave() {
+    joinOptions = null;
+    clearTimeout(reconnectTimer);
+    reconnectTimer = null;
     for (const url of [state.whipSession, state.whepSession]) {
       if (url) await fetch(url, { method: 'DELETE', headers: { authorization: 'Bearer ' + token } }).catch(() => {});
     }
