@@ -52,7 +52,7 @@ export function resolveApiToken(given: string | undefined): { token: string | un
   if (given === 'auto') return { token: randomBytes(32).toString('base64url'), generated: true };
   if (given.trim() === '')
     throw new TokenError('an empty API token would turn authorization off: pass --token auto to generate one, a token of at least 8 characters, or leave --token and CUTLINE_API_TOKEN unset on loopback');
-  if (given.length < MIN_TOKEN_LENGTH) throw new TokenError(`the API token is ${given.length} characters; use at least ${MIN_TOKEN_LENGTH}, or --token auto to generate one`);
+  if (given.length < MIN_TOKEN_LENGTH) throw new TokenError(`the API token is ${given.length} characters; use at least ${MIN_TOKEN_LENGTH} characters, or --token auto to generate one`);
   return { token: given, generated: false };
 }
 
