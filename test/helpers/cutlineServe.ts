@@ -103,13 +103,13 @@ export async function stateGetOk(port: number, headers: Record<string, string> =
 }
 
 /** Opens a WebSocket; resolves with the first message (hello) or the HTTP status it was refused with. */
-export function openSocket(url: string, options: { headers?: Record<string, string>; protocols?: string[]; origin?: string } = {}): Promise<{ ws?: WebSocket; hello?: unknown; status?: number; body?: string }> {
+export function openSocket(url: string, options: { headers?: Record<string, string>; protocols?: string[]; origin?: string } = {}): Promise<{ ws?: WebSocket; hello?: unknown; status?: number; body?: string; headers?: Record<string, string | string[] | undefined> }> {
   return new Promise((resolve) => {
     const ws = new WebSocket(url, options.protocols ?? [], { headers: options.headers, ...(options.origin ? { origin: options.origin } : {}) });
     ws.once('unexpected-response', (_req, res) => {
       let body = '';
       res.on('data', (c: Buffer) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode, body }));
+      res.on('end', () => resolve({ status: res.statusCode, body, headers: res.headers }));
     });
     ws.once('message', (data) => resolve({ ws, hello: JSON.parse(String(data)) }));
     ws.once('error', () => resolve({ status: -1 }));

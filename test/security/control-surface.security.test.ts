@@ -4,11 +4,13 @@
  * public listener, a proxied request without a token, an empty token at start, and the token the
  * desk gets from `--token auto`. After each, the program still answers (state.get).
  */
-import { mkdtempSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openSocket, rawRequest, runCutline, type ServeProcess, startServe, stateGetOk } from '../helpers/cutlineServe.ts';
+import { CLI, openSocket, rawRequest, runCutline, type ServeProcess, startServe, stateGetOk } from '../helpers/cutlineServe.ts';
+import { freePort, waitUntil } from '../helpers/servers.ts';
 
 const dataDir = () => mkdtempSync(join(tmpdir(), 'cutline-sec-'));
 const tokenProtocol = (token: string) => `cutline.token.${Buffer.from(token).toString('base64url')}`;
@@ -161,5 +163,38 @@ describe('control surface: tokens', () => {
     } finally {
       await serve.stop();
     }
+  });
+});
+
+describe('cutline run: the public surface only', () => {
+  it('webrtc.publicListen in the show opens the public listener (viewer 200) and nothing of the control surface (404)', async () => {
+    const dir = dataDir();
+    const publicPort = await freePort();
+    const show = join(dir, 'show.json');
+    writeFileSync(
+      show,
+      JSON.stringify({
+        output: { width: 320, height: 180, fps: 15, videoBitrateKbps: 300 },
+        sources: [{ id: 'bars', kind: 'testPattern' }],
+        layout: { preset: 'solo', sources: ['bars'] },
+        webrtc: { publicListen: { host: '127.0.0.1', port: publicPort } },
+      }),
+    );
+    const child = spawn(process.execPath, [CLI, 'run', show, '--data', join(dir, 'data')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout?.on('data', (c: Buffer) => (out += c));
+    try {
+      await waitUntil(() => /Running "/.test(out), 30_000, 'cutline run started');
+      expect(out).toContain(`Public surface (guests, WHIP/WHEP, viewer) on http://127.0.0.1:${publicPort}`);
+      expect((await rawRequest(publicPort, { path: '/viewer' })).status).toBe(200);
+      for (const path of ['/api/v1/state', '/']) expect((await rawRequest(publicPort, { path })).status, path).toBe(404);
+      expect((await openSocket(`ws://127.0.0.1:${publicPort}/api/v1/ws`, { protocols: ['cutline.v1'] })).status).toBe(404);
+      expect(child.exitCode).toBeNull();
+    } finally {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    expect(child.exitCode).toBe(0);
   });
 });

@@ -104,6 +104,7 @@ describe('public surface limits', () => {
       for (const r of results.slice(4)) {
         expect(r.status).toBe(429);
         expect(r.body).toMatch(/already has 4 open sockets/);
+        expect(Number(r.headers?.['retry-after'])).toBeGreaterThan(0);
       }
       // Closing one makes room for one.
       opened[0].close();

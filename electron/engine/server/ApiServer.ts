@@ -35,6 +35,13 @@ import { ControlGuard, type GuardRefusal, isLoopback, WS_PROTOCOL } from './requ
 
 export const DEFAULT_PORT = 7710;
 const MAX_BODY_BYTES = 1 << 20;
+/** Desk and automation sockets on `/api/v1/ws` at once (each gets every event). */
+export const MAX_CONTROL_SOCKETS = 64;
+/** TCP connections the public listener holds at once: above the objects sockets' own cap (2000). */
+export const PUBLIC_MAX_CONNECTIONS = 4096;
+/** A public request must arrive whole this fast (SDP offers are small): slow senders are cut off. */
+const PUBLIC_REQUEST_TIMEOUT_MS = 20_000;
+const PUBLIC_HEADERS_TIMEOUT_MS = 10_000;
 
 export interface ApiServerOptions {
   host?: string;
@@ -158,6 +165,9 @@ export class ApiServer {
         for (const upgrade of this.upgrades) if (upgrade(req, socket, head, url)) return;
         refuseUpgrade(socket, 404, 'Not Found', 'not here: this is the public listener (guest pages, WHIP, WHEP, the viewer, /objects/ws)');
       });
+      server.maxConnections = PUBLIC_MAX_CONNECTIONS;
+      server.requestTimeout = PUBLIC_REQUEST_TIMEOUT_MS;
+      server.headersTimeout = PUBLIC_HEADERS_TIMEOUT_MS;
       this.publicServer = server;
       try {
         await listenOn(server, this.publicListen.port, this.publicListen.host);
@@ -188,6 +198,10 @@ export class ApiServer {
     const refusal = this.guard.checkSite(req.headers) ?? this.guard.checkToken(req.headers);
     if (refusal) {
       refuseUpgrade(socket, refusal.status, STATUS_TEXT[refusal.status], refusal.message);
+      return;
+    }
+    if ((this.wss?.clients.size ?? 0) >= MAX_CONTROL_SOCKETS) {
+      refuseUpgrade(socket, 503, 'Service Unavailable', `${MAX_CONTROL_SOCKETS} control sockets are open already: close a desk tab or a client first`);
       return;
     }
     this.wss?.handleUpgrade(req, socket, head, (ws) => this.onSocket(ws));
