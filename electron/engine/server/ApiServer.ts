@@ -63,7 +63,6 @@ export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL)
 /** Extra WebSocket endpoints (the objects socket): return true when the upgrade was answered. */
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL) => boolean;
 
-
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',

@@ -8,6 +8,10 @@
  * Lifecycle of a guest: invited (source waits) → publishing (source live) → gone silent (source
  * stalled, by the source's own health check) → left after `guestTimeoutS` without packets or when
  * ICE/DTLS fails, or on DELETE (source removed, slot free: the same link joins again).
+ *
+ * Limits (docs/SECURITY.md): one WHIP session per guest, also when offers arrive in parallel
+ * (`joining`), and WebRTC sessions in all and per token (SessionBudget), beyond which a POST gets
+ * 429 with Retry-After. These endpoints are the public surface: a proxy may forward them.
  */
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -98,7 +102,6 @@ class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
-    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -224,7 +227,7 @@ export class WebRtcGateway {
       const status = error instanceof HttpError || error instanceof SdpError ? error.status : error instanceof SessionLimitError ? 429 : 500;
       if (status === 500) this.host.log(`webrtc: ${(error as Error).stack ?? error}`);
       if (!res.headersSent) {
-        const extra = error instanceof HttpError ? error.headers : error instanceof SessionLimitError ? { 'retry-after': String(error.retryAfterS) } : {};
+        const extra = error instanceof SessionLimitError ? { 'retry-after': String(error.retryAfterS) } : {};
         res.writeHead(status, { ...CORS, ...extra, 'content-type': 'text/plain; charset=utf-8', ...(status === 401 ? { 'www-authenticate': 'Bearer' } : {}) });
         res.end((error as Error).message);
       }
