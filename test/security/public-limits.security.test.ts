@@ -151,4 +151,15 @@ describe('public surface limits', () => {
     for (const ws of sockets) ws.close();
     expect(await stateGetOk(port)).toBe(true);
   });
+
+  it('the objects socket takes its token in the handshake (subprotocol), so it need not be in a logged URL', async () => {
+    const viewer = (await command('object.issueToken', { role: 'viewer' })) as { token: string };
+    const carrier = `cutline.token.${Buffer.from(viewer.token).toString('base64url')}`;
+    const ok = await openSocket(`ws://127.0.0.1:${publicPort}/objects/ws`, { protocols: ['cutline.v1', carrier], origin: 'https://audience.example' });
+    expect(ok.hello).toMatchObject({ type: 'hello', role: 'viewer' });
+    expect(ok.ws?.protocol).toBe('cutline.v1');
+    ok.ws?.close();
+    const wrong = await openSocket(`ws://127.0.0.1:${publicPort}/objects/ws`, { protocols: ['cutline.v1', `cutline.token.${Buffer.from('nope-nope-nope').toString('base64url')}`] });
+    expect(wrong.status).toBe(401);
+  });
 });

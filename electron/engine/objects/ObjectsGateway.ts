@@ -1,6 +1,7 @@
 /**
- * The objects WebSocket for guests and viewers: `GET /objects/ws?token=…` (or `Authorization:
- * Bearer …`). The token decides who is calling, never the messages:
+ * The objects WebSocket for guests and viewers: `GET /objects/ws` with `Authorization: Bearer …`,
+ * or from a browser the subprotocols `cutline.v1` + `cutline.token.<base64url>` (or the older
+ * `?token=…`, which proxies log). The token decides who is calling, never the messages:
  *  - a guest's invite token (guest.invite) → role `guest`, client id = the guest's id, name = its label;
  *  - a token from `object.issueToken {role, label?}` → that role; a `guest` token is one person
  *    (client id `token:<id>`), a `viewer` token may be shared by an audience, so every connection
@@ -22,6 +23,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { type IssuedObjectToken, MAX_ARGS_BYTES, type ObjectTokenInfo } from '../../../shared/objects.ts';
 import { API_VERSION, type EventMessage, ProtocolError, type ProtocolErrorBody, parseWsRequest } from '../../../shared/protocol.ts';
 import type { Caller } from './ObjectCommands.ts';
+import { presentedToken, WS_PROTOCOL } from '../server/requestGuard.ts';
 import { RateLimiter } from './RateLimiter.ts';
 import { ObjectRejection } from './rejections.ts';
 
@@ -86,7 +88,12 @@ function errorJson(error: unknown): ProtocolErrorBody {
 
 export class ObjectsGateway {
   private readonly tokens = new Map<string, IssuedToken>();
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_ARGS_BYTES + 16 * 1024 });
+  private readonly wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_ARGS_BYTES + 16 * 1024,
+    // A browser that sends its token as a subprotocol must get one back, or it drops the socket.
+    handleProtocols: (offered) => (offered.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
+  });
   private readonly requests = new RateLimiter(TOKEN_REQUEST_RATE, () => Date.now());
   /** Open sockets per guest id (invite tokens are not in `tokens`). */
   private readonly guestSockets = new Map<string, Set<WebSocket>>();
@@ -136,8 +143,8 @@ export class ObjectsGateway {
   /** An HTTP upgrade handler: true when the request was for this endpoint (answered either way). */
   readonly upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): boolean => {
     if (url.pathname !== OBJECTS_WS_PATH) return false;
-    const header = req.headers.authorization ?? '';
-    const token = header.startsWith('Bearer ') ? header.slice(7) : (url.searchParams.get('token') ?? '');
+    // Header or subprotocol first: a token in the query string ends up in proxy logs (kept for old links).
+    const token = presentedToken(req.headers) ?? url.searchParams.get('token') ?? '';
     const refuse = (status: string, message: string, headers = 'WWW-Authenticate: Bearer\r\n'): true => {
       const body = `${message}\n`;
       socket.end(`HTTP/1.1 ${status}\r\n${headers}Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
