@@ -35,8 +35,8 @@ import { ControlGuard, type GuardRefusal, isLoopback, WS_PROTOCOL } from './requ
 
 export const DEFAULT_PORT = 7710;
 const MAX_BODY_BYTES = 1 << 20;
-/** Desk and automation sockets on `/api/v1/ws` at once (each gets every event). */
-export const MAX_CONTROL_SOCKETS = 64;
+/** Desk and automation sockets on `/api/v1/ws` at once (each gets every event; a bidding backend may hold hundreds). */
+export const MAX_CONTROL_SOCKETS = 512;
 /** TCP connections the public listener holds at once: above the objects sockets' own cap (2000). */
 export const PUBLIC_MAX_CONNECTIONS = 4096;
 /** A public request must arrive whole this fast (SDP offers are small): slow senders are cut off. */
