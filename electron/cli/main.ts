@@ -253,13 +253,13 @@ async function serve(values: CliValues): Promise<void> {
       fail(`cannot read ${values.show}: ${(error as Error).message}`);
     }
   }
+  const publicListen = publicListenOption(values, show);
   const engine = await Engine.create({
     ffmpegPath: values.ffmpeg as string | undefined,
     show,
     dataDir: dataDirOption(values),
     ...(values.show ? { showDir: dirname(resolve(values.show as string)) } : {}),
   });
-  const publicListen = publicListenOption(values, show);
   const server = new ApiServer(engine, {
     host: values.host as string | undefined,
     port: values.port ? Number(values.port) : undefined,
@@ -272,7 +272,7 @@ async function serve(values: CliValues): Promise<void> {
     await server.listen();
   } catch (error) {
     await engine.close();
-    fail(`cannot listen on ${server.host}:${values.port ?? DEFAULT_PORT}: ${(error as Error).message}`);
+    fail((error as Error).message);
   }
   process.stdout.write(`Cutline is serving on ${server.url} (API ${server.url}/api/v1/state, WebSocket ${server.url.replace('http', 'ws')}/api/v1/ws)\n`);
   if (server.publicUrl) process.stdout.write(`Public surface (guests, WHIP/WHEP, viewer, /objects/ws) on ${server.publicUrl}: forward only this one through a proxy\n`);

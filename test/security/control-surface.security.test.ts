@@ -166,6 +166,23 @@ describe('control surface: tokens', () => {
   });
 });
 
+describe('cutline serve: bad surface flags', () => {
+  it('a public port already in use, or --public-host without --public-port, exits non-zero saying why', async () => {
+    const taken = await startServe([], { dataDir: dataDir() });
+    try {
+      const clash = await runCutline(['serve', '--port', '0', '--public-port', String(taken.port), '--data', dataDir()]);
+      expect(clash.code).not.toBe(0);
+      expect(clash.stderr).toMatch(new RegExp(`cannot listen on the public address 127\\.0\\.0\\.1:${taken.port}: .*EADDRINUSE`));
+      const half = await runCutline(['serve', '--port', '0', '--public-host', '0.0.0.0', '--data', dataDir()]);
+      expect(half.code).not.toBe(0);
+      expect(half.stderr).toMatch(/--public-host needs --public-port/);
+      expect(taken.alive()).toBe(true);
+    } finally {
+      await taken.stop();
+    }
+  });
+});
+
 describe('cutline run: the public surface only', () => {
   it('webrtc.publicListen in the show opens the public listener (viewer 200) and nothing of the control surface (404)', async () => {
     const dir = dataDir();

@@ -148,7 +148,11 @@ export class ApiServer {
       });
       server.on('upgrade', (req, socket, head) => this.onControlUpgrade(req, socket, head));
       this.server = server;
-      await listenOn(server, this.requestedPort, this.host);
+      try {
+        await listenOn(server, this.requestedPort, this.host);
+      } catch (error) {
+        throw new Error(`cannot listen on ${this.host}:${this.requestedPort}: ${(error as Error).message}`);
+      }
       this.guard.setPort(this.port);
     }
     if (this.publicListen) {
