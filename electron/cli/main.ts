@@ -24,7 +24,8 @@ import { resolveApiToken, TokenError } from '../engine/server/requestGuard.ts';
 type CliValues = Record<string, string | boolean | string[] | undefined>;
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const UI_DIR = join(repoRoot, 'dist', 'renderer');
+/** The built desk; CUTLINE_UI_DIR points elsewhere (a test's own build). */
+const UI_DIR = process.env.CUTLINE_UI_DIR ?? join(repoRoot, 'dist', 'renderer');
 
 const USAGE = `Usage: cutline <command> [options]
 

@@ -1,30 +1,33 @@
 /**
  * The desk in Debian's Chromium against `cutline serve --token auto`: the printed URL (token in the
  * fragment) connects, the token leaves the address bar, and without it the desk does not get in.
- * Serves dist/renderer: run `npm run build` first.
+ * The desk is built as shipped into a private folder (CUTLINE_UI_DIR) first.
  */
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DeskBrowser, HAVE_CHROMIUM, launchDesk } from '../helpers/chromium.ts';
 import { type ServeProcess, startServe, stateGetOk } from '../helpers/cutlineServe.ts';
 
-const BUILT = existsSync(resolve('dist/renderer/index.html'));
-
-describe.skipIf(!HAVE_CHROMIUM || !BUILT)('desk token from the URL fragment', () => {
+describe.skipIf(!HAVE_CHROMIUM)('desk token from the URL fragment', () => {
   let serve: ServeProcess;
   let desk: DeskBrowser;
   let deskUrl = '';
 
+  const uiDir = mkdtempSync(join(tmpdir(), 'cutline-sec-ui-'));
+
   beforeAll(async () => {
-    serve = await startServe(['--token', 'auto'], { dataDir: mkdtempSync(join(tmpdir(), 'cutline-sec-desk-')) });
+    await build({ configFile: resolve('vite.config.ts'), root: resolve('renderer'), logLevel: 'warn', build: { outDir: uiDir, emptyOutDir: true, sourcemap: false } });
+    serve = await startServe(['--token', 'auto'], { dataDir: mkdtempSync(join(tmpdir(), 'cutline-sec-desk-')), env: { CUTLINE_UI_DIR: uiDir } });
     deskUrl = /Open the desk: (\S+)/.exec(serve.stdout())?.[1] ?? '';
     desk = await launchDesk();
   });
   afterAll(async () => {
     await desk?.browser.close();
     await serve?.stop();
+    rmSync(uiDir, { recursive: true, force: true });
   });
 
   it('without the token the desk stays disconnected and says how to get in', async () => {
