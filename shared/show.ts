@@ -231,6 +231,16 @@ export const WebRtcSettings = z.object({
   guestTimeoutS: z.number().min(2).max(300).default(45),
   /** Bearer token for WHEP viewers of the program (`/whep/program`); absent = that endpoint is off. */
   programToken: z.string().min(8).max(256).optional(),
+  /**
+   * The public surface (guest pages, WHIP, WHEP, viewer, objects socket) on a listener of its own,
+   * the one a reverse proxy forwards; it never serves the control API (docs/SECURITY.md). Read when
+   * `cutline serve|run` starts (`--public-host/--public-port` win).
+   */
+  publicListen: z.object({ host: z.string().min(1).max(255).default('127.0.0.1'), port: z.number().int().min(0).max(65535) }).optional(),
+  /** WebRTC sessions (WHIP guests + WHEP viewers and returns) at once; beyond → 429. */
+  maxSessions: z.number().int().min(1).max(256).default(32),
+  /** WebRTC sessions one token (a guest's, the program token) may hold at once; beyond → 429. */
+  maxSessionsPerToken: z.number().int().min(1).max(256).default(8),
 });
 export type WebRtcSettings = z.infer<typeof WebRtcSettings>;
 

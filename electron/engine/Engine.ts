@@ -297,10 +297,11 @@ export class Engine {
   }
 
   /** Mounts the WHIP/WHEP endpoints and the guest page on an HTTP server (ApiServer does this). */
-  attachHttp(server: { addRoute(route: WebRtcGateway['route']): void; addUpgrade?(handler: ObjectsGateway['upgrade']): void; readonly url: string }): void {
+  attachHttp(server: { addRoute(route: WebRtcGateway['route']): void; addUpgrade?(handler: ObjectsGateway['upgrade']): void; readonly url: string; readonly publicUrl?: string }): void {
     server.addRoute(this.webrtc.route);
     server.addUpgrade?.(this.objectsWs.upgrade);
-    this.webrtc.setBaseUrl(() => server.url);
+    // Guest links point at the public listener when there is one (docs/SECURITY.md).
+    this.webrtc.setBaseUrl(() => server.publicUrl ?? server.url);
     this.httpBaseUrl = () => server.url;
   }
 

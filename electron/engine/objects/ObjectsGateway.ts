@@ -1,6 +1,7 @@
 /**
- * The objects WebSocket for guests and viewers: `GET /objects/ws?token=…` (or `Authorization:
- * Bearer …`). The token decides who is calling, never the messages:
+ * The objects WebSocket for guests and viewers: `GET /objects/ws` with `Authorization: Bearer …`,
+ * or from a browser the subprotocols `cutline.v1` + `cutline.token.<base64url>` (or the older
+ * `?token=…`, which proxies log). The token decides who is calling, never the messages:
  *  - a guest's invite token (guest.invite) → role `guest`, client id = the guest's id, name = its label;
  *  - a token from `object.issueToken {role, label?}` → that role; a `guest` token is one person
  *    (client id `token:<id>`), a `viewer` token may be shared by an audience, so every connection
@@ -10,6 +11,10 @@
  * server pushes `object.changed`, `object.created` and `object.deleted`. Any web origin may connect
  * (guest pages and audience sites live elsewhere): the token is the protection. A token that stops
  * being valid (revoked, guest invite forgotten) closes its sockets (code 4401) at its next message or event.
+ *
+ * Limits (docs/SECURITY.md): sockets per token (a guest is one person, a viewer token an audience)
+ * and in all, refused at the upgrade with 429 + Retry-After; and one request budget per token, not
+ * per socket, so opening more sockets never buys more requests.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -18,6 +23,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { type IssuedObjectToken, MAX_ARGS_BYTES, type ObjectTokenInfo } from '../../../shared/objects.ts';
 import { API_VERSION, type EventMessage, ProtocolError, type ProtocolErrorBody, parseWsRequest } from '../../../shared/protocol.ts';
 import type { Caller } from './ObjectCommands.ts';
+import { presentedToken, WS_PROTOCOL } from '../server/requestGuard.ts';
 import { RateLimiter } from './RateLimiter.ts';
 import { ObjectRejection } from './rejections.ts';
 
@@ -26,9 +32,15 @@ export const OBJECTS_WS_PATH = '/objects/ws';
 export const OBJECTS_WS_COMMANDS = ['object.list', 'object.get', 'object.op'] as const;
 const COMMANDS = new Set<string>(OBJECTS_WS_COMMANDS);
 const EVENTS = new Set<string>(['object.changed', 'object.created', 'object.deleted']);
-/** Requests of any kind per connection (object.op is limited again per client by the store). */
-const REQUEST_RATE = { perSecond: 30, burst: 60 };
-const MAX_CONNECTIONS = 2000;
+/** Requests of any kind per token, over all its sockets (object.op is limited again per client by the store). */
+export const TOKEN_REQUEST_RATE = { perSecond: 30, burst: 60 };
+export const MAX_CONNECTIONS = 2000;
+/** Sockets one guest (an invite token or a guest-role token) may hold: a few tabs, not a flood. */
+export const MAX_CONNECTIONS_PER_GUEST_TOKEN = 4;
+/** Sockets one viewer token may hold (an audience shares it); per-person tokens are the audience-scale issue's. */
+export const MAX_CONNECTIONS_PER_VIEWER_TOKEN = 500;
+/** What a refused socket is told to wait, in seconds. */
+const CONNECTION_RETRY_AFTER_S = 5;
 const MAX_TOKENS = 1000;
 /** A reader this far behind is cut off rather than buffered for. */
 const MAX_BUFFERED = 4 << 20;
@@ -76,8 +88,15 @@ function errorJson(error: unknown): ProtocolErrorBody {
 
 export class ObjectsGateway {
   private readonly tokens = new Map<string, IssuedToken>();
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_ARGS_BYTES + 16 * 1024 });
-  private readonly requests = new RateLimiter(REQUEST_RATE, () => Date.now());
+  private readonly wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_ARGS_BYTES + 16 * 1024,
+    // A browser that sends its token as a subprotocol must get one back, or it drops the socket.
+    handleProtocols: (offered) => (offered.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
+  });
+  private readonly requests = new RateLimiter(TOKEN_REQUEST_RATE, () => Date.now());
+  /** Open sockets per guest id (invite tokens are not in `tokens`). */
+  private readonly guestSockets = new Map<string, Set<WebSocket>>();
   private nextToken = 1;
   private nextConnection = 1;
   private closed = false;
@@ -124,31 +143,49 @@ export class ObjectsGateway {
   /** An HTTP upgrade handler: true when the request was for this endpoint (answered either way). */
   readonly upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): boolean => {
     if (url.pathname !== OBJECTS_WS_PATH) return false;
-    const header = req.headers.authorization ?? '';
-    const token = header.startsWith('Bearer ') ? header.slice(7) : (url.searchParams.get('token') ?? '');
-    const refuse = (status: string): true => {
-      socket.end(`HTTP/1.1 ${status}\r\nWWW-Authenticate: Bearer\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+    // Header or subprotocol first: a token in the query string ends up in proxy logs (kept for old links).
+    const token = presentedToken(req.headers) ?? url.searchParams.get('token') ?? '';
+    const refuse = (status: string, message: string, headers = 'WWW-Authenticate: Bearer\r\n'): true => {
+      const body = `${message}\n`;
+      socket.end(`HTTP/1.1 ${status}\r\n${headers}Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
       return true;
     };
-    if (this.closed) return refuse('503 Service Unavailable');
+    const busy = (message: string) => refuse('429 Too Many Requests', message, `Retry-After: ${CONNECTION_RETRY_AFTER_S}\r\n`);
+    if (this.closed) return refuse('503 Service Unavailable', 'the show is closing');
     const guest = token ? this.host.guestForToken(token) : undefined;
     const issued = guest ? undefined : this.findIssued(token);
-    if (!guest && !issued) return refuse('401 Unauthorized');
-    if (this.wss.clients.size >= MAX_CONNECTIONS) return refuse('503 Service Unavailable');
+    if (!guest && !issued) return refuse('401 Unauthorized', 'missing or wrong token: use the link or token the producer gave you');
+    if (this.wss.clients.size >= MAX_CONNECTIONS) return busy(`this show already has ${MAX_CONNECTIONS} objects sockets: try again later`);
+    const sockets = guest ? this.socketsOfGuest(guest.id) : (issued as IssuedToken).sockets;
+    const cap = guest || issued?.role === 'guest' ? MAX_CONNECTIONS_PER_GUEST_TOKEN : MAX_CONNECTIONS_PER_VIEWER_TOKEN;
+    if (sockets.size >= cap) return busy(`this token already has ${cap} open sockets (the limit): close one first`);
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      if (guest) this.onSocket(ws, { role: 'guest', clientId: guest.id, name: guest.label }, () => this.host.guestForToken(token)?.id === guest.id);
+      sockets.add(ws);
+      ws.on('close', () => {
+        sockets.delete(ws);
+        if (guest && sockets.size === 0 && this.guestSockets.get(guest.id) === sockets) this.guestSockets.delete(guest.id);
+      });
+      if (guest) this.onSocket(ws, { role: 'guest', clientId: guest.id, name: guest.label }, `guest:${guest.id}`, () => this.host.guestForToken(token)?.id === guest.id);
       else if (issued) {
         const clientId = issued.role === 'guest' ? `token:${issued.id}` : `token:${issued.id}:${this.nextConnection++}`;
         const caller: WsCaller = { role: issued.role, clientId, ...(issued.role === 'guest' ? { name: issued.label ?? issued.id } : {}) };
-        issued.sockets.add(ws);
-        ws.on('close', () => issued.sockets.delete(ws));
-        this.onSocket(ws, caller, () => this.tokens.get(issued.id) === issued);
+        this.onSocket(ws, caller, `token:${issued.id}`, () => this.tokens.get(issued.id) === issued);
       }
     });
     return true;
   };
 
-  private onSocket(ws: WebSocket, caller: WsCaller, stillValid: () => boolean): void {
+  private socketsOfGuest(id: string): Set<WebSocket> {
+    let set = this.guestSockets.get(id);
+    if (!set) {
+      set = new Set();
+      this.guestSockets.set(id, set);
+    }
+    return set;
+  }
+
+  /** `budgetKey` names the token: every socket opened with it spends from the same requests budget. */
+  private onSocket(ws: WebSocket, caller: WsCaller, budgetKey: string, stillValid: () => boolean): void {
     const send = (message: unknown) => {
       if (ws.bufferedAmount > MAX_BUFFERED) return ws.terminate();
       if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(message));
@@ -163,7 +200,6 @@ export class ObjectsGateway {
     });
     ws.on('close', unsubscribe);
     ws.on('error', () => ws.terminate());
-    const connectionKey = `${caller.clientId}#${this.nextConnection++}`;
     ws.on('message', async (data) => {
       const parsed = parseWsRequest(String(data));
       if (!parsed.ok) {
@@ -181,8 +217,9 @@ export class ObjectsGateway {
         reply({ ok: false, error: { code: 'unauthorized', message: `only ${OBJECTS_WS_COMMANDS.join(', ')} run on this socket; "${request.command}" is the producer's` } });
         return;
       }
-      if (!this.requests.take(connectionKey)) {
-        reply({ ok: false, error: new ObjectRejection('too_many_requests', 'rate_limited', 'Too many requests on this connection: slow down.').toJSON() });
+      if (!this.requests.take(budgetKey)) {
+        const wait = this.requests.retryAfterS(budgetKey).toFixed(1);
+        reply({ ok: false, error: new ObjectRejection('too_many_requests', 'rate_limited', `Too many requests with this token (all its connections together): wait ${wait} s.`).toJSON() });
         return;
       }
       try {

@@ -8,6 +8,10 @@
  * Lifecycle of a guest: invited (source waits) → publishing (source live) → gone silent (source
  * stalled, by the source's own health check) → left after `guestTimeoutS` without packets or when
  * ICE/DTLS fails, or on DELETE (source removed, slot free: the same link joins again).
+ *
+ * Limits (docs/SECURITY.md): one WHIP session per guest, also when offers arrive in parallel
+ * (`joining`), and WebRTC sessions in all and per token (SessionBudget), beyond which a POST gets
+ * 429 with Retry-After. These endpoints are the public surface: a proxy may forward them.
  */
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -38,6 +42,7 @@ import {
 } from './sdp.ts';
 import { VIEWER_JS, VIEWER_WORKER_JS, viewerPageHtml } from './viewerPage.ts';
 import { WhepPull } from './WhepPull.ts';
+import { SessionBudget, SessionLimitError } from './SessionBudget.ts';
 
 export interface GatewayHost {
   ffmpegPath: string;
@@ -62,6 +67,8 @@ export interface GuestInvite {
 
 interface Session {
   id: string;
+  /** Whose token let it in (`guest:<id>`, `program`): the per-token session limit counts by it. */
+  tokenKey: string;
   pc: RTCPeerConnection;
   createdAt: number;
   lastPacketAt: number;
@@ -79,6 +86,8 @@ interface Invite {
   feed: RtpFeed | undefined;
   tracks: FeedTracks | undefined;
   session: Session | undefined;
+  /** An offer for this guest is being answered: a second POST meanwhile gets 409, not a second session. */
+  joining: boolean;
   /** POST → first frame written to the decoder, ms, for the last join. */
   joinMs: number | undefined;
   /**
@@ -120,6 +129,10 @@ export class WebRtcGateway {
   readonly monitorFeed: MonitorFeed;
   private baseUrl: () => string = () => 'http://127.0.0.1:7710';
   private readonly watchdog: NodeJS.Timeout;
+  private readonly budget = new SessionBudget(
+    () => this.liveSessions(),
+    () => this.settings,
+  );
 
   constructor(private readonly host: GatewayHost) {
     this.returnFeed = new ReturnFeed(() => host.program(), host.ffmpegPath, (line) => host.log(line));
@@ -159,7 +172,7 @@ export class WebRtcGateway {
   }
 
   private newInvite(id: string, label: string): Invite {
-    const invite: Invite = { id, label, token: randomBytes(18).toString('base64url'), feed: undefined, tracks: undefined, session: undefined, joinMs: undefined, droppedMediaAt: undefined };
+    const invite: Invite = { id, label, token: randomBytes(18).toString('base64url'), feed: undefined, tracks: undefined, session: undefined, joining: false, joinMs: undefined, droppedMediaAt: undefined };
     this.invites.set(id, invite);
     return invite;
   }
@@ -231,10 +244,11 @@ export class WebRtcGateway {
       else if (guest) this.serveGuestPage(guest[1], req, res);
       else if (whip) await this.serveWhipWhep(whip[1] as 'whip' | 'whep', whip[2], whip[3], req, res);
     } catch (error) {
-      const status = error instanceof HttpError || error instanceof SdpError ? error.status : 500;
+      const status = error instanceof HttpError || error instanceof SdpError ? error.status : error instanceof SessionLimitError ? 429 : 500;
       if (status === 500) this.host.log(`webrtc: ${(error as Error).stack ?? error}`);
       if (!res.headersSent) {
-        res.writeHead(status, { ...CORS, 'content-type': 'text/plain; charset=utf-8', ...(status === 401 ? { 'www-authenticate': 'Bearer' } : {}) });
+        const extra = error instanceof SessionLimitError ? { 'retry-after': String(error.retryAfterS) } : {};
+        res.writeHead(status, { ...CORS, ...extra, 'content-type': 'text/plain; charset=utf-8', ...(status === 401 ? { 'www-authenticate': 'Bearer' } : {}) });
         res.end((error as Error).message);
       }
     }
@@ -305,12 +319,22 @@ export class WebRtcGateway {
     }
     if (req.method !== 'POST' || sessionId) throw new HttpError(405, `use POST ${kind === 'whip' ? '/whip' : '/whep'}/<id> with an SDP offer, DELETE on the session URL`);
     if (!/^application\/sdp\b/i.test(req.headers['content-type'] ?? '')) throw new HttpError(415, 'send the SDP offer as Content-Type: application/sdp');
-    const offer = await readBody(req, MAX_SDP_BYTES);
-    checkOffer(offer);
-    const { sdp, location } =
-      kind === 'whip' && invite
-        ? await this.ingest(invite, offer, stillAllowed)
-        : await this.serveReturn(isMonitors ? MONITORS_MIX : isProgram ? PROGRAM_MIX : id, offer, kind, id, stillAllowed);
+    const tokenKey = isProgram ? 'program' : `guest:${id}`;
+    // A WHIP offer for a guest already joining is refused before its place is taken (409, not 429).
+    if (kind === 'whip' && invite?.joining) throw alreadyJoining(id);
+    const release = this.budget.reserve(tokenKey);
+    let answered: { sdp: string; location: string };
+    try {
+      const offer = await readBody(req, MAX_SDP_BYTES);
+      checkOffer(offer);
+      answered =
+        kind === 'whip' && invite
+          ? await this.ingest(invite, offer, stillAllowed)
+          : await this.serveReturn(isMonitors ? MONITORS_MIX : isProgram ? PROGRAM_MIX : id, offer, tokenKey, id, stillAllowed);
+    } finally {
+      release();
+    }
+    const { sdp, location } = answered;
     res.writeHead(201, { ...CORS, 'content-type': 'application/sdp', location, etag: `"${location.split('/').pop()}"` });
     res.end(sdp);
   }
@@ -333,6 +357,17 @@ export class WebRtcGateway {
       const offered = codecs.filter((c) => refused.includes(c.kind) && c.name.toLowerCase() !== 'rtx').map((c) => `${c.name}${c.fmtp ? ` (${c.fmtp})` : ''}`);
       throw new HttpError(406, `no offered ${refused.join(' or ')} codec is supported (offered: ${offered.join(', ').slice(0, 300)}); accepted are ${ACCEPTED_INGEST_CODECS}`);
     }
+    // Checked and set with no await between: parallel POSTs for one guest make one session.
+    if (invite.joining) throw alreadyJoining(invite.id);
+    invite.joining = true;
+    try {
+      return await this.join(invite, offer, stillAllowed);
+    } finally {
+      invite.joining = false;
+    }
+  }
+
+  private async join(invite: Invite, offer: string, stillAllowed: () => void): Promise<{ sdp: string; location: string }> {
     const current = invite.session;
     if (current && !current.closed) {
       const now = Date.now();
@@ -343,7 +378,7 @@ export class WebRtcGateway {
     }
     const settings = this.settings;
     const pc = new PeerConnection(peerConfig(settings, [VP8(), H264()]));
-    const session = this.newSession(pc, () => {});
+    const session = this.newSession(pc, `guest:${invite.id}`, () => {});
     const remote: Partial<Record<string, import('werift').MediaStreamTrack>> = {};
     pc.onTrack.subscribe((track) => {
       remote[track.kind] = track;
@@ -407,10 +442,11 @@ export class WebRtcGateway {
     }
   }
 
-  private newSession(pc: RTCPeerConnection, onClose: () => void): Session {
+  private newSession(pc: RTCPeerConnection, tokenKey: string, onClose: () => void): Session {
     const now = Date.now();
     const session: Session = {
       id: randomUUID(),
+      tokenKey,
       pc,
       createdAt: now,
       lastPacketAt: now,
@@ -441,7 +477,7 @@ export class WebRtcGateway {
 
   // ---- WHEP return ----
 
-  private async serveReturn(mixId: string, offer: string, _kind: string, id: string, stillAllowed: () => void): Promise<{ sdp: string; location: string }> {
+  private async serveReturn(mixId: string, offer: string, tokenKey: string, id: string, stillAllowed: () => void): Promise<{ sdp: string; location: string }> {
     const profile = this.returnFeed.profileIdc;
     const accept = (c: { kind: string; name: string; fmtp: string }) =>
       c.kind === 'audio'
@@ -452,7 +488,7 @@ export class WebRtcGateway {
       throw new HttpError(406, 'the return feed is H.264 Constrained Baseline (profile-level-id 42e01f, packetization-mode=1) + Opus; the offer has no such H264 codec');
     const pc = new PeerConnection(peerConfig(this.settings, [H264('42e01f')]));
     let remove = () => {};
-    const session = this.newSession(pc, () => {
+    const session = this.newSession(pc, tokenKey, () => {
       remove();
       this.viewers.delete(session.id);
     });
@@ -473,6 +509,13 @@ export class WebRtcGateway {
   }
 
   // ---- supervision ----
+
+  /** Sessions now open, for the limits (SessionBudget adds the ones being negotiated). */
+  private liveSessions(): { total: number; forKey(key: string): number } {
+    const open: Session[] = [...this.viewers.values()];
+    for (const invite of this.invites.values()) if (invite.session && !invite.session.closed) open.push(invite.session);
+    return { total: open.length, forKey: (key) => open.filter((s) => s.tokenKey === key).length };
+  }
 
   private checkSessions(): void {
     const now = Date.now();
@@ -550,6 +593,10 @@ export class WebRtcGateway {
     await this.returnFeed.close();
     await this.monitorFeed.close();
   }
+}
+
+function alreadyJoining(id: string): HttpError {
+  return new HttpError(409, `an offer for guest "${id}" is already being answered: only one session per guest`);
 }
 
 async function readBody(req: IncomingMessage, limit: number): Promise<string> {
