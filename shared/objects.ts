@@ -408,6 +408,8 @@ function common(x: number, y: number, width: number, height: number) {
     /** Higher is drawn on top; equal z keeps the order of adding. */
     z: z.number().int().min(-1000).max(1000).default(0),
     visible: z.boolean().default(true),
+    /** Cued: drawn on the preview monitor (not on program) so the producer sees it before showing it. */
+    onPreview: z.boolean().default(false),
     /** Fade in on show, out on hide. */
     fadeMs: z.number().int().min(0).max(10_000).default(300),
     opacity: Fraction.default(1),

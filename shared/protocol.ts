@@ -5,6 +5,7 @@
  * this file (`npm run docs:api`) and a test keeps it in step.
  */
 import { z } from 'zod';
+import { LOG_COMMANDS, LOG_EVENT_DESCRIPTIONS, type LogEventPayloads } from './log.ts';
 import { OBJECT_COMMANDS, OBJECT_EVENT_DESCRIPTIONS, type ObjectEventPayloads } from './objects.ts';
 import {
   DestinationSpec,
@@ -14,6 +15,7 @@ import {
   type ShowDocument,
   SourceSpec,
   TransitionSpec,
+  WebRtcSettings,
 } from './show.ts';
 
 export const API_VERSION = 1;
@@ -106,6 +108,10 @@ export const CORE_COMMANDS = {
     OutputSettings.partial().strict(),
     'Change program settings. Size, fps or encoder changes restart the encoder (destinations reconnect).',
   ),
+  'webrtc.set': command(
+    WebRtcSettings.partial().strict(),
+    'Change the WebRTC settings (public URL, ICE servers, UDP port range, limits, program token); the fields given replace the show\'s. New guests and viewers get them; a changed programToken cuts off the viewers let in with the old one. Result: the settings, secrets masked.',
+  ),
   'destination.add': command(DestinationSpec, 'Add a destination (not started unless `destination.start`).'),
   'destination.remove': command(ById, 'Stop and remove a destination.'),
   'destination.start': command(ById, 'Start sending the program to a destination.'),
@@ -146,7 +152,7 @@ export const CORE_COMMANDS = {
   ),
 } as const;
 
-export const COMMANDS = { ...CORE_COMMANDS, ...OBJECT_COMMANDS } as const;
+export const COMMANDS = { ...CORE_COMMANDS, ...OBJECT_COMMANDS, ...LOG_COMMANDS } as const;
 export type CoreCommandName = keyof typeof CORE_COMMANDS;
 export type CommandName = keyof typeof COMMANDS;
 export type CommandParams<N extends CommandName> = z.infer<(typeof COMMANDS)[N]['params']>;
@@ -235,7 +241,7 @@ export interface LevelMeter {
 
 // ---- Events ---------------------------------------------------------------------------------
 
-export interface EventPayloads extends ObjectEventPayloads {
+export interface EventPayloads extends ObjectEventPayloads, LogEventPayloads {
   'source.stateChanged': SourceStatus;
   'source.added': { id: string };
   'source.removed': { id: string };
@@ -250,6 +256,7 @@ export interface EventPayloads extends ObjectEventPayloads {
 export type EventName = keyof EventPayloads;
 export const EVENT_DESCRIPTIONS: Record<EventName, string> = {
   ...OBJECT_EVENT_DESCRIPTIONS,
+  ...LOG_EVENT_DESCRIPTIONS,
   'source.stateChanged': 'A source changed state (connecting, live, stalled, ended, error) or its stats.',
   'source.added': 'A source was added.',
   'source.removed': 'A source was removed.',

@@ -25,7 +25,11 @@ import {
   OutputSettings,
   ShowDocument,
   SourceSpec,
+  WebRtcSettings,
 } from '../../shared/show.ts';
+import { isLogCommand } from '../../shared/log.ts';
+import { EngineLog } from './log/EngineLog.ts';
+import { PreviewGraphics } from './graphics/PreviewGraphics.ts';
 import { Destination } from './destinations/Destination.ts';
 import { GraphicsLayer } from './graphics/GraphicsLayer.ts';
 import { type Caller, isObjectCommand, runObjectCommand } from './objects/ObjectCommands.ts';
@@ -93,6 +97,10 @@ export class Engine {
   /** `/objects/ws`: guests and token holders read and change shared objects (ObjectsGateway). */
   readonly objectsWs: ObjectsGateway;
   private graphics!: GraphicsLayer;
+  /** The overlays the preview monitor draws: those on air plus those cued with `onPreview`. */
+  private previewGraphics!: PreviewGraphics;
+  /** Recent log lines for the desk's Health panel (`log.list`). */
+  private readonly recentLog: EngineLog;
 
   private constructor(
     readonly ffmpeg: { path: string; version: string; source: string },
@@ -101,6 +109,8 @@ export class Engine {
     log: (line: string) => void,
   ) {
     this.show = show;
+    this.recentLog = new EngineLog(log, (entry) => this.emitEvent('log.appended', entry));
+    log = this.recentLog.log;
     this.log = log;
     this.webrtc = new WebRtcGateway({
       ffmpegPath: ffmpeg.path,
@@ -162,6 +172,7 @@ export class Engine {
   private attachObjects(objects: SharedObjectStore, showDir?: string): void {
     this.objects = objects;
     this.graphics = new GraphicsLayer({ objects, ...(showDir ? { baseDir: showDir } : {}) });
+    this.previewGraphics = new PreviewGraphics(this.graphics, new GraphicsLayer({ objects, ...(showDir ? { baseDir: showDir } : {}) }));
     // A change is stamped with the frame that will first show it: the next one composed.
     objects.setPtsProvider(() => (this.program?.running ? this.program.encoder.nextFramePtsMs() : null));
     objects.on('changed', (change) => {
@@ -207,6 +218,7 @@ export class Engine {
       layout: this.show.layout,
       preview: this.show.preview,
       graphics: this.graphics,
+      previewGraphics: this.previewGraphics.layer,
     });
     this.program.on('stats', (stats) => this.emitEvent('program.stats', stats));
     this.program.on('log', (line) => this.log(line));
@@ -222,7 +234,10 @@ export class Engine {
       log: this.log,
       feed: this.webrtc.feedFor(spec),
     });
-    source.on('status', (status) => this.emitEvent('source.stateChanged', status));
+    source.on('status', (status) => {
+      this.recentLog.watchStatus('source', status);
+      this.emitEvent('source.stateChanged', status);
+    });
     this.sources.set(spec.id, source);
     return source;
   }
@@ -238,7 +253,10 @@ export class Engine {
       ...(this.secrets ? { secrets: this.secrets } : {}),
       log: this.log,
     });
-    destination.on('status', (status) => this.emitEvent('destination.stateChanged', status));
+    destination.on('status', (status) => {
+      this.recentLog.watchStatus('destination', status);
+      this.emitEvent('destination.stateChanged', status);
+    });
     this.destinations.set(spec.id, destination);
     return destination;
   }
@@ -324,6 +342,7 @@ export class Engine {
     if (this.closed) throw new ProtocolError('failed', 'the engine is shutting down');
     if (!isCommandName(command))
       throw new ProtocolError('unknown_command', `unknown command "${command}"; see docs/API.md for the list`);
+    if (isLogCommand(command)) return this.recentLog.list(params);
     if (isObjectCommand(command)) return runObjectCommand(command, params, { store: this.objects, graphics: this.graphics, tokens: this.objectsWs }, caller);
     const schema = COMMANDS[command].params as z.ZodType;
     const parsed = schema.safeParse(params ?? {});
@@ -442,6 +461,15 @@ export class Engine {
       this.emitEvent('show.changed', { name: this.show.name });
       return this.show.output;
     },
+    'webrtc.set': async (changes) => {
+      const parsed = WebRtcSettings.safeParse({ ...this.show.webrtc, ...changes });
+      if (!parsed.success) throw new ProtocolError('invalid_params', `webrtc.set: ${describeZodError(parsed.error)}`);
+      const tokenChanged = parsed.data.programToken !== this.show.webrtc?.programToken;
+      this.show = { ...this.show, webrtc: parsed.data };
+      if (tokenChanged) await this.webrtc.showReplaced({ programTokenChanged: true, guestIds: new Set([...this.sources.values()].filter((s) => s.spec.kind === 'guest').map((s) => s.id)) });
+      this.emitEvent('show.changed', { name: this.show.name });
+      return this.redactedShow().webrtc;
+    },
     'destination.add': (spec) => {
       if (this.destinations.has(spec.id)) throw new ProtocolError('conflict', `a destination with id "${spec.id}" already exists`);
       const destination = this.createDestination(spec);
@@ -553,6 +581,7 @@ export class Engine {
     this.objectsWs.close();
     await this.webrtc.close();
     await this.teardown();
+    this.previewGraphics.dispose();
     this.graphics.dispose();
     await this.objects.close();
     this.listeners.clear();
