@@ -93,6 +93,10 @@ function command<P extends z.ZodType>(params: P, description: string): CommandDe
 export const CORE_COMMANDS = {
   'state.get': command(Empty, 'The whole state (same as GET /api/v1/state).'),
   'probe.get': command(Empty, 'Which ffmpeg is used and which H.264 encoders work here, and the one chosen.'),
+  'probe.run': command(
+    z.object({ ffmpegPath: z.string().min(1).max(1024).optional() }).strict(),
+    'Test an ffmpeg (default: the one in use) the way the engine does at start: version, which H.264 encoders work, the one it would choose and why. Only runs a file named ffmpeg (ffmpeg.exe); the engine keeps using its own until restarted with --ffmpeg / CUTLINE_FFMPEG. Result: like probe.get.',
+  ),
   'source.add': command(SourceSpec, 'Add a source and start it. Result: {id}.'),
   'source.remove': command(ById, 'Stop and remove a source; layouts drop it.'),
   'source.update': command(SourceUpdate, 'Change a source: label, gain, mute, slate delay, or media settings (restarts its decoder).'),

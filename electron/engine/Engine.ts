@@ -43,6 +43,7 @@ import type { H264Encoder } from './ffmpeg/encoderArgs.ts';
 import { ffmpegVersion, locateFfmpeg } from './ffmpeg/locate.ts';
 import { MediaProbeError } from './ffmpeg/mediaProbe.ts';
 import { type ProbeResult, probeFfmpeg } from './ffmpeg/probe.ts';
+import { probeCandidate } from './ffmpeg/probeCandidate.ts';
 import { sourcesIn } from '../../shared/layout.ts';
 import { Program } from './program/Program.ts';
 import { maskSecret } from './redact.ts';
@@ -370,6 +371,7 @@ export class Engine {
   private readonly handlers: { [N in CoreCommandName]: Handler<N> } = {
     'state.get': () => this.getState(),
     'probe.get': () => this.probe,
+    'probe.run': ({ ffmpegPath }) => probeCandidate(ffmpegPath ?? this.ffmpeg.path, this.show.output.encoder),
     'source.add': async (spec) => {
       if (this.sources.has(spec.id)) throw new ProtocolError('conflict', `a source with id "${spec.id}" already exists`);
       const source = this.createSource(spec);

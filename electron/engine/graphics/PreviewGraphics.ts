@@ -16,7 +16,7 @@ export class PreviewGraphics {
   private readonly off: () => void;
 
   constructor(
-    private readonly program: GraphicsLayer,
+    program: GraphicsLayer,
     readonly layer: GraphicsLayer,
   ) {
     this.off = program.on('changed', ({ overlays }) => this.follow(overlays));

@@ -1,0 +1,63 @@
+/**
+ * A graphic's thumbnail: a small 16:9 frame with the overlay drawn by the desk in its box (its
+ * place and size on the program), from its spec and the shared object it shows. It follows every
+ * change live; the exact pixels are the engine's (see them on the preview monitor with "Preview").
+ */
+import type { OverlayStatus, PollState } from '../../../shared/objects.ts';
+import { useCutline } from '../store/store.ts';
+
+export function OverlayThumb({ overlay: o }: { overlay: OverlayStatus }) {
+  const spec = o.spec as OverlayStatus['spec'] & Record<string, unknown>;
+  const object = useCutline((s) => (typeof spec.object === 'string' ? s.objects[spec.object] : undefined));
+  const box = { left: `${spec.x * 100}%`, top: `${spec.y * 100}%`, width: `${spec.width * 100}%`, height: `${spec.height * 100}%` };
+  const colors = { background: (spec.background as string | undefined) ?? 'transparent', color: (spec.color as string | undefined) ?? '#fff', borderColor: (spec.accent as string | undefined) ?? 'transparent' };
+  let body: React.ReactNode = null;
+  switch (spec.kind) {
+    case 'lowerThird':
+      body = (
+        <>
+          <b>{spec.name}</b>
+          <i>{spec.title}</i>
+        </>
+      );
+      break;
+    case 'text':
+      body = <b>{spec.text}</b>;
+      break;
+    case 'image':
+      body = spec.src.startsWith('data:image/') ? <img src={spec.src} alt="" /> : <i>{spec.src.split('/').pop()}</i>;
+      break;
+    case 'clock':
+      body = <b>12:34</b>;
+      break;
+    case 'countdown':
+      body = <b>{spec.label || '05:00'}</b>;
+      break;
+    case 'ticker':
+      body = <i>{spec.items.join(' · ')}</i>;
+      break;
+    case 'poll': {
+      const poll = object?.state as PollState | undefined;
+      body = poll ? (
+        <span className="thumb-bars">
+          {poll.options.map((opt, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: an option is its position
+            <span key={i} style={{ width: `${Math.max(4, opt.percent)}%` }} />
+          ))}
+        </span>
+      ) : (
+        <i>poll</i>
+      );
+      break;
+    }
+    default:
+      body = <i>{spec.kind}</i>;
+  }
+  return (
+    <span className="overlay-thumb" data-thumb={o.id} aria-hidden="true">
+      <span className={`thumb-box thumb-${spec.kind}`} style={{ ...box, ...colors, opacity: o.visible || spec.onPreview ? 1 : 0.45 }}>
+        {body}
+      </span>
+    </span>
+  );
+}
