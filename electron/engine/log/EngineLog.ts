@@ -12,7 +12,8 @@ import { ProtocolError } from '../../../shared/protocol.ts';
 import { describeZodError } from '../../../shared/show.ts';
 import { redactUrl } from '../redact.ts';
 
-const SCOPE = /^(source|destination|guest|overlay) ([A-Za-z0-9][A-Za-z0-9_.:-]*)[: ]/;
+/** "source cam1: …", "guest ada joined …": ids are shared/ids.ts's alphabet. */
+const SCOPE = /^(source|destination|guest|overlay) ([A-Za-z0-9_-]{1,64})[: ]/;
 /** Words the engine's lines use when something went wrong (there is no level in a log line). */
 const ERROR_WORDS = /\b(error|failed|fail|refused|cannot|could not|stalled|stopped|timed out|rejected|lost|dropping|exited|died|unreachable|denied|401|403|404)\b/i;
 /** Longest message kept (an ffmpeg error can be long). */
@@ -65,7 +66,8 @@ export class EngineLog {
   watchStatus(kind: 'source' | 'destination', status: WatchedStatus): void {
     const key = `${kind} ${status.id}`;
     const failing = ['error', 'stalled', 'ended', 'reconnecting'].includes(status.state);
-    const signature = failing ? `${status.state}|${status.message ?? ''}` : 'ok';
+    // Retries count up ("attempt 3, next in 2.0 s"): the same failure again is not news.
+    const signature = failing ? `${status.state}|${(status.message ?? '').replace(/[0-9.]+/g, '#')}` : 'ok';
     if (this.lastStatus.get(key) === signature) return;
     const before = this.lastStatus.get(key);
     // Bounded like everything others can grow: ids of removed things are forgotten, and a churn of

@@ -200,7 +200,7 @@ function ChatTab() {
   const error = useCutline((s) => s.fieldErrors.chat);
   const cardError = useCutline((s) => s.fieldErrors['chat.card']);
   const card = useCutline((s) => s.overlays.find((o) => o.id === CHAT_CARD_ID));
-  const onAir = card?.visible ? chatMessageOnAir() : null;
+  const onAir = chatMessageOnAir(card, chat?.state.messages ?? []);
   const [text, setText] = useState('');
   const messages = chat ? [...chat.state.messages].reverse() : [];
   return (
@@ -243,7 +243,7 @@ function ChatTab() {
                   Off screen
                 </button>
               ) : (
-                <button type="button" className="small onair" onClick={() => void showChatMessage(id, m)} aria-label={`Show on screen: ${m.author}`}>
+                <button type="button" className="small onair" onClick={() => void showChatMessage(m)} aria-label={`Show on screen: ${m.author}`}>
                   Show on screen
                 </button>
               )}

@@ -96,33 +96,37 @@ export const CHAT_CARD_ID = 'chat-message-onair';
 /** A lower third's title holds 120 characters (shared/objects.ts); longer messages are cut with "…". */
 const CARD_TITLE_MAX = 120;
 
-export interface ChatCardState {
-  seq: number;
-  chatId: string;
+/** The card's name and title for a message (what `overlay.update` sends and what identifies it on air). */
+export function chatCard(message: { author: string; text: string }): { name: string; title: string } {
+  const title = message.text.length > CARD_TITLE_MAX ? `${message.text.slice(0, CARD_TITLE_MAX - 1)}…` : message.text;
+  return { name: message.author.slice(0, 80), title };
 }
 
-export async function showChatMessage(chatId: string, message: { seq: number; author: string; text: string }): Promise<CommandOutcome> {
-  const title = message.text.length > CARD_TITLE_MAX ? `${message.text.slice(0, CARD_TITLE_MAX - 1)}…` : message.text;
-  const name = message.author.slice(0, 80);
+export async function showChatMessage(message: { seq: number; author: string; text: string }): Promise<CommandOutcome> {
+  const { name, title } = chatCard(message);
   const exists = useCutline.getState().overlays.some((o) => o.id === CHAT_CARD_ID);
   const outcome = exists
     ? await runForField('chat.card', 'overlay.update', { id: CHAT_CARD_ID, name, title, visible: true, onPreview: false } as CommandInput<'overlay.update'>)
     : await runForField('chat.card', 'overlay.add', { id: CHAT_CARD_ID, kind: 'lowerThird', name, title, visible: true, y: 0.7, accent: '#3d8bfd' } as CommandInput<'overlay.add'>);
-  if (outcome.ok) chatCardOnAir = { seq: message.seq, chatId };
   return outcome;
 }
 
-export async function hideChatMessage(): Promise<CommandOutcome> {
-  const outcome = await runForField('chat.card', 'overlay.hide', { id: CHAT_CARD_ID });
-  if (outcome.ok) chatCardOnAir = null;
-  return outcome;
+export function hideChatMessage(): Promise<CommandOutcome> {
+  return runForField('chat.card', 'overlay.hide', { id: CHAT_CARD_ID });
 }
 
-/** Which message the card shows (this desk put it there); the overlay's own state says if it is visible. */
-let chatCardOnAir: ChatCardState | null = null;
-export function chatMessageOnAir(): ChatCardState | null {
-  const card = useCutline.getState().overlays.find((o) => o.id === CHAT_CARD_ID);
-  return card?.visible ? chatCardOnAir : null;
+/**
+ * The message the card shows while it is on air, read from the card itself (so every desk, and a
+ * reloaded one, agrees): the newest message whose author and text make the card's name and title.
+ */
+export function chatMessageOnAir<M extends { seq: number; author: string; text: string }>(card: { visible: boolean; spec: unknown } | undefined, messages: M[]): M | undefined {
+  if (!card?.visible) return undefined;
+  const spec = card.spec as { name?: string; title?: string };
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const c = chatCard(messages[i]);
+    if (c.name === spec.name && c.title === spec.title) return messages[i];
+  }
+  return undefined;
 }
 
 export async function clearChat(id: string): Promise<CommandOutcome | undefined> {
