@@ -81,6 +81,18 @@ const AudioSet = z
   .strict()
   .refine((p) => p.gainDb !== undefined || p.muted !== undefined, 'give gainDb and/or muted');
 
+/**
+ * The fields of a settings object as a change: every field optional and WITHOUT its default. (zod's
+ * `.partial()` keeps defaults, so `output.set {width}` used to reset fps, bitrate, … to theirs.)
+ */
+function changesOf<S extends z.ZodRawShape>(schema: z.ZodObject<S>) {
+  const shape: Record<string, z.ZodType> = {};
+  for (const [key, field] of Object.entries(schema.shape) as [string, z.ZodType][]) {
+    shape[key] = (field instanceof z.ZodDefault ? (field.unwrap() as z.ZodType) : field).optional();
+  }
+  return z.object(shape).strict() as unknown as ReturnType<z.ZodObject<S>['partial']>;
+}
+
 interface CommandDef<P extends z.ZodType> {
   params: P;
   description: string;
@@ -104,16 +116,16 @@ export const CORE_COMMANDS = {
   'layout.set': command(LayoutSpec, 'Put a layout on program directly (no transition). Shows on the next frame.'),
   'preview.set': command(LayoutSpec, 'Put a layout on preview (studio mode).'),
   'program.take': command(
-    TransitionSpec.partial().strict(),
+    changesOf(TransitionSpec),
     'Take preview to program with the show transition, or the one given ({kind: "cut"|"fade", durationMs}).',
   ),
   'audio.set': command(AudioSet, 'Set gain (dB) and/or mute of a source or of the program master.'),
   'output.set': command(
-    OutputSettings.partial().strict(),
+    changesOf(OutputSettings),
     'Change program settings. Size, fps or encoder changes restart the encoder (destinations reconnect).',
   ),
   'webrtc.set': command(
-    WebRtcSettings.partial().strict(),
+    changesOf(WebRtcSettings),
     'Change the WebRTC settings (public URL, ICE servers, UDP port range, limits, program token); the fields given replace the show\'s. New guests and viewers get them; a changed programToken cuts off the viewers let in with the old one. Result: the settings, secrets masked.',
   ),
   'destination.add': command(DestinationSpec, 'Add a destination (not started unless `destination.start`).'),

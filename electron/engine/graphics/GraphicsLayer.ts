@@ -258,6 +258,8 @@ export class GraphicsLayer extends TypedEmitter<GraphicsEvents> {
   private fadeLevel(o: Overlay, now: number): number {
     const f = o.fade;
     f.start ??= now;
+    // A restarted program (output.set) counts its time from 0 again: a fade begun before is over.
+    if (now < f.start) f.start = now - f.duration;
     const t = f.duration > 0 ? Math.min(1, Math.max(0, (now - f.start) / f.duration)) : 1;
     return f.from + (f.to - f.from) * t;
   }

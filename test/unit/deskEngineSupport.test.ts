@@ -1,0 +1,76 @@
+/**
+ * What the desk needs from the engine besides new commands: setting one output field keeps the
+ * others, hidden overlays stay hidden when the program restarts (output.set), and the preview
+ * monitor's overlays follow the program's with cued ones added.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { GraphicsLayer } from '../../electron/engine/graphics/GraphicsLayer.ts';
+import { PreviewGraphics } from '../../electron/engine/graphics/PreviewGraphics.ts';
+import { allocFrame, rgbToYuv, type YuvFrame } from '../../electron/engine/media/yuv.ts';
+import { COMMANDS } from '../../shared/protocol.ts';
+
+const GREY = rgbToYuv(128, 128, 128);
+const layers: { dispose(): void }[] = [];
+afterEach(() => {
+  for (const l of layers.splice(0)) l.dispose();
+});
+const lumaAt = (f: YuvFrame, x: number, y: number) => f.data[y * f.width + x];
+/** A lower third's panel (dark) at the default box: a pixel well inside it. */
+const inLowerThird = (f: YuvFrame) => lumaAt(f, Math.round(f.width * 0.3), Math.round(f.height * 0.8));
+
+describe('settings commands change only the fields given', () => {
+  it('output.set, webrtc.set and program.take fill in no defaults', () => {
+    expect(COMMANDS['output.set'].params.parse({ width: 1920, height: 1080 })).toEqual({ width: 1920, height: 1080 });
+    expect(COMMANDS['webrtc.set'].params.parse({ publicUrl: 'https://studio.example.com' })).toEqual({ publicUrl: 'https://studio.example.com' });
+    expect(COMMANDS['program.take'].params.parse({})).toEqual({});
+    // ...and still validate what is given, with the schema's own message.
+    const refused = COMMANDS['output.set'].params.safeParse({ width: 1921 });
+    expect(refused.success).toBe(false);
+    expect(COMMANDS['output.set'].params.safeParse({ nonsense: 1 }).success).toBe(false);
+  });
+});
+
+describe('overlays across a program restart', () => {
+  it('a hidden overlay stays hidden when the program clock starts again from 0', () => {
+    const layer = new GraphicsLayer();
+    layers.push(layer);
+    layer.add({ id: 'lt', kind: 'lowerThird', name: 'Ada', fadeMs: 300 });
+    const frame = allocFrame(640, 360, GREY);
+    layer.compose(frame, 50_000);
+    layer.compose(frame, 50_400);
+    layer.hide('lt');
+    for (const t of [50_500, 50_900]) layer.compose(allocFrame(640, 360, GREY), t);
+    // output.set restarts the program: its frames count from 0 again.
+    const after = allocFrame(640, 360, GREY);
+    layer.compose(after, 67);
+    expect(inLowerThird(after)).toBe(GREY.y);
+    expect(layer.get('lt').opacity).toBe(0);
+  });
+});
+
+describe('PreviewGraphics: the preview monitor shows what is on air plus what is cued', () => {
+  it('follows adds, cues, shows and removals of the program layer', async () => {
+    const program = new GraphicsLayer();
+    const preview = new PreviewGraphics(program, new GraphicsLayer());
+    layers.push(program, preview);
+    program.add({ id: 'lt', kind: 'lowerThird', name: 'Ada', visible: false, fadeMs: 0 });
+    const composeBoth = (t: number) => {
+      const p = allocFrame(640, 360, GREY);
+      const v = allocFrame(320, 180, GREY);
+      program.compose(p, t);
+      preview.layer.compose(v, t);
+      return { program: inLowerThird(p), preview: inLowerThird(v) };
+    };
+    expect(composeBoth(0)).toEqual({ program: GREY.y, preview: GREY.y });
+    program.update({ id: 'lt', onPreview: true });
+    const cued = composeBoth(40);
+    expect(cued.program).toBe(GREY.y);
+    expect(cued.preview).not.toBe(GREY.y);
+    program.update({ id: 'lt', visible: true, onPreview: false });
+    const onAir = composeBoth(80);
+    expect(onAir.program).not.toBe(GREY.y);
+    expect(onAir.preview).not.toBe(GREY.y);
+    program.remove('lt');
+    expect(preview.layer.list()).toEqual([]);
+  });
+});
