@@ -275,7 +275,11 @@ describe.skipIf(!HAVE_CHROMIUM)(title, () => {
     // Only the size changed, and nothing else on air: the other settings kept, graphics still off.
     expect((await state()).show.output).toMatchObject({ width: 1920, height: 1080, fps: 15, videoBitrateKbps: 600, keyframeIntervalS: 1, x264Preset: 'ultrafast' });
     await expect.poll(async () => share(await programPixels(0.3, 0.3, 0.4, 0.3), CAMERA, 30), { timeout: 15_000 }).toBeGreaterThan(0.9);
-    for (const box of [[0.08, 0.72, 0.4, 0.13], [0.6, 0.2, 0.36, 0.4]] as const) expect(share(await programPixels(...box), CAMERA, 30)).toBeGreaterThan(0.9);
+    const graphicsBoxes: [number, number, number, number][] = [
+      [0.08, 0.72, 0.4, 0.13],
+      [0.6, 0.2, 0.36, 0.4],
+    ];
+    for (const [x, y, w, h] of graphicsBoxes) expect(share(await programPixels(x, y, w, h), CAMERA, 30)).toBeGreaterThan(0.9);
     await shot('08-settings-1080p-live');
   });
 

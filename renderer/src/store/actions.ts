@@ -154,14 +154,14 @@ export async function loadLiveData(): Promise<void> {
       current.request('overlay.list', {}),
       current.request('object.list', {}),
       current.request('log.list', {}),
-    ])) as [OverlayStatus[] | { overlays: OverlayStatus[] }, ObjectSummary[] | { objects: ObjectSummary[] }, LogListResult];
-    const list = Array.isArray(summaries) ? summaries : summaries.objects;
+    ])) as [OverlayStatus[], ObjectSummary[], Partial<LogListResult> | undefined];
+    const list = Array.isArray(summaries) ? summaries : [];
     const snapshots = (await Promise.all(list.map((o) => current.request('object.get', { id: o.id })))) as ObjectSnapshot[];
     if (client !== current) return;
     useCutline.setState({
-      overlays: Array.isArray(overlays) ? overlays : overlays.overlays,
-      objects: Object.fromEntries(snapshots.map((o) => [o.id, o])),
-      log: appendLog([], log.entries),
+      overlays: Array.isArray(overlays) ? overlays : [],
+      objects: Object.fromEntries(snapshots.filter((o) => o?.id).map((o) => [o.id, o])),
+      log: appendLog([], Array.isArray(log?.entries) ? log.entries : []),
     });
   } catch (error) {
     pushToast('error', `Could not read graphics and shared objects: ${(error as Error).message}`);
