@@ -50,9 +50,15 @@ export function applyWebrtc(changes: Partial<WebRtcSettings>): Promise<CommandOu
   return runForField('webrtc', 'webrtc.set', changes as CommandInput<'webrtc.set'>, { success: 'WebRTC settings applied' });
 }
 
+/** A probe answer the desk can show (an older engine may answer without some parts). */
+function asProbe(value: unknown): ProbeView | undefined {
+  const p = value as Partial<ProbeView> | undefined;
+  return p && Array.isArray(p.encoders) && p.chosen && p.ffmpeg ? (p as ProbeView) : undefined;
+}
+
 export async function readProbe(): Promise<ProbeView | undefined> {
   try {
-    return (await query('probe.get', {})) as ProbeView;
+    return asProbe(await query('probe.get', {}));
   } catch (error) {
     setFieldError('ffmpeg', (error as Error).message);
     return undefined;
@@ -62,5 +68,5 @@ export async function readProbe(): Promise<ProbeView | undefined> {
 /** The "Test" button: runs the probe on that ffmpeg (the engine keeps its own until restarted). */
 export async function testFfmpeg(path: string): Promise<ProbeView | undefined> {
   const outcome = await runForField('ffmpeg', 'probe.run', path.trim() ? { ffmpegPath: path.trim() } : {});
-  return outcome.ok ? (outcome.result as ProbeView) : undefined;
+  return outcome.ok ? asProbe(outcome.result) : undefined;
 }
