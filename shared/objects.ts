@@ -240,6 +240,8 @@ export interface ChatMessage {
   seq: number;
   author: string;
   text: string;
+  /** Who posted it, as the objects socket knows them (absent for the producer): what `object.blockClient` takes. */
+  from?: string;
   /** Engine wall clock, ms since epoch. */
   at: number;
 }
@@ -636,6 +638,28 @@ export interface IssuedObjectToken extends ObjectTokenInfo {
   /** ws(s)://…/objects/ws?token=… */
   wsUrl: string;
 }
+/** Block a guest or viewer on the objects socket: one client (connection or guest) or every holder of a token. */
+export const ObjectBlockClient = z
+  .object({
+    /** A client id as chat messages carry it (`from`): a guest's id, `token:<id>`, or `token:<id>:<n>` for one viewer connection. */
+    clientId: z.string().min(1).max(128).optional(),
+    /** An objects token's id (`tok-3`): every connection with it, now and later. */
+    tokenId: z.string().min(1).max(64).optional(),
+    /** Told to the blocked client with the refusal. */
+    reason: z.string().trim().max(200).optional(),
+  })
+  .strict()
+  .refine((p) => (p.clientId === undefined) !== (p.tokenId === undefined), 'give a clientId or a tokenId');
+export const ObjectUnblockClient = z
+  .object({ clientId: z.string().min(1).max(128).optional(), tokenId: z.string().min(1).max(64).optional() })
+  .strict()
+  .refine((p) => (p.clientId === undefined) !== (p.tokenId === undefined), 'give a clientId or a tokenId');
+export interface BlockedClient {
+  clientId?: string;
+  tokenId?: string;
+  reason: string;
+  at: string;
+}
 const ShowHide = z.object({ id: Id, fadeMs: z.number().int().min(0).max(10_000).optional() }).strict();
 
 interface CommandDef<P extends z.ZodType> {
@@ -661,6 +685,12 @@ export const OBJECT_COMMANDS = {
     'Issue a token for the objects WebSocket /objects/ws (producer): {role: viewer|guest, label?} → {id, token, role, label, wsUrl, createdAt}. Held in memory until revoked or the engine stops.',
   ),
   'object.revokeToken': command(ObjectRevokeToken, 'Revoke an objects token by {id} or {token} (producer): its connections are closed, new ones get 401. Result: {revoked}.'),
+  'object.blockClient': command(
+    ObjectBlockClient,
+    'Block a guest or viewer on the objects WebSocket (producer): {clientId} (as chat messages carry it in `from`) or {tokenId} (every holder of that token), with an optional reason. Its sockets close (4403, the reason), its requests and new connections are refused with "blocked by the producer: <reason>" (403). Result: {blocked: true}.',
+  ),
+  'object.unblockClient': command(ObjectUnblockClient, 'Lift a block (producer). Result: {unblocked}.'),
+  'object.listBlocked': command(Empty, 'The blocked clients and tokens (producer): [{clientId? | tokenId?, reason, at}].'),
   'object.listTokens': command(Empty, 'The objects tokens issued (producer), without the secrets: [{id, role, label, createdAt, connections}].'),
   'overlay.add': command(OverlaySpec, 'Add a graphics overlay {id, kind, ...} (image, text, lowerThird, clock, countdown, ticker, or a data overlay naming an object).'),
   'overlay.update': command(OverlayUpdate, 'Change fields of an overlay (not its kind); it redraws once.'),

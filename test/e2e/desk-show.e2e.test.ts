@@ -244,6 +244,23 @@ describe.skipIf(!HAVE_CHROMIUM)(title, () => {
     await shot('06-chat-message-on-air');
     await page.getByRole('button', { name: 'Take off screen' }).click();
     await expect.poll(async () => share(await programPixels(...cardBox), CAMERA, 30), { timeout: 10_000 }).toBeGreaterThan(0.9);
+
+    // Moderation: block the guest from the desk; its socket closes and it is refused with the reason.
+    await page.getByRole('button', { name: 'Block Grace' }).click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Block' }).click();
+    expect(await guest.closed).toBe(4403);
+    const refused = await new Promise<{ status: number; body: string }>((r) => {
+      const ws = new WebSocket(issued.wsUrl);
+      ws.on('unexpected-response', (_req, res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c));
+        res.on('end', () => r({ status: res.statusCode ?? 0, body }));
+      });
+      ws.on('open', () => r({ status: 101, body: '' }));
+      ws.on('error', () => {});
+    });
+    expect(refused).toEqual({ status: 403, body: 'blocked by the producer: breaking the chat rules' });
+    await shot('07-chat-author-blocked');
   });
 
   it('changes the program to 1920×1080 from Settings while an RTMP destination is live; the server gets 1080p', async () => {
@@ -262,7 +279,7 @@ describe.skipIf(!HAVE_CHROMIUM)(title, () => {
     const dialog = page.getByRole('alertdialog');
     await dialog.waitFor();
     expect(await dialog.textContent()).toContain('Changing the size restarts the encoder');
-    await shot('07-settings-size-confirmation');
+    await shot('08-settings-size-confirmation');
     await dialog.getByRole('button', { name: 'Apply and reconnect' }).click();
     await waitUntil(async () => (await state()).program.width === 1920, 20_000, 'the program at 1920 wide');
     await waitUntil(async () => (await state()).destinations[0]?.state === 'live', 30_000, 'the destination live again');
@@ -280,7 +297,7 @@ describe.skipIf(!HAVE_CHROMIUM)(title, () => {
       [0.6, 0.2, 0.36, 0.4],
     ];
     for (const [x, y, w, h] of graphicsBoxes) expect(share(await programPixels(x, y, w, h), CAMERA, 30)).toBeGreaterThan(0.9);
-    await shot('08-settings-1080p-live');
+    await shot('09-settings-1080p-live');
   });
 
   it('issues a viewer token from the Links tab, sees its connection, revokes it', async () => {
@@ -296,7 +313,8 @@ describe.skipIf(!HAVE_CHROMIUM)(title, () => {
     const row = page.locator('[data-token]').filter({ hasText: 'Website audience' });
     await expect.poll(() => row.locator('[data-connections]').getAttribute('data-connections'), { timeout: 8000 }).toBe('1');
     expect(await page.getByLabel('Viewer page link').inputValue()).toContain(`/viewer#token=${MONITOR_TOKEN}`);
-    await shot('09-token-issued');
+    await page.locator('[data-blocked="token:tok-2"]').waitFor();
+    await shot('10-token-issued');
 
     await row.getByRole('button', { name: 'Revoke Website audience' }).click();
     await page.getByRole('alertdialog').getByRole('button', { name: 'Revoke' }).click();
@@ -309,7 +327,7 @@ describe.skipIf(!HAVE_CHROMIUM)(title, () => {
       ws.on('error', () => {});
     });
     expect(again).toBe('401');
-    await shot('10-token-revoked');
+    await shot('11-token-revoked');
   });
 
   it('shows the engine log and error history in Health, and the page logged no errors', async () => {
@@ -328,7 +346,7 @@ describe.skipIf(!HAVE_CHROMIUM)(title, () => {
     // The stream keys stay out of the log.
     expect(lines.join('\n')).not.toContain('k-nowhere-1234');
     expect((await page.locator('.log-lines').textContent()) ?? '').not.toContain(STREAM_KEY);
-    await shot('11-health');
+    await shot('12-health');
     await api().command('destination.stop', { id: 'nowhere' });
     expect(consoleErrors).toEqual([]);
   });

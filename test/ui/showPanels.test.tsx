@@ -201,7 +201,7 @@ describe('interaction', () => {
       state: {
         messages: [
           { seq: 0, author: 'Ada', text: 'first', at: 0 },
-          { seq: 1, author: 'Grace', text: 'second', at: 1 },
+          { seq: 1, author: 'Grace', text: 'second', at: 1, from: 'token:tok-2' },
         ],
         total: 2,
       },
@@ -223,6 +223,12 @@ describe('interaction', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Remove message 0' }));
     await act(flush);
     expect(client.commands().at(-1)).toEqual({ command: 'object.op', params: { id: 'chat', op: 'remove', args: { seq: 0 } } });
+    // Only messages from a guest or viewer (with `from`) can be blocked; after a confirmation.
+    expect(screen.queryByRole('button', { name: 'Block Ada' })).toBeNull();
+    fireEvent.click(screen.getByRole('button', { name: 'Block Grace' }));
+    fireEvent.click(within(await screen.findByRole('alertdialog')).getByRole('button', { name: 'Block' }));
+    await act(flush);
+    expect(client.commands().find((c) => c.command === 'object.blockClient')?.params).toEqual({ clientId: 'token:tok-2', reason: 'breaking the chat rules' });
   });
 
   it('opens an auction and a betting market with the parameters typed', async () => {

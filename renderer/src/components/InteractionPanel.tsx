@@ -7,6 +7,7 @@
 import { useEffect, useState } from 'react';
 import type { AuctionState, BetsState, ChatState, IssuedObjectToken, ObjectSnapshot, PollState } from '../../../shared/objects.ts';
 import {
+  blockAuthor,
   CHAT_CARD_ID,
   chatMessageOnAir,
   clearChat,
@@ -17,10 +18,12 @@ import {
   objectIdFor,
   objectOp,
   openPoll,
+  refreshBlocked,
   refreshTokens,
   revokeToken,
   showChatMessage,
   showObjectOnScreen,
+  unblock,
   viewerLink,
 } from '../store/interaction.ts';
 import { useCutline } from '../store/store.ts';
@@ -250,6 +253,11 @@ function ChatTab() {
               <button type="button" className="small" onClick={() => void objectOp('chat', id, 'chat', 'remove', { seq: m.seq })} aria-label={`Remove message ${m.seq}`}>
                 Remove
               </button>
+              {m.from ? (
+                <button type="button" className="small danger" onClick={() => void blockAuthor(m)} aria-label={`Block ${m.author}`} title={`Block ${m.from} on the objects socket`}>
+                  Block
+                </button>
+              ) : null}
             </div>
           </li>
         ))}
@@ -449,6 +457,7 @@ function BetsTab() {
 
 function LinksTab() {
   const tokens = useCutline((s) => s.tokens);
+  const blocked = useCutline((s) => s.blocked);
   const error = useCutline((s) => s.fieldErrors.tokens);
   const [role, setRole] = useState<'viewer' | 'guest'>('viewer');
   const [label, setLabel] = useState('');
@@ -456,6 +465,7 @@ function LinksTab() {
   const [viewer, setViewer] = useState<{ url: string } | { message: string } | null>(null);
   useEffect(() => {
     void refreshTokens();
+    void refreshBlocked();
     void viewerLink(location.origin).then(setViewer);
     // Connection counts change without an event: read them while this tab is open.
     const timer = setInterval(() => void refreshTokens(), 2000);
@@ -516,6 +526,21 @@ function LinksTab() {
         ))}
         {tokens.length === 0 ? <li className="muted row">No tokens issued.</li> : null}
       </ul>
+      {blocked.length > 0 ? (
+        <ul className="rows blocked-rows" aria-label="Blocked">
+          {blocked.map((b) => (
+            <li key={b.clientId ?? b.tokenId} className="row" data-blocked={b.clientId ?? b.tokenId}>
+              <div className="row-main">
+                <span className="row-title">{b.clientId ?? `every holder of ${b.tokenId}`}</span>
+                <span className="muted small">{b.reason}</span>
+                <button type="button" className="small" onClick={() => void unblock(b)}>
+                  Unblock
+                </button>
+              </div>
+            </li>
+          ))}
+        </ul>
+      ) : null}
     </div>
   );
 }

@@ -51,6 +51,7 @@ const READS = new Set<CommandName>([
   'object.list',
   'object.get',
   'object.listTokens',
+  'object.listBlocked',
   'log.list',
   'program.monitor',
 ]);

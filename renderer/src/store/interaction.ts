@@ -4,7 +4,7 @@
  * live in the engine (SharedObjectStore); the desk creates the one it needs on first use, sends
  * operations as the producer, and follows `object.changed`.
  */
-import type { IssuedObjectToken, ObjectTokenInfo, ObjectType, OverlayInput } from '../../../shared/objects.ts';
+import type { BlockedClient, IssuedObjectToken, ObjectTokenInfo, ObjectType, OverlayInput } from '../../../shared/objects.ts';
 import type { CommandInput } from '../client/EngineClient.ts';
 import { askConfirm, type CommandOutcome, query, runCommand } from './actions.ts';
 import { runForField, setFieldError } from './fieldErrors.ts';
@@ -135,12 +135,43 @@ export async function clearChat(id: string): Promise<CommandOutcome | undefined>
   return objectOp('chat', id, 'chat', 'clear');
 }
 
+// ---- moderation: blocking a client on the objects socket ------------------------------------------
+
+/** Blocks whoever posted a message (its `from`): their socket closes and every later request is refused. */
+export async function blockAuthor(message: { author: string; from?: string }, reason = 'breaking the chat rules'): Promise<CommandOutcome | undefined> {
+  if (!message.from) return undefined;
+  const ok = await askConfirm({
+    title: `Block ${message.author}?`,
+    message: `Their connection closes now, and they can no longer post, vote, bid or bet from it; they are told "blocked by the producer: ${reason}". Unblock them in the Links tab.`,
+    confirmLabel: 'Block',
+  });
+  if (!ok) return undefined;
+  const outcome = await runForField('chat', 'object.blockClient', { clientId: message.from, reason });
+  await refreshBlocked();
+  return outcome;
+}
+
+export async function unblock(entry: BlockedClient): Promise<CommandOutcome> {
+  const outcome = await runForField('tokens', 'object.unblockClient', entry.clientId !== undefined ? { clientId: entry.clientId } : { tokenId: entry.tokenId });
+  await refreshBlocked();
+  return outcome;
+}
+
+export async function refreshBlocked(): Promise<void> {
+  try {
+    const blocked = (await query('object.listBlocked', {})) as BlockedClient[];
+    useCutline.setState({ blocked: Array.isArray(blocked) ? blocked : [] });
+  } catch {
+    // Quiet in the background, like the token list.
+  }
+}
+
 // ---- audience links (objects tokens, the viewer page) ----------------------------------------------
 
 export async function refreshTokens(): Promise<void> {
   try {
     const tokens = (await query('object.listTokens', {})) as ObjectTokenInfo[];
-    useCutline.setState({ tokens });
+    useCutline.setState({ tokens: Array.isArray(tokens) ? tokens : [] });
   } catch {
     // Shown when the producer acts; a background poll stays quiet.
   }

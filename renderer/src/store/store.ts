@@ -10,7 +10,7 @@
  */
 import { create } from 'zustand';
 import type { LogEntry } from '../../../shared/log.ts';
-import type { ObjectSnapshot, ObjectTokenInfo, OverlayStatus } from '../../../shared/objects.ts';
+import type { BlockedClient, ObjectSnapshot, ObjectTokenInfo, OverlayStatus } from '../../../shared/objects.ts';
 import type { EngineState } from '../../../shared/protocol.ts';
 import type { ConnectionStatus } from '../client/EngineClient.ts';
 
@@ -38,6 +38,8 @@ export interface LiveSlice {
   overlays: OverlayStatus[];
   objects: Record<string, ObjectSnapshot>;
   tokens: ObjectTokenInfo[];
+  /** Clients and tokens blocked on the objects socket. */
+  blocked: BlockedClient[];
   /** The engine's recent messages, oldest first (bounded like the engine's ring). */
   log: LogEntry[];
 }
@@ -73,7 +75,7 @@ export type SideTab = 'show' | 'graphics' | 'interaction' | 'settings' | 'health
 export type CutlineState = EngineSlice & LiveSlice & ConnectionSlice & UiSlice;
 
 const engineSlice = (): EngineSlice => ({ engine: null });
-const liveSlice = (): LiveSlice => ({ overlays: [], objects: {}, tokens: [], log: [] });
+const liveSlice = (): LiveSlice => ({ overlays: [], objects: {}, tokens: [], blocked: [], log: [] });
 const connectionSlice = (): ConnectionSlice => ({ connection: { state: 'connecting' } });
 const uiSlice = (): UiSlice => ({
   toasts: [],
