@@ -182,6 +182,22 @@ describe.skipIf(!HAVE_CHROMIUM)(title, () => {
     await row.getByRole('button', { name: 'Hide lowerthird' }).click();
     await expect.poll(off, { timeout: 10_000 }).toBeGreaterThan(0.9);
     await shot('03-lower-third-hidden');
+
+    // Bad input: a text file as a logo. The engine's own message shows on its row; nothing on air changes.
+    await page.getByRole('button', { name: '+ Add graphic' }).click();
+    await form.getByLabel('Kind').selectOption('image');
+    await form.getByLabel('New image file').setInputFiles({ name: 'logo.txt', mimeType: 'text/plain', buffer: Buffer.from('this is not a picture') });
+    await form.getByText(/file chosen/).waitFor();
+    await form.getByRole('button', { name: 'Add graphic' }).click();
+    const logo = page.locator('[data-overlay="image"]');
+    await expect.poll(() => logo.locator('.row-message').textContent(), { timeout: 10_000 }).toMatch(/^Could not load image for overlay "image": /);
+    await logo.getByRole('button', { name: 'Show image' }).click();
+    await expect.poll(() => logo.getAttribute('data-state')).toBe('on air');
+    expect(share(await programPixels(0.1, 0.1, 0.8, 0.8), CAMERA, 30)).toBeGreaterThan(0.9);
+    await shot('03b-not-an-image');
+    await logo.getByRole('button', { name: 'Remove image' }).click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Remove' }).click();
+    await expect.poll(() => logo.count()).toBe(0);
   });
 
   it('runs a poll: three viewer sockets vote, the desk shows the bars, the results go on air', async () => {

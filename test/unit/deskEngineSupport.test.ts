@@ -48,6 +48,19 @@ describe('overlays across a program restart', () => {
   });
 });
 
+describe('why an overlay shows nothing is announced', () => {
+  it('a non-image as a logo: overlay.changed carries the message, without a compose', async () => {
+    const layer = new GraphicsLayer();
+    layers.push(layer);
+    const seen: (string | undefined)[] = [];
+    layer.on('changed', ({ overlays }) => seen.push(overlays.find((o) => o.id === 'logo')?.message));
+    layer.add({ id: 'logo', kind: 'image', src: `data:text/plain;base64,${Buffer.from('not an image').toString('base64')}` });
+    await layer.whenLoaded();
+    await new Promise((r) => setImmediate(r));
+    expect(seen.at(-1)).toMatch(/^Could not load image for overlay "logo": /);
+  });
+});
+
 describe('PreviewGraphics: the preview monitor shows what is on air plus what is cued', () => {
   it('follows adds, cues, shows and removals of the program layer', async () => {
     const program = new GraphicsLayer();

@@ -107,6 +107,7 @@ export class GraphicsLayer extends TypedEmitter<GraphicsEvents> {
   /** Composes so far: the current frame interval. */
   private interval = 0;
   private scheduled = false;
+  private messageAnnounce = false;
   private readonly objects?: ObjectSource;
   private readonly wallClock: () => number;
   private readonly baseDir: string;
@@ -299,6 +300,21 @@ export class GraphicsLayer extends TypedEmitter<GraphicsEvents> {
     });
   }
 
+  /**
+   * Why an overlay shows nothing is part of its status: a change of it is announced like any other
+   * (once per event-loop turn, off the frame path), so a UI sees "could not load image" at once.
+   */
+  private setMessage(o: Overlay, message: string | undefined): void {
+    if (o.message === message) return;
+    o.message = message;
+    if (this.messageAnnounce) return;
+    this.messageAnnounce = true;
+    setImmediate(() => {
+      this.messageAnnounce = false;
+      if (this.overlays.size > 0 || this.ordered.length > 0) this.emit('changed', { overlays: this.list() });
+    });
+  }
+
   private status(o: Overlay): OverlayStatus {
     const s: OverlayStatus = { id: o.spec.id, kind: o.spec.kind, visible: o.spec.visible, opacity: o.level * o.spec.opacity, spec: o.spec };
     if (o.message) s.message = o.message;
@@ -309,10 +325,10 @@ export class GraphicsLayer extends TypedEmitter<GraphicsEvents> {
     if (!isDataOverlay(o.spec)) return undefined;
     const snap = this.objects?.peek(o.spec.object);
     const needed = DATA_OVERLAY_TYPES[o.spec.kind];
-    if (!snap) o.message = `Waiting for shared object "${o.spec.object}" (a ${needed}).`;
-    else if (snap.type !== needed) o.message = `Object "${o.spec.object}" is a ${snap.type}, not a ${needed}.`;
+    if (!snap) this.setMessage(o, `Waiting for shared object "${o.spec.object}" (a ${needed}).`);
+    else if (snap.type !== needed) this.setMessage(o, `Object "${o.spec.object}" is a ${snap.type}, not a ${needed}.`);
     else {
-      o.message = undefined;
+      this.setMessage(o, undefined);
       return snap;
     }
     return undefined;
@@ -346,8 +362,9 @@ export class GraphicsLayer extends TypedEmitter<GraphicsEvents> {
     } catch (error) {
       o.key = key;
       o.bitmap = undefined;
-      o.message = `Could not draw overlay "${o.spec.id}": ${(error as Error).message}`;
-      this.emit('overlayFailed', { id: o.spec.id, message: o.message });
+      const message = `Could not draw overlay "${o.spec.id}": ${(error as Error).message}`;
+      this.setMessage(o, message);
+      this.emit('overlayFailed', { id: o.spec.id, message });
     }
   }
 
@@ -386,12 +403,13 @@ export class GraphicsLayer extends TypedEmitter<GraphicsEvents> {
       const img = await loadImage(data);
       if (gen !== o.imageGen) return;
       o.image = img;
-      o.message = undefined;
+      this.setMessage(o, undefined);
       this.schedule();
     })().catch((error: Error) => {
       if (gen !== o.imageGen) return;
-      o.message = `Could not load image for overlay "${o.spec.id}": ${error.message}`;
-      this.emit('overlayFailed', { id: o.spec.id, message: o.message });
+      const message = `Could not load image for overlay "${o.spec.id}": ${error.message}`;
+      this.setMessage(o, message);
+      this.emit('overlayFailed', { id: o.spec.id, message });
     });
   }
 }

@@ -14,6 +14,7 @@ import {
   nameOnScreen,
   nameOverlayId,
   newOverlayId,
+  overlaySummary,
   removeOverlay,
   setOverlayHotkey,
   showOverlay,
@@ -80,7 +81,8 @@ function OverlayRow({ overlay: o }: { overlay: OverlayStatus }) {
             {o.id}
           </span>
           <span className="muted small">
-            {o.kind} · <span className={`overlay-state state-${state.replace(' ', '-')}`}>{state}</span>
+            {o.kind}
+            {overlaySummary(o) ? ` · ${overlaySummary(o)}` : ''} · <span className={`overlay-state state-${state.replace(' ', '-')}`}>{state}</span>
           </span>
         </div>
         <label className="hotkey" title="Hotkey: press this letter to show or hide">

@@ -11,10 +11,12 @@ import { useCutline } from './store.ts';
 
 export const HOTKEYS_KEY = 'cutline.overlayHotkeys.v1';
 
-export function overlayLabel(o: OverlayStatus): string {
+/** What a graphic says, in a few words, for its row: a lower third's name, a text, a ticker's first item, the object shown. */
+export function overlaySummary(o: OverlayStatus): string {
   const s = o.spec as Record<string, unknown>;
-  const text = (s.name ?? s.title ?? s.text ?? s.label ?? s.object ?? '') as string;
-  return text ? `${o.id} · ${String(text).slice(0, 40)}` : o.id;
+  const first = Array.isArray(s.items) ? s.items[0] : undefined;
+  const text = s.name ?? s.text ?? first ?? s.label ?? s.object ?? '';
+  return String(text).slice(0, 40);
 }
 
 export function newOverlayId(kind: string): string {
