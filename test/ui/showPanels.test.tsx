@@ -16,6 +16,7 @@ import { GraphicsPanel } from '../../renderer/src/components/GraphicsPanel.tsx';
 import { HealthPanel } from '../../renderer/src/components/HealthPanel.tsx';
 import { InteractionPanel } from '../../renderer/src/components/InteractionPanel.tsx';
 import { SettingsPanel } from '../../renderer/src/components/SettingsPanel.tsx';
+import { SourcesPanel } from '../../renderer/src/components/SourcesPanel.tsx';
 import { handleHotkey } from '../../renderer/src/hooks/useHotkeys.ts';
 import { connectEngine, resetForTests } from '../../renderer/src/store/actions.ts';
 import { useCutline } from '../../renderer/src/store/store.ts';
@@ -149,6 +150,20 @@ describe('graphics', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Name on screen: Cam B' }));
     await act(flush);
     expect(client.commands()).toEqual([{ command: 'overlay.add', params: { id: 'name-cam-b', kind: 'lowerThird', name: 'Cam B', title: 'Commentator', visible: true } }]);
+  });
+});
+
+describe('names on screen from the Sources panel', () => {
+  it("a source row's Name puts its label on air, and takes it off once it is on", async () => {
+    await connect({ overlays: [lowerThird({ id: 'name-cam-a', name: 'Cam A', title: 'Host', visible: false })] });
+    render(<SourcesPanel />);
+    fireEvent.click(screen.getByRole('button', { name: 'Name on screen: Cam A' }));
+    await act(flush);
+    expect(client.commands().at(-1)).toEqual({ command: 'overlay.update', params: { id: 'name-cam-a', name: 'Cam A', title: 'Host', visible: true, onPreview: false } });
+    act(() => client.emit('overlay.changed', { overlays: [lowerThird({ id: 'name-cam-a', name: 'Cam A', title: 'Host', visible: true })] }));
+    fireEvent.click(screen.getByRole('button', { name: 'Name off screen: Cam A' }));
+    await act(flush);
+    expect(client.commands().at(-1)).toEqual({ command: 'overlay.hide', params: { id: 'name-cam-a' } });
   });
 });
 
