@@ -9,7 +9,7 @@
  * for the transport; the engine is real in test/e2e/desk-show.e2e.test.ts.
  */
 import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { App } from '../../renderer/src/components/App.tsx';
 import { ConfirmDialog } from '../../renderer/src/components/common.tsx';
 import { GraphicsPanel } from '../../renderer/src/components/GraphicsPanel.tsx';
@@ -107,6 +107,18 @@ describe('graphics', () => {
     fireEvent.click(within(form).getByRole('button', { name: 'Add graphic' }));
     await act(flush);
     expect(within(form).getByRole('alert').textContent).toBe('Bad overlay: items: Too small: expected array to have >=1 items');
+  });
+
+  it('says when an image is too big to send, before sending anything', async () => {
+    await connect();
+    render(<GraphicsPanel />);
+    fireEvent.click(screen.getByRole('button', { name: '+ Add graphic' }));
+    const form = screen.getByRole('form', { name: 'Add graphic' });
+    fireEvent.change(within(form).getByLabelText('Kind'), { target: { value: 'image' } });
+    const big = new File([new Uint8Array(900 * 1024)], 'poster.png', { type: 'image/png' });
+    fireEvent.change(within(form).getByLabelText('New image file'), { target: { files: [big] } });
+    await vi.waitFor(() => expect(within(form).getByRole('alert').textContent).toMatch(/poster\.png is \d+ kB as a data: URL; the engine takes requests up to 1024 kB/));
+    expect(client.commands()).toEqual([]);
   });
 
   it('cues on preview, then shows (taking the cue off) and hides; a letter is its hotkey', async () => {

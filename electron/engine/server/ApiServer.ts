@@ -30,7 +30,8 @@ import {
 import type { Engine } from '../Engine.ts';
 
 export const DEFAULT_PORT = 7710;
-const MAX_BODY_BYTES = 1 << 20;
+/** Largest request (HTTP body or WebSocket message); the desk checks an image upload against its copy (renderer/src/client/apiVersion.ts). */
+export const MAX_BODY_BYTES = 1 << 20;
 
 export interface ApiServerOptions {
   host?: string;

@@ -20,6 +20,7 @@ import {
   showOverlay,
   updateOverlay,
 } from '../store/graphics.ts';
+import { UI_MAX_REQUEST_BYTES } from '../client/apiVersion.ts';
 import { useCutline } from '../store/store.ts';
 import { FieldError, TrashIcon } from './common.tsx';
 import { OverlayThumb } from './OverlayThumb.tsx';
@@ -220,6 +221,7 @@ export function CommitInput({ value, onCommit, multiline, type = 'text', ariaLab
 /** An image from this computer (read as a data: URL, checked by the engine) or a path on the engine's machine. */
 function ImageSourceField({ onPick, idPrefix }: { onPick: (src: string) => void; idPrefix: string }) {
   const [path, setPath] = useState('');
+  const [tooBig, setTooBig] = useState<string | undefined>(undefined);
   return (
     <>
       <label className="wide">
@@ -232,11 +234,21 @@ function ImageSourceField({ onPick, idPrefix }: { onPick: (src: string) => void;
             const file = e.target.files?.[0];
             if (!file) return;
             const reader = new FileReader();
-            reader.onload = () => typeof reader.result === 'string' && onPick(reader.result);
+            reader.onload = () => {
+              if (typeof reader.result !== 'string') return;
+              // The transport's limit, not a rule about images (the engine decides what is an image).
+              if (reader.result.length > UI_MAX_REQUEST_BYTES - 4096) {
+                setTooBig(`${file.name} is ${Math.round(reader.result.length / 1024)} kB as a data: URL; the engine takes requests up to ${UI_MAX_REQUEST_BYTES / 1024} kB. Use a smaller image, or copy it to the engine's machine and give its path below.`);
+                return;
+              }
+              setTooBig(undefined);
+              onPick(reader.result);
+            };
             reader.readAsDataURL(file);
           }}
         />
       </label>
+      <FieldError message={tooBig} />
       <label className="wide">
         …or a path on the engine's machine
         <input
