@@ -525,6 +525,15 @@ export const GpsOverlay = z
   })
   .strict();
 
+/** The entries of a `kv` object as a score table ("HOME 2", "AWAY 1"), in `keys` order. */
+export const ScoreboardOverlay = z
+  .object({
+    ...dataOverlay('scoreboard', 0.04, 0.05, 0.26, 0.16),
+    /** Which keys, in this order; absent = every key in the object's order (up to 8 rows). */
+    keys: z.array(Key).min(1).max(8).optional(),
+  })
+  .strict();
+
 export const OverlaySpec = z.discriminatedUnion('kind', [
   ImageOverlay,
   TextOverlay,
@@ -538,6 +547,7 @@ export const OverlaySpec = z.discriminatedUnion('kind', [
   AuctionOverlay,
   ChalkboardOverlay,
   GpsOverlay,
+  ScoreboardOverlay,
 ]);
 export type OverlaySpec = z.infer<typeof OverlaySpec>;
 export type OverlayInput = z.input<typeof OverlaySpec>;
@@ -551,6 +561,7 @@ export const DATA_OVERLAY_TYPES = {
   auction: 'auction',
   chalkboard: 'chalkboard',
   gps: 'gps',
+  scoreboard: 'kv',
 } as const satisfies Partial<Record<OverlayKind, ObjectType>>;
 export function isDataOverlay(spec: OverlaySpec): spec is Extract<OverlaySpec, { object: string }> {
   return Object.hasOwn(DATA_OVERLAY_TYPES, spec.kind);

@@ -279,6 +279,26 @@ describe.skipIf(!HAVE_CHROMIUM)(title, () => {
     await shot('07-chat-author-blocked');
   });
 
+  it('keeps score in a kv object from the desk and puts the scoreboard on air', async () => {
+    await page.getByRole('tab', { name: 'Score' }).click();
+    for (const team of ['home', 'away']) {
+      await page.getByLabel('Team or player').fill(team);
+      await page.getByRole('form', { name: 'Add a score' }).getByRole('button', { name: 'Add' }).click();
+      await page.locator(`[data-score="${team}"]`).waitFor();
+    }
+    await page.getByRole('button', { name: 'home plus one' }).click();
+    await expect.poll(() => page.locator('[data-score="home"] .score-value').textContent()).toBe('1');
+    await page.getByRole('button', { name: 'home plus one' }).click();
+    await expect.poll(async () => ((await api().command('object.get', { id: 'score' })).result as { state: { entries: Record<string, number> } }).state.entries).toEqual({ home: 2, away: 0 });
+    const scoreBox = [0.04, 0.05, 0.26, 0.16] as const;
+    expect(share(await programPixels(...scoreBox), ACCENT)).toBeLessThan(0.005);
+    await page.getByRole('button', { name: 'Show on screen' }).click();
+    await expect.poll(async () => share(await programPixels(...scoreBox), ACCENT), { timeout: 10_000 }).toBeGreaterThan(0.01);
+    await shot('07b-scoreboard-on-air');
+    await page.getByRole('button', { name: 'Off screen' }).click();
+    await expect.poll(async () => share(await programPixels(...scoreBox), ACCENT), { timeout: 10_000 }).toBeLessThan(0.005);
+  });
+
   it('changes the program to 1920×1080 from Settings while an RTMP destination is live; the server gets 1080p', async () => {
     const url = `${rtmp.url}/live`;
     expect((await api().command('destination.add', { id: 'rtmp', kind: 'rtmp', label: 'Local RTMP', url, streamKey: STREAM_KEY })).ok).toBe(true);

@@ -6,7 +6,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { GraphicsLayer } from '../../electron/engine/graphics/GraphicsLayer.ts';
 import { PreviewGraphics } from '../../electron/engine/graphics/PreviewGraphics.ts';
+import { scoreRows } from '../../electron/engine/graphics/renderers.ts';
 import { allocFrame, rgbToYuv, type YuvFrame } from '../../electron/engine/media/yuv.ts';
+import { SharedObjectStore } from '../../electron/engine/objects/SharedObjectStore.ts';
+import { OverlaySpec } from '../../shared/objects.ts';
 import { COMMANDS } from '../../shared/protocol.ts';
 
 const GREY = rgbToYuv(128, 128, 128);
@@ -58,6 +61,34 @@ describe('why an overlay shows nothing is announced', () => {
     await layer.whenLoaded();
     await new Promise((r) => setImmediate(r));
     expect(seen.at(-1)).toMatch(/^Could not load image for overlay "logo": /);
+  });
+});
+
+describe('scoreboard: a kv object as a score table', () => {
+  it('shows the keys asked for, in order, or the first 8; draws the scores in the accent colour', async () => {
+    const spec = OverlaySpec.parse({ id: 'score', kind: 'scoreboard', object: 'score' });
+    if (spec.kind !== 'scoreboard') throw new Error('kind');
+    expect(scoreRows(spec, { entries: { home: 2, away: 1, note: { x: 1 } } })).toEqual([['home', '2'], ['away', '1'], ['note', '{"x":1}']]);
+    expect(scoreRows({ ...spec, keys: ['away', 'guests'] }, { entries: { home: 2, away: 1 } })).toEqual([['away', '1'], ['guests', '–']]);
+
+    const store = new SharedObjectStore();
+    await store.create('score', 'kv', {}, { role: 'producer' });
+    await store.apply('score', 'set', { key: 'home', value: 3 }, { role: 'producer' });
+    const layer = new GraphicsLayer({ objects: store });
+    layers.push(layer);
+    // A kv object only: a scoreboard on a poll is refused with the engine's message.
+    await store.create('a-poll', 'poll', {}, { role: 'producer' });
+    expect(() => layer.add({ id: 'bad', kind: 'scoreboard', object: 'a-poll' })).toThrow(/is a poll; a scoreboard overlay shows a kv/);
+    layer.add({ id: 'score', kind: 'scoreboard', object: 'score', fadeMs: 0 });
+    const frame = allocFrame(1280, 720, GREY);
+    layer.compose(frame, 0);
+    // The accent (#f2b705, yellow: low U) appears in the value column of the box.
+    let yellow = 0;
+    const box = { x: Math.round(0.2 * 1280), y: Math.round(0.07 * 720), w: Math.round(0.09 * 1280), h: Math.round(0.12 * 720) };
+    for (let y = box.y; y < box.y + box.h; y += 2)
+      for (let x = box.x; x < box.x + box.w; x += 2) if (frame.data[1280 * 720 + (y >> 1) * 640 + (x >> 1)] < 90) yellow++;
+    expect(yellow).toBeGreaterThan(20);
+    await store.close();
   });
 });
 

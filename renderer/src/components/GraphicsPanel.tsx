@@ -36,8 +36,11 @@ const ADDABLE: { kind: OverlayKind; label: string }[] = [
   { kind: 'chat', label: 'Chat' },
   { kind: 'auction', label: 'Auction' },
   { kind: 'bets', label: 'Bets' },
+  { kind: 'scoreboard', label: 'Scoreboard (kv)' },
 ];
-const DATA_KINDS = new Set<OverlayKind>(['poll', 'chat', 'auction', 'bets']);
+/** Data overlays the form offers, and the object type each shows (shared/objects.ts DATA_OVERLAY_TYPES). */
+const DATA_KIND_TYPES: Partial<Record<OverlayKind, string>> = { poll: 'poll', chat: 'chat', auction: 'auction', bets: 'bets', scoreboard: 'kv' };
+const DATA_KINDS = new Set<OverlayKind>(Object.keys(DATA_KIND_TYPES) as OverlayKind[]);
 
 export function GraphicsPanel() {
   const overlays = useCutline((s) => s.overlays);
@@ -274,7 +277,7 @@ function AddOverlayForm({ onDone }: { onDone: () => void }) {
   const [src, setSrc] = useState('');
   const set = (key: string) => (e: React.ChangeEvent<HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement>) => setFields((f) => ({ ...f, [key]: e.target.value }));
   const f = (key: string) => fields[key] ?? '';
-  const objectChoices = Object.values(objects).filter((o) => o.type === kind);
+  const objectChoices = Object.values(objects).filter((o) => o.type === DATA_KIND_TYPES[kind]);
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
     const id = newOverlayId(kind);
@@ -285,7 +288,7 @@ function AddOverlayForm({ onDone }: { onDone: () => void }) {
     if (kind === 'clock') spec = { ...spec, format: f('format') || '24h' };
     if (kind === 'countdown') spec = { ...spec, ...(f('until') ? { until: new Date(f('until')).toISOString() } : { durationMs: Math.round(Number(f('minutes') || 5) * 60_000) }), label: f('label') };
     if (kind === 'ticker') spec = { ...spec, items: f('items').split('\n').map((s) => s.trim()).filter(Boolean), label: f('label') };
-    if (DATA_KINDS.has(kind)) spec = { ...spec, object: f('object') || objectChoices[0]?.id || kind, ...(f('title') ? { title: f('title') } : {}) };
+    if (DATA_KINDS.has(kind)) spec = { ...spec, object: f('object') || objectChoices[0]?.id || (kind === 'scoreboard' ? 'score' : kind), ...(f('title') ? { title: f('title') } : {}) };
     const outcome = await addOverlay(spec as OverlayInput);
     if (outcome.ok) onDone();
   };
@@ -362,7 +365,7 @@ function AddOverlayForm({ onDone }: { onDone: () => void }) {
         <>
           <label>
             Object
-            <input list="overlay-objects" value={f('object') || objectChoices[0]?.id || kind} onChange={set('object')} />
+            <input list="overlay-objects" value={f('object') || objectChoices[0]?.id || (kind === 'scoreboard' ? 'score' : kind)} onChange={set('object')} />
             <datalist id="overlay-objects">
               {objectChoices.map((o) => (
                 <option key={o.id} value={o.id} />

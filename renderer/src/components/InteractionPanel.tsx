@@ -5,7 +5,7 @@
  * in the engine; the desk sends operations as the producer and shows the engine's messages.
  */
 import { useEffect, useState } from 'react';
-import type { AuctionState, BetsState, ChatState, IssuedObjectToken, ObjectSnapshot, PollState } from '../../../shared/objects.ts';
+import type { AuctionState, BetsState, ChatState, IssuedObjectToken, KvState, ObjectSnapshot, PollState } from '../../../shared/objects.ts';
 import {
   blockAuthor,
   CHAT_CARD_ID,
@@ -29,12 +29,13 @@ import {
 import { useCutline } from '../store/store.ts';
 import { FieldError } from './common.tsx';
 
-type Tab = 'poll' | 'chat' | 'auction' | 'bets' | 'links';
+type Tab = 'poll' | 'chat' | 'auction' | 'bets' | 'score' | 'links';
 const TABS: { id: Tab; label: string }[] = [
   { id: 'poll', label: 'Poll' },
   { id: 'chat', label: 'Chat' },
   { id: 'auction', label: 'Auction' },
   { id: 'bets', label: 'Bets' },
+  { id: 'score', label: 'Score' },
   { id: 'links', label: 'Links' },
 ];
 
@@ -54,6 +55,7 @@ export function InteractionPanel() {
         {tab === 'chat' ? <ChatTab /> : null}
         {tab === 'auction' ? <AuctionTab /> : null}
         {tab === 'bets' ? <BetsTab /> : null}
+        {tab === 'score' ? <ScoreTab /> : null}
         {tab === 'links' ? <LinksTab /> : null}
       </div>
     </section>
@@ -64,7 +66,7 @@ function useObject<S>(id: string): ObjectSnapshot & { state: S } | undefined {
   return useCutline((s) => s.objects[id]) as (ObjectSnapshot & { state: S }) | undefined;
 }
 
-function OnScreenButtons({ objectId, kind }: { objectId: string; kind: 'poll' | 'auction' | 'bets' | 'chat' }) {
+function OnScreenButtons({ objectId, kind }: { objectId: string; kind: 'poll' | 'auction' | 'bets' | 'chat' | 'scoreboard' }) {
   const overlay = useCutline((s) => s.overlays.find((o) => o.id === dataOverlayId(objectId)));
   const error = useCutline((s) => s.fieldErrors[`onair.${objectId}`]);
   return (
@@ -447,6 +449,61 @@ function BetsTab() {
       {b && b.markets.length > 0 ? (
         <div className="row-actions">
           <OnScreenButtons objectId={id} kind="bets" />
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+// ---- score (a kv object shown as a scoreboard) --------------------------------------------------------
+
+function ScoreTab() {
+  const id = useCutline(() => objectIdFor('kv'));
+  const kv = useObject<KvState>(id);
+  const error = useCutline((s) => s.fieldErrors.score);
+  const [key, setKey] = useState('');
+  const entries = Object.entries(kv?.state.entries ?? {});
+  const set = (k: string, value: unknown) => void objectOp('score', id, 'kv', 'set', { key: k, value });
+  return (
+    <div className="interaction-tab">
+      <form
+        className="chat-compose"
+        aria-label="Add a score"
+        onSubmit={(e) => {
+          e.preventDefault();
+          set(key.trim(), 0);
+          setKey('');
+        }}
+      >
+        <input value={key} aria-label="Team or player" placeholder="home, away, …" onChange={(e) => setKey(e.target.value)} />
+        <button type="submit" className="small">
+          Add
+        </button>
+      </form>
+      <FieldError message={error} />
+      <ul className="rows score-rows" aria-label="Scores">
+        {entries.map(([k, value]) => (
+          <li key={k} className="row" data-score={k}>
+            <div className="row-main">
+              <span className="row-title">{k}</span>
+              <button type="button" className="small" aria-label={`${k} minus one`} onClick={() => set(k, (typeof value === 'number' ? value : 0) - 1)}>
+                −1
+              </button>
+              <span className="big-number score-value">{String(value)}</span>
+              <button type="button" className="small" aria-label={`${k} plus one`} onClick={() => set(k, (typeof value === 'number' ? value : 0) + 1)}>
+                +1
+              </button>
+              <button type="button" className="icon" aria-label={`Remove ${k}`} onClick={() => void objectOp('score', id, 'kv', 'delete', { key: k })}>
+                ×
+              </button>
+            </div>
+          </li>
+        ))}
+        {entries.length === 0 ? <li className="muted row">No scores yet: add the teams or players.</li> : null}
+      </ul>
+      {entries.length > 0 ? (
+        <div className="row-actions score-actions">
+          <OnScreenButtons objectId={id} kind="scoreboard" />
         </div>
       ) : null}
     </div>

@@ -3,7 +3,7 @@
  * place and size on the program), from its spec and the shared object it shows. It follows every
  * change live; the exact pixels are the engine's (see them on the preview monitor with "Preview").
  */
-import type { OverlayStatus, PollState } from '../../../shared/objects.ts';
+import type { KvState, OverlayStatus, PollState } from '../../../shared/objects.ts';
 import { useCutline } from '../store/store.ts';
 
 export function OverlayThumb({ overlay: o }: { overlay: OverlayStatus }) {
@@ -48,6 +48,12 @@ export function OverlayThumb({ overlay: o }: { overlay: OverlayStatus }) {
       ) : (
         <i>poll</i>
       );
+      break;
+    }
+    case 'scoreboard': {
+      const entries = (object?.state as KvState | undefined)?.entries ?? {};
+      const keys = spec.keys ?? Object.keys(entries).slice(0, 8);
+      body = keys.length ? keys.map((k) => <b key={k}>{`${k.toUpperCase()} ${String(entries[k] ?? '–')}`}</b>) : <i>score</i>;
       break;
     }
     default:

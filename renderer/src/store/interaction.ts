@@ -11,7 +11,7 @@ import { runForField, setFieldError } from './fieldErrors.ts';
 import { useCutline } from './store.ts';
 
 /** The object each part of the panel works on when the show has none of that type yet. */
-export const DEFAULT_OBJECT_IDS: Record<'poll' | 'chat' | 'auction' | 'bets', string> = { poll: 'poll', chat: 'chat', auction: 'auction', bets: 'bets' };
+export const DEFAULT_OBJECT_IDS: Record<'poll' | 'chat' | 'auction' | 'bets' | 'kv', string> = { poll: 'poll', chat: 'chat', auction: 'auction', bets: 'bets', kv: 'score' };
 
 /** The id of the first object of this type, or the default one (created on first use). */
 export function objectIdFor(type: keyof typeof DEFAULT_OBJECT_IDS): string {
@@ -80,7 +80,7 @@ export function dataOverlayId(objectId: string): string {
   return `${objectId}-onair`.slice(0, 64);
 }
 
-export async function showObjectOnScreen(objectId: string, kind: 'poll' | 'auction' | 'bets' | 'chat', extra: Record<string, unknown> = {}): Promise<CommandOutcome> {
+export async function showObjectOnScreen(objectId: string, kind: 'poll' | 'auction' | 'bets' | 'chat' | 'scoreboard', extra: Record<string, unknown> = {}): Promise<CommandOutcome> {
   const id = dataOverlayId(objectId);
   const exists = useCutline.getState().overlays.some((o) => o.id === id);
   if (exists) return runForField(`onair.${objectId}`, 'overlay.update', { id, visible: true, onPreview: false, ...extra } as CommandInput<'overlay.update'>);
