@@ -278,6 +278,22 @@ describe('interaction', () => {
     });
   });
 
+  it('keeps score: adds a team, +1 sets the next value, the scoreboard goes on screen', async () => {
+    await connect({ objects: [{ id: 'score', type: 'kv', version: 1, state: { entries: { home: 2 } } }] });
+    render(<InteractionPanel />);
+    fireEvent.click(screen.getByRole('tab', { name: 'Score' }));
+    fireEvent.change(screen.getByLabelText('Team or player'), { target: { value: 'away' } });
+    fireEvent.click(within(screen.getByRole('form', { name: 'Add a score' })).getByRole('button', { name: 'Add' }));
+    await act(flush);
+    expect(client.commands().at(-1)).toEqual({ command: 'object.op', params: { id: 'score', op: 'set', args: { key: 'away', value: 0 } } });
+    fireEvent.click(screen.getByRole('button', { name: 'home plus one' }));
+    await act(flush);
+    expect(client.commands().at(-1)).toEqual({ command: 'object.op', params: { id: 'score', op: 'set', args: { key: 'home', value: 3 } } });
+    fireEvent.click(screen.getByRole('button', { name: 'Show on screen' }));
+    await act(flush);
+    expect(client.commands().at(-1)).toEqual({ command: 'overlay.add', params: { id: 'score-onair', kind: 'scoreboard', object: 'score', visible: true } });
+  });
+
   it('issues a viewer token (its link shown once), shows connections, revokes after confirming', async () => {
     await connect();
     const tokens = [{ id: 'tok-1', role: 'viewer', label: 'Site', createdAt: '2026-12-03T00:00:00Z', connections: 2 }];
