@@ -709,6 +709,10 @@ export const OBJECT_COMMANDS = {
   'overlay.hide': command(ShowHide, 'Fade an overlay out (fadeMs overrides its own).'),
   'overlay.remove': command(ById, 'Remove an overlay at once.'),
   'overlay.list': command(Empty, 'Every overlay with its spec, visibility and current opacity.'),
+  'overlay.thumbnail': command(
+    ById,
+    'The overlay drawn by the engine as it would be on a 640×360 program, shown or not: {id, png: "data:image/png;base64,…", width, height} (its box in pixels; place it at the overlay\'s x/y/width/height). For the desk\'s list of graphics.',
+  ),
 } as const;
 export type ObjectCommandName = keyof typeof OBJECT_COMMANDS;
 export type ObjectCommandParams<N extends ObjectCommandName> = z.infer<(typeof OBJECT_COMMANDS)[N]['params']>;

@@ -160,6 +160,8 @@ describe.skipIf(!HAVE_CHROMIUM)(title, () => {
     await form.getByRole('button', { name: 'Add graphic' }).click();
     const row = page.locator('[data-overlay="lowerthird"]');
     await row.waitFor();
+    // Its thumbnail is the engine's own drawing of it.
+    await expect.poll(() => row.locator('[data-thumb]').getAttribute('data-thumb-source')).toBe('engine');
     expect(await row.getAttribute('data-state')).toBe('hidden');
     // The lower third's box (shared/objects.ts defaults: x .05, y .74, w .5, h .13), inset.
     const box = [0.08, 0.76, 0.4, 0.09] as const;

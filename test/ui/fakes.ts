@@ -10,7 +10,7 @@ import { ClientError, type EngineClient } from '../../renderer/src/client/Engine
 type Handler = (params: unknown) => unknown;
 
 /** What the store reads on connect and after a show is loaded (actions.ts connectEngine, loadLiveData). */
-const STORE_READS = new Set<string>(['state.get', 'meters.subscribe', 'overlay.list', 'object.list', 'log.list']);
+const STORE_READS = new Set<string>(['state.get', 'meters.subscribe', 'overlay.list', 'object.list', 'log.list', 'overlay.thumbnail']);
 
 export class FakeEngineClient implements EngineClient {
   readonly sent: { command: CommandName; params: unknown }[] = [];

@@ -144,6 +144,25 @@ describe('graphics', () => {
     expect(client.commands().at(-1)).toEqual({ command: 'overlay.hide', params: { id: 'lt' } });
   });
 
+  it("shows the engine's drawing of each graphic once it arrives, and asks again when the graphic changes", async () => {
+    const png = 'data:image/png;base64,iVBORw0KGgo=';
+    let asked = 0;
+    client = new FakeEngineClient(sampleState());
+    client.on('overlay.list', () => [lowerThird()]);
+    client.on('overlay.thumbnail', () => {
+      asked++;
+      return { id: 'lt', png, width: 320, height: 48 };
+    });
+    connectEngine(client);
+    await act(flush);
+    await act(flush);
+    render(<GraphicsPanel />);
+    await vi.waitFor(() => expect(document.querySelector('[data-thumb="lt"]')?.getAttribute('data-thumb-source')).toBe('engine'));
+    expect(document.querySelector<HTMLImageElement>('[data-thumb="lt"] img')?.src).toBe(png);
+    act(() => client.emit('overlay.changed', { overlays: [lowerThird({ name: 'Grace' })] }));
+    await vi.waitFor(() => expect(asked).toBe(2), { timeout: 2000 });
+  });
+
   it('edits a lower third in place: one overlay.update on Enter', async () => {
     await connect({ overlays: [lowerThird()] });
     render(<GraphicsPanel />);

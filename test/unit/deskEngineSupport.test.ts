@@ -64,6 +64,21 @@ describe('why an overlay shows nothing is announced', () => {
   });
 });
 
+describe('overlay.thumbnail: the engine draws a graphic for the desk list, shown or not', () => {
+  it('returns a PNG of the overlay at its box on a 640×360 program', async () => {
+    const { loadImage } = await import('@napi-rs/canvas');
+    const layer = new GraphicsLayer();
+    layers.push(layer);
+    layer.add({ id: 'lt', kind: 'lowerThird', name: 'Ada Lovelace', title: 'Engineer', visible: false });
+    const thumb = layer.thumbnail('lt');
+    expect([thumb.width, thumb.height]).toEqual([320, 46]);
+    expect(thumb.png).toMatch(/^data:image\/png;base64,/);
+    const img = await loadImage(Buffer.from(thumb.png.split(',')[1], 'base64'));
+    expect([img.width, img.height]).toEqual([320, 46]);
+    expect(() => layer.thumbnail('nope')).toThrow(/No overlay "nope"/);
+  });
+});
+
 describe('scoreboard: a kv object as a score table', () => {
   it('shows the keys asked for, in order, or the first 8; draws the scores in the accent colour', async () => {
     const spec = OverlaySpec.parse({ id: 'score', kind: 'scoreboard', object: 'score' });

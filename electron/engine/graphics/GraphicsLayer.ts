@@ -46,6 +46,10 @@ export interface GraphicsEvents {
   overlayFailed: { id: string; message: string };
 }
 
+/** The program size thumbnails are drawn for (small: they are for a list). */
+const THUMB_WIDTH = 640;
+const THUMB_HEIGHT = 360;
+
 /** Widest ticker text drawn (Skia's canvas limit is 32767 px); later items are dropped. */
 const MAX_TICKER_UNIT = 16_000;
 
@@ -190,6 +194,24 @@ export class GraphicsLayer extends TypedEmitter<GraphicsEvents> {
 
   get(id: string): OverlayStatus {
     return this.status(this.require(id));
+  }
+
+  /**
+   * `overlay.thumbnail`: the overlay drawn on its own as it would be on a 640×360 program, whether
+   * it is shown or not, as a PNG data: URL. Drawn fresh (not from the program's cache, which only
+   * holds shown overlays at the program's size); a ticker shows its band without the moving text.
+   */
+  thumbnail(id: string): { id: string; png: string; width: number; height: number } {
+    const o = this.require(id);
+    const box = overlayBox(o.spec, THUMB_WIDTH, THUMB_HEIGHT);
+    const canvas = createCanvas(box.w, box.h);
+    const input: RenderInput = { spec: o.spec, width: box.w, height: box.h, object: this.boundObject(o), wallNow: this.wallClock(), since: o.since, image: o.image };
+    try {
+      rendererFor(o.spec.kind).draw(canvas.getContext('2d'), input);
+    } catch (error) {
+      throw new ProtocolError('failed', `Could not draw overlay "${id}": ${(error as Error).message}`);
+    }
+    return { id, png: `data:image/png;base64,${canvas.toBuffer('image/png').toString('base64')}`, width: box.w, height: box.h };
   }
 
   /** Resolves when pending image loads have finished (successfully or not). */

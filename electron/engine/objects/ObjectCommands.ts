@@ -114,6 +114,8 @@ export async function runObjectCommand(
       return {};
     case 'overlay.list':
       return graphics.list();
+    case 'overlay.thumbnail':
+      return graphics.thumbnail((parsed.data as ObjectCommandParams<'overlay.thumbnail'>).id);
   }
   throw new ProtocolError('unknown_command', `Unknown command ${name as string}.`);
 }

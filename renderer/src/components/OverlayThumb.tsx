@@ -1,7 +1,7 @@
 /**
- * A graphic's thumbnail: a small 16:9 frame with the overlay drawn by the desk in its box (its
- * place and size on the program), from its spec and the shared object it shows. It follows every
- * change live; the exact pixels are the engine's (see them on the preview monitor with "Preview").
+ * A graphic's thumbnail: a small 16:9 frame with the overlay in its box (its place and size on the
+ * program). The picture is the engine's (`overlay.thumbnail`, re-read on changes: thumbnails.ts);
+ * until it arrives, the desk draws an approximation from the spec and the object it shows.
  */
 import type { KvState, OverlayStatus, PollState } from '../../../shared/objects.ts';
 import { useCutline } from '../store/store.ts';
@@ -9,9 +9,17 @@ import { useCutline } from '../store/store.ts';
 export function OverlayThumb({ overlay: o }: { overlay: OverlayStatus }) {
   const spec = o.spec as OverlayStatus['spec'] & Record<string, unknown>;
   const object = useCutline((s) => (typeof spec.object === 'string' ? s.objects[spec.object] : undefined));
+  const png = useCutline((s) => s.thumbnails[o.id]);
   const box = { left: `${spec.x * 100}%`, top: `${spec.y * 100}%`, width: `${spec.width * 100}%`, height: `${spec.height * 100}%` };
   const colors = { background: (spec.background as string | undefined) ?? 'transparent', color: (spec.color as string | undefined) ?? '#fff', borderColor: (spec.accent as string | undefined) ?? 'transparent' };
   let body: React.ReactNode = null;
+  // The engine's own drawing when it sent one; until then (or from an older engine) the desk's.
+  if (png)
+    return (
+      <span className="overlay-thumb" data-thumb={o.id} data-thumb-source="engine" aria-hidden="true">
+        <img className="thumb-box thumb-png" src={png} alt="" style={{ ...box, opacity: o.visible || spec.onPreview ? 1 : 0.55 }} />
+      </span>
+    );
   switch (spec.kind) {
     case 'lowerThird':
       body = (

@@ -12,6 +12,7 @@ import { ClientError } from '../client/EngineClient.ts';
 import { applyEvent } from './engineMirror.ts';
 import { appendLog, applyLiveEvent } from './liveMirror.ts';
 import { loadOverlayHotkeys } from './graphics.ts';
+import { followThumbnails, resetThumbnails, syncThumbnails } from './thumbnails.ts';
 import { publishMeters, resetMeters } from './meters.ts';
 import { addRecentShow, type RecentShowsStorage, readRecentShows, removeRecentShow, writeRecentShows } from './recentShows.ts';
 import { type ConfirmRequest, initialState, type Toast, useCutline } from './store.ts';
@@ -54,6 +55,7 @@ const READS = new Set<CommandName>([
   'object.listBlocked',
   'log.list',
   'program.monitor',
+  'overlay.thumbnail',
 ]);
 
 // ---- connection -------------------------------------------------------------------------------
@@ -100,6 +102,7 @@ export function handleEvent(message: EventMessage): void {
   const live = applyLiveEvent(useCutline.getState(), message);
   if (live) {
     useCutline.setState(live.live);
+    followThumbnails(message);
     if (live.reloadObject) void reloadObject(live.reloadObject);
     return;
   }
@@ -159,6 +162,7 @@ export async function loadLiveData(): Promise<void> {
     const list = Array.isArray(summaries) ? summaries : [];
     const snapshots = (await Promise.all(list.map((o) => current.request('object.get', { id: o.id })))) as ObjectSnapshot[];
     if (client !== current) return;
+    syncThumbnails(Array.isArray(overlays) ? overlays : []);
     useCutline.setState({
       overlays: Array.isArray(overlays) ? overlays : [],
       objects: Object.fromEntries(snapshots.filter((o) => o?.id).map((o) => [o.id, o])),
@@ -600,6 +604,7 @@ export function resetForTests(): void {
   for (const timer of toastTimers.values()) clearTimeout(timer);
   toastTimers.clear();
   resetMeters();
+  resetThumbnails();
   recentStorageFailed = false;
   useCutline.setState(initialState(), true);
 }

@@ -38,6 +38,8 @@ export interface LiveSlice {
   overlays: OverlayStatus[];
   objects: Record<string, ObjectSnapshot>;
   tokens: ObjectTokenInfo[];
+  /** Overlay thumbnails drawn by the engine (PNG data: URLs), by overlay id. */
+  thumbnails: Record<string, string>;
   /** Clients and tokens blocked on the objects socket. */
   blocked: BlockedClient[];
   /** The engine's recent messages, oldest first (bounded like the engine's ring). */
@@ -75,7 +77,7 @@ export type SideTab = 'show' | 'graphics' | 'interaction' | 'settings' | 'health
 export type CutlineState = EngineSlice & LiveSlice & ConnectionSlice & UiSlice;
 
 const engineSlice = (): EngineSlice => ({ engine: null });
-const liveSlice = (): LiveSlice => ({ overlays: [], objects: {}, tokens: [], blocked: [], log: [] });
+const liveSlice = (): LiveSlice => ({ overlays: [], objects: {}, tokens: [], blocked: [], thumbnails: {}, log: [] });
 const connectionSlice = (): ConnectionSlice => ({ connection: { state: 'connecting' } });
 const uiSlice = (): UiSlice => ({
   toasts: [],
