@@ -240,6 +240,8 @@ export interface ChatMessage {
   seq: number;
   author: string;
   text: string;
+  /** Who posted it, as the objects socket knows them (absent for the producer): what `object.blockClient` takes. */
+  from?: string;
   /** Engine wall clock, ms since epoch. */
   at: number;
 }
@@ -408,6 +410,8 @@ function common(x: number, y: number, width: number, height: number) {
     /** Higher is drawn on top; equal z keeps the order of adding. */
     z: z.number().int().min(-1000).max(1000).default(0),
     visible: z.boolean().default(true),
+    /** Cued: drawn on the preview monitor (not on program) so the producer sees it before showing it. */
+    onPreview: z.boolean().default(false),
     /** Fade in on show, out on hide. */
     fadeMs: z.number().int().min(0).max(10_000).default(300),
     opacity: Fraction.default(1),
@@ -521,6 +525,15 @@ export const GpsOverlay = z
   })
   .strict();
 
+/** The entries of a `kv` object as a score table ("HOME 2", "AWAY 1"), in `keys` order. */
+export const ScoreboardOverlay = z
+  .object({
+    ...dataOverlay('scoreboard', 0.04, 0.05, 0.26, 0.16),
+    /** Which keys, in this order; absent = every key in the object's order (up to 8 rows). */
+    keys: z.array(Key).min(1).max(8).optional(),
+  })
+  .strict();
+
 export const OverlaySpec = z.discriminatedUnion('kind', [
   ImageOverlay,
   TextOverlay,
@@ -534,6 +547,7 @@ export const OverlaySpec = z.discriminatedUnion('kind', [
   AuctionOverlay,
   ChalkboardOverlay,
   GpsOverlay,
+  ScoreboardOverlay,
 ]);
 export type OverlaySpec = z.infer<typeof OverlaySpec>;
 export type OverlayInput = z.input<typeof OverlaySpec>;
@@ -547,6 +561,7 @@ export const DATA_OVERLAY_TYPES = {
   auction: 'auction',
   chalkboard: 'chalkboard',
   gps: 'gps',
+  scoreboard: 'kv',
 } as const satisfies Partial<Record<OverlayKind, ObjectType>>;
 export function isDataOverlay(spec: OverlaySpec): spec is Extract<OverlaySpec, { object: string }> {
   return Object.hasOwn(DATA_OVERLAY_TYPES, spec.kind);
@@ -634,6 +649,28 @@ export interface IssuedObjectToken extends ObjectTokenInfo {
   /** ws(s)://…/objects/ws?token=… */
   wsUrl: string;
 }
+/** Block a guest or viewer on the objects socket: one client (connection or guest) or every holder of a token. */
+export const ObjectBlockClient = z
+  .object({
+    /** A client id as chat messages carry it (`from`): a guest's id, `token:<id>`, or `token:<id>:<n>` for one viewer connection. */
+    clientId: z.string().min(1).max(128).optional(),
+    /** An objects token's id (`tok-3`): every connection with it, now and later. */
+    tokenId: z.string().min(1).max(64).optional(),
+    /** Told to the blocked client with the refusal. */
+    reason: z.string().trim().max(200).optional(),
+  })
+  .strict()
+  .refine((p) => (p.clientId === undefined) !== (p.tokenId === undefined), 'give a clientId or a tokenId');
+export const ObjectUnblockClient = z
+  .object({ clientId: z.string().min(1).max(128).optional(), tokenId: z.string().min(1).max(64).optional() })
+  .strict()
+  .refine((p) => (p.clientId === undefined) !== (p.tokenId === undefined), 'give a clientId or a tokenId');
+export interface BlockedClient {
+  clientId?: string;
+  tokenId?: string;
+  reason: string;
+  at: string;
+}
 const ShowHide = z.object({ id: Id, fadeMs: z.number().int().min(0).max(10_000).optional() }).strict();
 
 interface CommandDef<P extends z.ZodType> {
@@ -659,6 +696,12 @@ export const OBJECT_COMMANDS = {
     'Issue a token for the objects WebSocket /objects/ws (producer): {role: viewer|guest, label?} → {id, token, role, label, wsUrl, createdAt}. Held in memory until revoked or the engine stops.',
   ),
   'object.revokeToken': command(ObjectRevokeToken, 'Revoke an objects token by {id} or {token} (producer): its connections are closed, new ones get 401. Result: {revoked}.'),
+  'object.blockClient': command(
+    ObjectBlockClient,
+    'Block a guest or viewer on the objects WebSocket (producer): {clientId} (as chat messages carry it in `from`) or {tokenId} (every holder of that token), with an optional reason. Its sockets close (4403, the reason), its requests and new connections are refused with "blocked by the producer: <reason>" (403). Result: {blocked: true}.',
+  ),
+  'object.unblockClient': command(ObjectUnblockClient, 'Lift a block (producer). Result: {unblocked}.'),
+  'object.listBlocked': command(Empty, 'The blocked clients and tokens (producer): [{clientId? | tokenId?, reason, at}].'),
   'object.listTokens': command(Empty, 'The objects tokens issued (producer), without the secrets: [{id, role, label, createdAt, connections}].'),
   'overlay.add': command(OverlaySpec, 'Add a graphics overlay {id, kind, ...} (image, text, lowerThird, clock, countdown, ticker, or a data overlay naming an object).'),
   'overlay.update': command(OverlayUpdate, 'Change fields of an overlay (not its kind); it redraws once.'),
@@ -666,6 +709,10 @@ export const OBJECT_COMMANDS = {
   'overlay.hide': command(ShowHide, 'Fade an overlay out (fadeMs overrides its own).'),
   'overlay.remove': command(ById, 'Remove an overlay at once.'),
   'overlay.list': command(Empty, 'Every overlay with its spec, visibility and current opacity.'),
+  'overlay.thumbnail': command(
+    ById,
+    'The overlay drawn by the engine as it would be on a 640×360 program, shown or not: {id, png: "data:image/png;base64,…", width, height} (its box in pixels; place it at the overlay\'s x/y/width/height). For the desk\'s list of graphics.',
+  ),
 } as const;
 export type ObjectCommandName = keyof typeof OBJECT_COMMANDS;
 export type ObjectCommandParams<N extends ObjectCommandName> = z.infer<(typeof OBJECT_COMMANDS)[N]['params']>;

@@ -5,6 +5,7 @@
  * this file (`npm run docs:api`) and a test keeps it in step.
  */
 import { z } from 'zod';
+import { LOG_COMMANDS, LOG_EVENT_DESCRIPTIONS, type LogEventPayloads } from './log.ts';
 import { OBJECT_COMMANDS, OBJECT_EVENT_DESCRIPTIONS, type ObjectEventPayloads } from './objects.ts';
 import {
   DestinationSpec,
@@ -14,6 +15,7 @@ import {
   type ShowDocument,
   SourceSpec,
   TransitionSpec,
+  WebRtcSettings,
 } from './show.ts';
 
 export const API_VERSION = 1;
@@ -79,6 +81,18 @@ const AudioSet = z
   .strict()
   .refine((p) => p.gainDb !== undefined || p.muted !== undefined, 'give gainDb and/or muted');
 
+/**
+ * The fields of a settings object as a change: every field optional and WITHOUT its default. (zod's
+ * `.partial()` keeps defaults, so `output.set {width}` used to reset fps, bitrate, … to theirs.)
+ */
+function changesOf<S extends z.ZodRawShape>(schema: z.ZodObject<S>) {
+  const shape: Record<string, z.ZodType> = {};
+  for (const [key, field] of Object.entries(schema.shape) as [string, z.ZodType][]) {
+    shape[key] = (field instanceof z.ZodDefault ? (field.unwrap() as z.ZodType) : field).optional();
+  }
+  return z.object(shape).strict() as unknown as ReturnType<z.ZodObject<S>['partial']>;
+}
+
 interface CommandDef<P extends z.ZodType> {
   params: P;
   description: string;
@@ -91,6 +105,10 @@ function command<P extends z.ZodType>(params: P, description: string): CommandDe
 export const CORE_COMMANDS = {
   'state.get': command(Empty, 'The whole state (same as GET /api/v1/state).'),
   'probe.get': command(Empty, 'Which ffmpeg is used and which H.264 encoders work here, and the one chosen.'),
+  'probe.run': command(
+    z.object({ ffmpegPath: z.string().min(1).max(1024).optional() }).strict(),
+    'Test an ffmpeg (default: the one in use) the way the engine does at start: version, which H.264 encoders work, the one it would choose and why. Only runs a file named ffmpeg (ffmpeg.exe); the engine keeps using its own until restarted with --ffmpeg / CUTLINE_FFMPEG. Result: like probe.get.',
+  ),
   'source.add': command(SourceSpec, 'Add a source and start it. Result: {id}.'),
   'source.remove': command(ById, 'Stop and remove a source; layouts drop it.'),
   'source.update': command(SourceUpdate, 'Change a source: label, gain, mute, slate delay, or media settings (restarts its decoder).'),
@@ -98,13 +116,17 @@ export const CORE_COMMANDS = {
   'layout.set': command(LayoutSpec, 'Put a layout on program directly (no transition). Shows on the next frame.'),
   'preview.set': command(LayoutSpec, 'Put a layout on preview (studio mode).'),
   'program.take': command(
-    TransitionSpec.partial().strict(),
+    changesOf(TransitionSpec),
     'Take preview to program with the show transition, or the one given ({kind: "cut"|"fade", durationMs}).',
   ),
   'audio.set': command(AudioSet, 'Set gain (dB) and/or mute of a source or of the program master.'),
   'output.set': command(
-    OutputSettings.partial().strict(),
+    changesOf(OutputSettings),
     'Change program settings. Size, fps or encoder changes restart the encoder (destinations reconnect).',
+  ),
+  'webrtc.set': command(
+    changesOf(WebRtcSettings),
+    'Change the WebRTC settings (public URL, ICE servers, UDP port range, limits, program token); the fields given replace the show\'s. New guests and viewers get them; a changed programToken cuts off the viewers let in with the old one. Result: the settings, secrets masked.',
   ),
   'destination.add': command(DestinationSpec, 'Add a destination (not started unless `destination.start`).'),
   'destination.remove': command(ById, 'Stop and remove a destination.'),
@@ -146,7 +168,7 @@ export const CORE_COMMANDS = {
   ),
 } as const;
 
-export const COMMANDS = { ...CORE_COMMANDS, ...OBJECT_COMMANDS } as const;
+export const COMMANDS = { ...CORE_COMMANDS, ...OBJECT_COMMANDS, ...LOG_COMMANDS } as const;
 export type CoreCommandName = keyof typeof CORE_COMMANDS;
 export type CommandName = keyof typeof COMMANDS;
 export type CommandParams<N extends CommandName> = z.infer<(typeof COMMANDS)[N]['params']>;
@@ -235,7 +257,7 @@ export interface LevelMeter {
 
 // ---- Events ---------------------------------------------------------------------------------
 
-export interface EventPayloads extends ObjectEventPayloads {
+export interface EventPayloads extends ObjectEventPayloads, LogEventPayloads {
   'source.stateChanged': SourceStatus;
   'source.added': { id: string };
   'source.removed': { id: string };
@@ -250,6 +272,7 @@ export interface EventPayloads extends ObjectEventPayloads {
 export type EventName = keyof EventPayloads;
 export const EVENT_DESCRIPTIONS: Record<EventName, string> = {
   ...OBJECT_EVENT_DESCRIPTIONS,
+  ...LOG_EVENT_DESCRIPTIONS,
   'source.stateChanged': 'A source changed state (connecting, live, stalled, ended, error) or its stats.',
   'source.added': 'A source was added.',
   'source.removed': 'A source was removed.',

@@ -25,7 +25,11 @@ import {
   OutputSettings,
   ShowDocument,
   SourceSpec,
+  WebRtcSettings,
 } from '../../shared/show.ts';
+import { isLogCommand } from '../../shared/log.ts';
+import { EngineLog } from './log/EngineLog.ts';
+import { PreviewGraphics } from './graphics/PreviewGraphics.ts';
 import { Destination } from './destinations/Destination.ts';
 import { GraphicsLayer } from './graphics/GraphicsLayer.ts';
 import { type Caller, isObjectCommand, runObjectCommand } from './objects/ObjectCommands.ts';
@@ -39,6 +43,7 @@ import type { H264Encoder } from './ffmpeg/encoderArgs.ts';
 import { ffmpegVersion, locateFfmpeg } from './ffmpeg/locate.ts';
 import { MediaProbeError } from './ffmpeg/mediaProbe.ts';
 import { type ProbeResult, probeFfmpeg } from './ffmpeg/probe.ts';
+import { probeCandidate } from './ffmpeg/probeCandidate.ts';
 import { sourcesIn } from '../../shared/layout.ts';
 import { Program } from './program/Program.ts';
 import { maskSecret } from './redact.ts';
@@ -93,6 +98,10 @@ export class Engine {
   /** `/objects/ws`: guests and token holders read and change shared objects (ObjectsGateway). */
   readonly objectsWs: ObjectsGateway;
   private graphics!: GraphicsLayer;
+  /** The overlays the preview monitor draws: those on air plus those cued with `onPreview`. */
+  private previewGraphics!: PreviewGraphics;
+  /** Recent log lines for the desk's Health panel (`log.list`). */
+  private readonly recentLog: EngineLog;
 
   private constructor(
     readonly ffmpeg: { path: string; version: string; source: string },
@@ -101,6 +110,8 @@ export class Engine {
     log: (line: string) => void,
   ) {
     this.show = show;
+    this.recentLog = new EngineLog(log, (entry) => this.emitEvent('log.appended', entry));
+    log = this.recentLog.log;
     this.log = log;
     this.webrtc = new WebRtcGateway({
       ffmpegPath: ffmpeg.path,
@@ -162,6 +173,7 @@ export class Engine {
   private attachObjects(objects: SharedObjectStore, showDir?: string): void {
     this.objects = objects;
     this.graphics = new GraphicsLayer({ objects, ...(showDir ? { baseDir: showDir } : {}) });
+    this.previewGraphics = new PreviewGraphics(this.graphics, new GraphicsLayer({ objects, ...(showDir ? { baseDir: showDir } : {}) }));
     // A change is stamped with the frame that will first show it: the next one composed.
     objects.setPtsProvider(() => (this.program?.running ? this.program.encoder.nextFramePtsMs() : null));
     objects.on('changed', (change) => {
@@ -207,6 +219,7 @@ export class Engine {
       layout: this.show.layout,
       preview: this.show.preview,
       graphics: this.graphics,
+      previewGraphics: this.previewGraphics.layer,
     });
     this.program.on('stats', (stats) => this.emitEvent('program.stats', stats));
     this.program.on('log', (line) => this.log(line));
@@ -222,7 +235,10 @@ export class Engine {
       log: this.log,
       feed: this.webrtc.feedFor(spec),
     });
-    source.on('status', (status) => this.emitEvent('source.stateChanged', status));
+    source.on('status', (status) => {
+      this.recentLog.watchStatus('source', status);
+      this.emitEvent('source.stateChanged', status);
+    });
     this.sources.set(spec.id, source);
     return source;
   }
@@ -238,7 +254,10 @@ export class Engine {
       ...(this.secrets ? { secrets: this.secrets } : {}),
       log: this.log,
     });
-    destination.on('status', (status) => this.emitEvent('destination.stateChanged', status));
+    destination.on('status', (status) => {
+      this.recentLog.watchStatus('destination', status);
+      this.emitEvent('destination.stateChanged', status);
+    });
     this.destinations.set(spec.id, destination);
     return destination;
   }
@@ -325,6 +344,7 @@ export class Engine {
     if (this.closed) throw new ProtocolError('failed', 'the engine is shutting down');
     if (!isCommandName(command))
       throw new ProtocolError('unknown_command', `unknown command "${command}"; see docs/API.md for the list`);
+    if (isLogCommand(command)) return this.recentLog.list(params);
     if (isObjectCommand(command)) return runObjectCommand(command, params, { store: this.objects, graphics: this.graphics, tokens: this.objectsWs }, caller);
     const schema = COMMANDS[command].params as z.ZodType;
     const parsed = schema.safeParse(params ?? {});
@@ -352,6 +372,7 @@ export class Engine {
   private readonly handlers: { [N in CoreCommandName]: Handler<N> } = {
     'state.get': () => this.getState(),
     'probe.get': () => this.probe,
+    'probe.run': ({ ffmpegPath }) => probeCandidate(ffmpegPath ?? this.ffmpeg.path, this.show.output.encoder),
     'source.add': async (spec) => {
       if (this.sources.has(spec.id)) throw new ProtocolError('conflict', `a source with id "${spec.id}" already exists`);
       const source = this.createSource(spec);
@@ -442,6 +463,15 @@ export class Engine {
       for (const d of running) d.start();
       this.emitEvent('show.changed', { name: this.show.name });
       return this.show.output;
+    },
+    'webrtc.set': async (changes) => {
+      const parsed = WebRtcSettings.safeParse({ ...this.show.webrtc, ...changes });
+      if (!parsed.success) throw new ProtocolError('invalid_params', `webrtc.set: ${describeZodError(parsed.error)}`);
+      const tokenChanged = parsed.data.programToken !== this.show.webrtc?.programToken;
+      this.show = { ...this.show, webrtc: parsed.data };
+      if (tokenChanged) await this.webrtc.showReplaced({ programTokenChanged: true, guestIds: new Set([...this.sources.values()].filter((s) => s.spec.kind === 'guest').map((s) => s.id)) });
+      this.emitEvent('show.changed', { name: this.show.name });
+      return this.redactedShow().webrtc;
     },
     'destination.add': (spec) => {
       if (this.destinations.has(spec.id)) throw new ProtocolError('conflict', `a destination with id "${spec.id}" already exists`);
@@ -554,6 +584,7 @@ export class Engine {
     this.objectsWs.close();
     await this.webrtc.close();
     await this.teardown();
+    this.previewGraphics.dispose();
     this.graphics.dispose();
     await this.objects.close();
     this.listeners.clear();

@@ -23,6 +23,9 @@ export interface ObjectTokens {
   issue(params: ObjectCommandParams<'object.issueToken'>): unknown;
   revoke(params: ObjectCommandParams<'object.revokeToken'>): unknown;
   list(): unknown;
+  block(params: ObjectCommandParams<'object.blockClient'>): unknown;
+  unblock(params: ObjectCommandParams<'object.unblockClient'>): unknown;
+  listBlocked(): unknown;
 }
 
 /**
@@ -75,12 +78,18 @@ export async function runObjectCommand(
       return {};
     case 'object.issueToken':
     case 'object.revokeToken':
-    case 'object.listTokens': {
+    case 'object.listTokens':
+    case 'object.blockClient':
+    case 'object.unblockClient':
+    case 'object.listBlocked': {
       if (caller.role !== 'producer') throw new ProtocolError('unauthorized', 'Only the producer can issue or revoke tokens.');
       const tokens = targets.tokens;
       if (!tokens) throw new ProtocolError('failed', 'This engine has no objects WebSocket to issue tokens for.');
       if (name === 'object.issueToken') return tokens.issue(parsed.data as ObjectCommandParams<'object.issueToken'>);
       if (name === 'object.revokeToken') return tokens.revoke(parsed.data as ObjectCommandParams<'object.revokeToken'>);
+      if (name === 'object.blockClient') return tokens.block(parsed.data as ObjectCommandParams<'object.blockClient'>);
+      if (name === 'object.unblockClient') return tokens.unblock(parsed.data as ObjectCommandParams<'object.unblockClient'>);
+      if (name === 'object.listBlocked') return tokens.listBlocked();
       return tokens.list();
     }
   }
@@ -105,6 +114,8 @@ export async function runObjectCommand(
       return {};
     case 'overlay.list':
       return graphics.list();
+    case 'overlay.thumbnail':
+      return graphics.thumbnail((parsed.data as ObjectCommandParams<'overlay.thumbnail'>).id);
   }
   throw new ProtocolError('unknown_command', `Unknown command ${name as string}.`);
 }

@@ -15,12 +15,14 @@
  * Limits (docs/SECURITY.md): sockets per token (a guest is one person, a viewer token an audience)
  * and in all, refused at the upgrade with 429 + Retry-After; and one request budget per token, not
  * per socket, so opening more sockets never buys more requests.
+ * A client or token the producer blocked (`object.blockClient`) has its sockets closed (4403) and
+ * its requests and new connections refused, with the producer's reason.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
-import { type IssuedObjectToken, MAX_ARGS_BYTES, type ObjectTokenInfo } from '../../../shared/objects.ts';
+import { type BlockedClient, type IssuedObjectToken, MAX_ARGS_BYTES, type ObjectTokenInfo } from '../../../shared/objects.ts';
 import { API_VERSION, type EventMessage, ProtocolError, type ProtocolErrorBody, parseWsRequest } from '../../../shared/protocol.ts';
 import type { Caller } from './ObjectCommands.ts';
 import { presentedToken, WS_PROTOCOL } from '../server/requestGuard.ts';
@@ -42,6 +44,7 @@ export const MAX_CONNECTIONS_PER_VIEWER_TOKEN = 500;
 /** What a refused socket is told to wait, in seconds. */
 const CONNECTION_RETRY_AFTER_S = 5;
 const MAX_TOKENS = 1000;
+const MAX_BLOCKS = 1000;
 /** A reader this far behind is cut off rather than buffered for. */
 const MAX_BUFFERED = 4 << 20;
 
@@ -97,6 +100,9 @@ export class ObjectsGateway {
   private readonly requests = new RateLimiter(TOKEN_REQUEST_RATE, () => Date.now());
   /** Open sockets per guest id (invite tokens are not in `tokens`). */
   private readonly guestSockets = new Map<string, Set<WebSocket>>();
+  /** `client:<client id>` or `token:<token id>` → the block. */
+  private readonly blocked = new Map<string, BlockedClient>();
+  private readonly sessions = new Set<{ ws: WebSocket; clientId: string; tokenId?: string }>();
   private nextToken = 1;
   private nextConnection = 1;
   private closed = false;
@@ -128,6 +134,36 @@ export class ObjectsGateway {
     return [...this.tokens.values()].map((t) => this.describe(t));
   }
 
+  // ---- blocking (object.blockClient / unblockClient / listBlocked) ----
+
+  block(params: { clientId?: string; tokenId?: string; reason?: string }): { blocked: true } {
+    const key = params.clientId !== undefined ? `client:${params.clientId}` : `token:${params.tokenId}`;
+    if (this.blocked.size >= MAX_BLOCKS && !this.blocked.has(key)) throw new ProtocolError('conflict', `${MAX_BLOCKS} clients are blocked: unblock some first`);
+    const entry: BlockedClient = {
+      ...(params.clientId !== undefined ? { clientId: params.clientId } : { tokenId: params.tokenId }),
+      reason: params.reason || 'no reason given',
+      at: new Date().toISOString(),
+    };
+    this.blocked.set(key, entry);
+    for (const session of this.sessions) {
+      // A close reason is at most 123 bytes.
+      if (this.blockFor(session.clientId, session.tokenId)) session.ws.close(4403, Buffer.from(`blocked: ${entry.reason}`).subarray(0, 120).toString());
+    }
+    return { blocked: true };
+  }
+
+  unblock(params: { clientId?: string; tokenId?: string }): { unblocked: boolean } {
+    return { unblocked: this.blocked.delete(params.clientId !== undefined ? `client:${params.clientId}` : `token:${params.tokenId}`) };
+  }
+
+  listBlocked(): BlockedClient[] {
+    return [...this.blocked.values()];
+  }
+
+  private blockFor(clientId: string | undefined, tokenId: string | undefined): BlockedClient | undefined {
+    return (clientId !== undefined ? this.blocked.get(`client:${clientId}`) : undefined) ?? (tokenId !== undefined ? this.blocked.get(`token:${tokenId}`) : undefined);
+  }
+
   private describe(t: IssuedToken): ObjectTokenInfo {
     return { id: t.id, role: t.role, ...(t.label ? { label: t.label } : {}), createdAt: t.createdAt.toISOString(), connections: t.sockets.size };
   }
@@ -155,6 +191,12 @@ export class ObjectsGateway {
     const guest = token ? this.host.guestForToken(token) : undefined;
     const issued = guest ? undefined : this.findIssued(token);
     if (!guest && !issued) return refuse('401 Unauthorized', 'missing or wrong token: use the link or token the producer gave you');
+    const block = guest ? this.blockFor(guest.id, undefined) : this.blockFor(issued?.role === 'guest' ? `token:${issued.id}` : undefined, issued?.id);
+    if (block) {
+      const body = `blocked by the producer: ${block.reason}`;
+      socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      return true;
+    }
     if (this.wss.clients.size >= MAX_CONNECTIONS) return busy(`this show already has ${MAX_CONNECTIONS} objects sockets: try again later`);
     const sockets = guest ? this.socketsOfGuest(guest.id) : (issued as IssuedToken).sockets;
     const cap = guest || issued?.role === 'guest' ? MAX_CONNECTIONS_PER_GUEST_TOKEN : MAX_CONNECTIONS_PER_VIEWER_TOKEN;
@@ -165,11 +207,11 @@ export class ObjectsGateway {
         sockets.delete(ws);
         if (guest && sockets.size === 0 && this.guestSockets.get(guest.id) === sockets) this.guestSockets.delete(guest.id);
       });
-      if (guest) this.onSocket(ws, { role: 'guest', clientId: guest.id, name: guest.label }, `guest:${guest.id}`, () => this.host.guestForToken(token)?.id === guest.id);
+      if (guest) this.onSocket(ws, { role: 'guest', clientId: guest.id, name: guest.label }, `guest:${guest.id}`, () => this.host.guestForToken(token)?.id === guest.id, undefined);
       else if (issued) {
         const clientId = issued.role === 'guest' ? `token:${issued.id}` : `token:${issued.id}:${this.nextConnection++}`;
         const caller: WsCaller = { role: issued.role, clientId, ...(issued.role === 'guest' ? { name: issued.label ?? issued.id } : {}) };
-        this.onSocket(ws, caller, `token:${issued.id}`, () => this.tokens.get(issued.id) === issued);
+        this.onSocket(ws, caller, `token:${issued.id}`, () => this.tokens.get(issued.id) === issued, issued.id);
       }
     });
     return true;
@@ -185,7 +227,10 @@ export class ObjectsGateway {
   }
 
   /** `budgetKey` names the token: every socket opened with it spends from the same requests budget. */
-  private onSocket(ws: WebSocket, caller: WsCaller, budgetKey: string, stillValid: () => boolean): void {
+  private onSocket(ws: WebSocket, caller: WsCaller, budgetKey: string, stillValid: () => boolean, tokenId: string | undefined): void {
+    const session = { ws, clientId: caller.clientId, ...(tokenId ? { tokenId } : {}) };
+    this.sessions.add(session);
+    ws.on('close', () => this.sessions.delete(session));
     const send = (message: unknown) => {
       if (ws.bufferedAmount > MAX_BUFFERED) return ws.terminate();
       if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(message));
@@ -211,6 +256,12 @@ export class ObjectsGateway {
       if (!stillValid()) {
         reply({ ok: false, error: { code: 'unauthorized', message: 'this token is no longer valid: ask the producer for a new link' } });
         ws.close(4401, 'token no longer valid');
+        return;
+      }
+      const block = this.blockFor(caller.clientId, tokenId);
+      if (block) {
+        reply({ ok: false, error: { code: 'unauthorized', message: `blocked by the producer: ${block.reason}` } });
+        ws.close(4403, 'blocked');
         return;
       }
       if (!COMMANDS.has(request.command)) {

@@ -85,7 +85,8 @@ const chat = rules<ChatInternal, ObjectOptions<'chat'>, ChatState>({
     post: (s, a: z.infer<typeof ChatPost>, ctx, o) => {
       if (a.text.length > o.maxTextLength)
         reject('invalid_params', 'text_too_long', `Message is ${a.text.length} characters; this chat allows ${o.maxTextLength}. Shorten it.`);
-      s.messages.push({ seq: s.nextSeq++, author: a.author, text: a.text, at: ctx.at });
+      // Who posted, for moderation (object.blockClient); the producer's own posts need no name.
+      s.messages.push({ seq: s.nextSeq++, author: a.author, text: a.text, at: ctx.at, ...(ctx.clientId && ctx.clientId !== 'producer' ? { from: ctx.clientId } : {}) });
       s.total++;
       keepLast(s.messages, o.maxMessages);
     },

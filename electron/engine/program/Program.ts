@@ -39,6 +39,8 @@ export interface ProgramOptions {
   preview?: LayoutSpec;
   /** Overlays drawn over every frame, after the layout. */
   graphics?: GraphicsLayer;
+  /** Overlays the preview monitor draws (on air plus cued ones); MonitorFeed asks for them. */
+  previewGraphics?: GraphicsLayer;
 }
 
 interface Transition {
@@ -70,6 +72,8 @@ export class Program extends TypedEmitter<Events> {
   private canvasTurn = 0;
   private readonly fadeFrom: YuvFrame;
   private readonly fadeTo: YuvFrame;
+  /** Program time of the last composed frame: preview overlays fade on the same clock. */
+  private lastFrameMs = 0;
 
   constructor(private readonly options: ProgramOptions) {
     super();
@@ -107,6 +111,11 @@ export class Program extends TypedEmitter<Events> {
     this.clock.stop();
     clearInterval(this.statsTimer);
     await this.encoder.stop();
+  }
+
+  /** Draws the preview monitor's overlays over a composed preview picture (any size). */
+  composePreviewOverlays(canvas: YuvFrame): void {
+    this.options.previewGraphics?.compose(canvas, this.lastFrameMs);
   }
 
   /** Puts a layout on program at once (a cut). */
@@ -217,7 +226,8 @@ export class Program extends TypedEmitter<Events> {
       this.compositor.compose(this.layout, this.sources, canvas, now);
     }
     // Overlays go over the finished picture (over both sides of a fade alike).
-    this.options.graphics?.compose(canvas, (tick.index * 1000) / this.settings.fps);
+    this.lastFrameMs = (tick.index * 1000) / this.settings.fps;
+    this.options.graphics?.compose(canvas, this.lastFrameMs);
     const encodedIndex = this.encoder.framesEncoded;
     if (!this.encoder.write(canvas.data, Buffer.from(mixed.buffer, mixed.byteOffset, mixed.byteLength))) return;
     this.emit('frame', { index: tick.index, encodedIndex, canvas });

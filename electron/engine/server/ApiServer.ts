@@ -34,7 +34,8 @@ import type { Engine } from '../Engine.ts';
 import { ControlGuard, type GuardRefusal, isLoopback, WS_PROTOCOL } from './requestGuard.ts';
 
 export const DEFAULT_PORT = 7710;
-const MAX_BODY_BYTES = 1 << 20;
+/** Largest request (HTTP body or WebSocket message); the desk checks an image upload against its copy (renderer/src/client/apiVersion.ts). */
+export const MAX_BODY_BYTES = 1 << 20;
 /** Desk and automation sockets on `/api/v1/ws` at once (each gets every event; a bidding backend may hold hundreds). */
 export const MAX_CONTROL_SOCKETS = 512;
 /** TCP connections the public listener holds at once: above the objects sockets' own cap (2000). */
