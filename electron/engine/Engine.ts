@@ -125,6 +125,9 @@ export class Engine {
       removeSource: async (id) => {
         await this.dispatch('source.remove', { id });
       },
+      renameSource: async (id, label) => {
+        await this.dispatch('source.update', { id, label });
+      },
       log,
     });
     this.objectsWs = new ObjectsGateway({

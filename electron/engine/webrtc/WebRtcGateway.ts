@@ -17,6 +17,7 @@ import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RTCPeerConnection } from 'werift';
 import { ProtocolError } from '../../../shared/protocol.ts';
+import { sourcesIn } from '../../../shared/layout.ts';
 import { type SourceSpec, WebRtcSettings } from '../../../shared/show.ts';
 import type { Program } from '../program/Program.ts';
 import type { PipeFeed } from '../sources/Source.ts';
@@ -54,7 +55,24 @@ export interface GatewayHost {
   /** Adds the guest's source (source.add), so it shows up like any other source. */
   addGuestSource(id: string, label: string): Promise<void>;
   removeSource(id: string): Promise<void>;
+  /** The guest chose the name they are shown by (source.update {label}). */
+  renameSource(id: string, label: string): Promise<void>;
   log(line: string): void;
+}
+
+/** What a guest page polls: whether its picture is on program or preview now (a tally light). */
+export interface GuestStatus {
+  label: string;
+  onProgram: boolean;
+  onPreview: boolean;
+}
+
+/** A name a guest may give themselves: printable, 1–60 characters. */
+export function guestName(input: unknown): string | undefined {
+  if (typeof input !== 'string') return undefined;
+  const name = input.replace(/\s+/g, ' ').trim();
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+  return name.length >= 1 && name.length <= 60 && !/[\u0000-\u001f\u007f<>]/.test(name) ? name : undefined;
 }
 
 export interface GuestInvite {
@@ -238,9 +256,11 @@ export class WebRtcGateway {
     const whip = /^\/(whip|whep)\/([A-Za-z0-9_-]{1,64})(?:\/([A-Za-z0-9-]{1,64}))?$/.exec(path);
     const guest = /^\/guest\/([A-Za-z0-9_.-]{1,64})$/.exec(path);
     const viewer = /^\/viewer(?:\/(viewer\.js|viewer-worker\.js))?$/.exec(path);
-    if (!whip && !guest && !viewer) return false;
+    const guestApi = /^\/guest\/([A-Za-z0-9_-]{1,64})\/(status|name)$/.exec(path);
+    if (!whip && !guest && !viewer && !guestApi) return false;
     try {
-      if (viewer) this.serveViewerPage(viewer[1], req, res);
+      if (guestApi) await this.serveGuestApi(guestApi[1], guestApi[2] as 'status' | 'name', req, res);
+      else if (viewer) this.serveViewerPage(viewer[1], req, res);
       else if (guest) this.serveGuestPage(guest[1], req, res);
       else if (whip) await this.serveWhipWhep(whip[1] as 'whip' | 'whep', whip[2], whip[3], req, res);
     } catch (error) {
@@ -267,6 +287,29 @@ export class WebRtcGateway {
     if (!invite) throw new HttpError(404, `no guest "${name}" in this show: ask the producer for a new link`);
     res.writeHead(200, { ...headers, 'content-type': 'text/html; charset=utf-8' });
     res.end(guestPageHtml(invite.id, invite.label, this.settings.iceServers));
+  }
+
+  /** `GET /guest/<id>/status` (the tally) and `POST /guest/<id>/name {name}`, with the invite's token. */
+  private async serveGuestApi(id: string, what: 'status' | 'name', req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const invite = this.invites.get(id);
+    if (!invite) throw new HttpError(404, `no guest "${id}" in this show: ask the producer for a new link`);
+    this.checkToken(req, invite.token);
+    if (what === 'name') {
+      if (req.method !== 'POST') throw new HttpError(405, 'use POST with {"name": "…"}');
+      const name = guestName(await readSmallJson(req).then((body) => (body as { name?: unknown } | undefined)?.name));
+      if (!name) throw new HttpError(400, 'a name is 1 to 60 printable characters, without < or >');
+      invite.label = name;
+      if (this.host.isGuestSource(id)) await this.host.renameSource(id, name);
+      this.host.log(`guest ${id}: calls themselves "${name}"`);
+    } else if (req.method !== 'GET') throw new HttpError(405, 'use GET');
+    const program = this.host.program();
+    const status: GuestStatus = {
+      label: invite.label,
+      onProgram: sourcesIn(program.layout).includes(id),
+      onPreview: program.preview ? sourcesIn(program.preview).includes(id) : false,
+    };
+    res.writeHead(200, { ...CORS, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(JSON.stringify(status));
   }
 
   /** The program viewer page (WHEP + the data overlay read from the SEI); viewerPage.ts. */
@@ -599,20 +642,31 @@ function alreadyJoining(id: string): HttpError {
   return new HttpError(409, `an offer for guest "${id}" is already being answered: only one session per guest`);
 }
 
-async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+async function readBody(req: IncomingMessage, limit: number, what = 'the SDP offer'): Promise<string> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limit) {
     req.resume();
-    throw new HttpError(413, `the SDP offer is larger than ${limit} bytes`);
+    throw new HttpError(413, `${what} is larger than ${limit} bytes`);
   }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > limit) throw new HttpError(413, `the SDP offer is larger than ${limit} bytes`);
+    if (size > limit) throw new HttpError(413, `${what} is larger than ${limit} bytes`);
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** A small JSON body (the guest API): application/json only, so no cross-site form can send it. */
+async function readSmallJson(req: IncomingMessage): Promise<unknown> {
+  if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) throw new HttpError(415, 'send JSON (Content-Type: application/json)');
+  const text = await readBody(req, 2048, 'the request');
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HttpError(400, 'the body is not valid JSON');
+  }
 }
 
 /** Headers of the engine's own pages (guest, viewer): never cached, never framed, a strict CSP. */
