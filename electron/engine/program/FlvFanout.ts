@@ -92,7 +92,7 @@ export class FlvFanout {
       if (!wasReady && this.ready) {
         const previous = this.previousInit;
         this.previousInit = undefined;
-        const same = previous && previous.video.payload.equals(this.videoHeader!.payload) && previous.audio.payload.equals(this.audioHeader!.payload);
+        const same = previous?.video.payload.equals(this.videoHeader!.payload) && previous.audio.payload.equals(this.audioHeader!.payload);
         if (!same) for (const c of this.consumers) c.onStreamStart(this.initTags());
       }
       return;
