@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../electron/engine/Engine.ts';
 import { TAG_VIDEO } from '../../electron/engine/media/flv.ts';
 import type { DestinationStatus, EventMessage, SourceStatus } from '../../shared/protocol.ts';
@@ -38,13 +38,28 @@ function destinationStates(events: EventMessage[], id: string, after = 0): strin
 
 describe('recoveries a long show meets', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cutline-recover-'));
+  // A real full disk: a 2 MB tmpfs (root can mount one here; elsewhere the test says why it skips).
+  const fullDir = join(dir, 'small-disk');
+  mkdirSync(fullDir);
+  let mounted = false;
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', fullDir], { stdio: 'ignore' });
+    mounted = true;
+  } catch {
+    console.log('cannot mount a tmpfs here (needs root): the full-disk test is skipped');
+  }
+
   let rtmp: RtmpServer | undefined;
+  beforeAll(async () => {
+    rtmp = await startNodeMediaServer();
+  });
   afterAll(async () => {
     await rtmp?.stop();
+    if (mounted) execFileSync('umount', [fullDir]);
   });
 
   it('the video encoder SIGKILLed mid-show is back within 1 s; the RTMP stream and the recording carry on without reconnecting', async () => {
-    rtmp = await startNodeMediaServer();
+    if (!rtmp) throw new Error('no RTMP server');
     const engine = await Engine.create({ log: () => {}, show: show(rtmp.url, dir) });
     const events: (EventMessage & { at: number })[] = [];
     engine.onAnyEvent((m) => events.push({ ...m, at: performance.now() }));
@@ -107,4 +122,76 @@ describe('recoveries a long show meets', () => {
       await engine.close();
     }
   }, 90_000);
+
+  it.skipIf(!mounted)('a disk filling up stops that recording with a clear error; the stream and the program go on', async () => {
+    const engine = await Engine.create({ log: () => {}, show: show(rtmp!.url, fullDir, 2000) });
+    const events: (EventMessage & { at: number })[] = [];
+    engine.onAnyEvent((m) => events.push({ ...m, at: performance.now() }));
+    try {
+      await engine.dispatch('destination.startAll', {});
+      await waitUntil(() => engine.getState().destinations.every((d) => d.state === 'live'), 15_000, 'destinations live');
+      const file = engine.getDestination('rec')!.filePath!;
+      await waitUntil(() => engine.getState().destinations.find((d) => d.id === 'rec')?.state === 'error', 40_000, 'the recording to stop on a full disk');
+      const rec = engine.getState().destinations.find((d) => d.id === 'rec')!;
+      const framesAtError = engine.getState().program.framesOut;
+      await sleep(3000);
+      const state = engine.getState();
+      const recorded = await probeVideoPackets(file).catch(() => []);
+      console.log(
+        `full disk: recording ${rec.state}: "${rec.message}"; ${recorded.length} frames readable in ${file}; ` +
+          `stream ${state.destinations.find((d) => d.id === 'server')?.state}, program +${state.program.framesOut - framesAtError} frames in 3 s`,
+      );
+      expect(rec.message).toMatch(/disk is full/);
+      expect(rec.message).toMatch(/free some space or record to another folder/);
+      // It stays stopped: no retry making more broken files on the full disk.
+      expect(destinationStates(events, 'rec').filter((s) => s === 'reconnecting')).toEqual([]);
+      expect(readdirSync(fullDir).filter((f) => f.endsWith('.mkv'))).toHaveLength(1);
+      expect(state.destinations.find((d) => d.id === 'rec')?.state).toBe('error');
+      expect(state.destinations.find((d) => d.id === 'server')?.state).toBe('live');
+      expect(destinationStates(events, 'server').filter((s) => s !== 'live' && s !== 'connecting')).toEqual([]);
+      expect(state.program.framesOut - framesAtError).toBeGreaterThan(2.5 * FPS);
+      // What was written before the disk filled still plays.
+      expect(recorded.length).toBeGreaterThan(2 * FPS);
+    } finally {
+      await engine.close();
+    }
+  }, 90_000);
+
+  it('a wall-clock step of an hour each way (NTP) makes the program neither burst nor stall, and no source stall', async () => {
+    // The wall clock the engine reads, stepped; the machine's is never touched.
+    const realNow = Date.now;
+    let stepMs = 0;
+    Date.now = () => realNow.call(Date) + stepMs;
+    const engine = await Engine.create({
+      log: () => {},
+      show: { ...show('rtmp://127.0.0.1:1', dir), destinations: [] } as ShowDocument,
+    });
+    const frameTimes: number[] = [];
+    const sourceStates: string[] = [];
+    let watching = false;
+    try {
+      engine.getProgram().on('frame', () => frameTimes.push(performance.now()));
+      engine.onAnyEvent((m) => {
+        if (watching && m.event === 'source.stateChanged') sourceStates.push((m.data as SourceStatus).state);
+      });
+      await waitUntil(() => engine.getState().sources[0]?.state === 'live', 15_000, 'source live');
+      const start = performance.now();
+      watching = true;
+      await sleep(3000);
+      stepMs += 3600_000;
+      await sleep(3000);
+      stepMs -= 2 * 3600_000;
+      await sleep(3000);
+      const end = performance.now();
+      const perSecond: number[] = [];
+      for (let t = start; t + 1000 <= end; t += 1000) perSecond.push(frameTimes.filter((f) => f >= t && f < t + 1000).length);
+      console.log(`wall clock +1 h then -1 h: frames per second ${perSecond.join(' ')}; source states ${JSON.stringify(sourceStates)}`);
+      expect(Math.min(...perSecond)).toBeGreaterThanOrEqual(FPS - 3);
+      expect(Math.max(...perSecond)).toBeLessThanOrEqual(FPS + 3);
+      expect(sourceStates.filter((s) => s !== 'live')).toEqual([]);
+    } finally {
+      Date.now = realNow;
+      await engine.close();
+    }
+  }, 60_000);
 });
