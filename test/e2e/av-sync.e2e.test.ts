@@ -12,63 +12,19 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { Engine } from '../../electron/engine/Engine.ts';
-import { makeFlashBeepClip, measureFlashBeep, offsetSummary } from '../helpers/avSync.ts';
-import { sleep, waitUntil } from '../helpers/servers.ts';
+import { describe, expect, it } from 'vitest';
+import { makeFlashBeepClip, measureFlashBeep, offsetSummary, recordSolo } from '../helpers/avSync.ts';
 
 const FPS = 30;
 const FRAME_MS = 1000 / FPS;
 
-interface Recorded {
-  file: string;
-  /** The source's audio ring and clock recovery after the run: trims and hard resyncs are steps. */
-  trimmedSamples: number;
-  hardResyncs: number;
-  underruns: number;
-  ratio: number;
-}
-
-async function recordSolo(dir: string, clip: string, seconds: number, loop: boolean): Promise<Recorded> {
-  const engine = await Engine.create({
-    log: () => {},
-    show: {
-      name: 'av sync',
-      output: { width: 320, height: 180, fps: FPS, videoBitrateKbps: 800, keyframeIntervalS: 1 },
-      sources: [{ id: 'clip', kind: 'file', path: clip, loop }],
-      layout: { preset: 'solo', sources: ['clip'] },
-      destinations: [{ id: 'rec', kind: 'recording', path: `${dir}/` }],
-    },
-  });
-  try {
-    await waitUntil(() => engine.getState().sources[0]?.state === 'live', 15_000, 'clip live');
-    await engine.dispatch('destination.start', { id: 'rec' });
-    await waitUntil(() => engine.getState().destinations[0]?.state === 'live', 15_000, 'recording live');
-    const file = engine.getDestination('rec')!.filePath!;
-    await sleep(seconds * 1000);
-    await engine.dispatch('destination.stop', { id: 'rec' });
-    await waitUntil(() => engine.getState().destinations[0]?.state === 'stopped', 15_000, 'recording stopped');
-    const source = engine.getSource('clip')!;
-    return {
-      file,
-      trimmedSamples: source.audio.trimmedSamples,
-      hardResyncs: source.audioClock.hardResyncs,
-      underruns: source.audio.underruns,
-      ratio: source.audioClock.ratio,
-    };
-  } finally {
-    await engine.close();
-  }
-}
-
 describe('A/V sync of file sources', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cutline-avsync-'));
-  afterAll(() => {});
 
   it.each(['mp4', 'mkv'])('a looped flash-and-beep clip (%s) keeps one offset across every loop, within EBU R37, with seamless seams', async (container) => {
     const clip = join(dir, `flash-beep.${container}`);
     await makeFlashBeepClip(clip, { durationS: 10, fps: FPS, bedToneHz: 440 });
-    const recording = await recordSolo(dir, clip, 35, true);
+    const recording = await recordSolo(dir, clip, 35, true, FPS);
     const m = await measureFlashBeep(recording.file, { bedTone: true });
     const offsets = m.offsetsMs.map((o) => o.offsetMs);
     const s = offsetSummary(offsets);
@@ -94,7 +50,7 @@ describe('A/V sync of file sources', () => {
     // A plain FIFO fills 5 ms a second, is trimmed at its 200 ms cap, and the offset saws.
     const clip = join(dir, 'fast-audio-clock.mkv');
     await makeFlashBeepClip(clip, { durationS: 160, fps: FPS, audioClockRate: 1.005 });
-    const recording = await recordSolo(dir, clip, 150, false);
+    const recording = await recordSolo(dir, clip, 150, false, FPS);
     const m = await measureFlashBeep(recording.file);
     const offsets = m.offsetsMs.map((o) => o.offsetMs);
     const s = offsetSummary(offsets);

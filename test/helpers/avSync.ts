@@ -7,7 +7,9 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
+import { Engine } from '../../electron/engine/Engine.ts';
 import { FFPROBE, SYSTEM_FFMPEG } from './media.ts';
+import { sleep, waitUntil } from './servers.ts';
 
 const run = promisify(execFile);
 const RATE = 48_000;
@@ -159,4 +161,46 @@ export function offsetSummary(offsets: readonly number[]): { min: number; max: n
   const min = sorted[0] ?? Number.NaN;
   const max = sorted[sorted.length - 1] ?? Number.NaN;
   return { min, max, median: sorted[Math.floor(sorted.length / 2)] ?? Number.NaN, spread: max - min };
+}
+
+export interface Recorded {
+  file: string;
+  /** The source's audio ring and clock recovery after the run: trims and hard resyncs are steps. */
+  trimmedSamples: number;
+  hardResyncs: number;
+  underruns: number;
+  ratio: number;
+}
+
+/** Plays `clip` as the only source (looped or once), records `seconds` of program, and reports. */
+export async function recordSolo(dir: string, clip: string, seconds: number, loop: boolean, fps = 30): Promise<Recorded> {
+  const engine = await Engine.create({
+    log: () => {},
+    show: {
+      name: 'av sync',
+      output: { width: 320, height: 180, fps, videoBitrateKbps: 800, keyframeIntervalS: 1 },
+      sources: [{ id: 'clip', kind: 'file', path: clip, loop }],
+      layout: { preset: 'solo', sources: ['clip'] },
+      destinations: [{ id: 'rec', kind: 'recording', path: `${dir}/` }],
+    },
+  });
+  try {
+    await waitUntil(() => engine.getState().sources[0]?.state === 'live', 15_000, 'clip live');
+    await engine.dispatch('destination.start', { id: 'rec' });
+    await waitUntil(() => engine.getState().destinations[0]?.state === 'live', 15_000, 'recording live');
+    const file = engine.getDestination('rec')!.filePath!;
+    await sleep(seconds * 1000);
+    await engine.dispatch('destination.stop', { id: 'rec' });
+    await waitUntil(() => engine.getState().destinations[0]?.state === 'stopped', 15_000, 'recording stopped');
+    const source = engine.getSource('clip')!;
+    return {
+      file,
+      trimmedSamples: source.audio.trimmedSamples,
+      hardResyncs: source.audioClock.hardResyncs,
+      underruns: source.audio.underruns,
+      ratio: source.audioClock.ratio,
+    };
+  } finally {
+    await engine.close();
+  }
 }
