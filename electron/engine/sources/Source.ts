@@ -485,7 +485,9 @@ export class Source extends TypedEmitter<Events> {
     this.process = undefined;
     void old?.stop({ closeStdin: false, graceMs: 500 });
     this.audio.clear();
+    // Positions count from the cleared ring now: frames still waiting came with none of it.
     this.audioAtPicture = 0;
+    for (const waiting of this.waitingFrames) waiting.audioAt = 0;
     this.audioClock.reset();
     this.ctx.log?.(`source ${this.id}: restarting decoder (${why})`);
     this.spawnDecoder();
