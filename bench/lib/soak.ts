@@ -106,6 +106,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakSample[]> {
       const round = Math.floor(t / 60);
       if (round !== pollRound) {
         pollRound = round;
+        // As a producer would: close and reveal the last round, then open the next.
+        if (round > 0) {
+          await live.dispatch('object.op', { id: 'vote', op: 'close', args: {} });
+          await live.dispatch('object.op', { id: 'vote', op: 'reveal', args: {} });
+          await live.dispatch('object.op', { id: 'vote', op: 'reset', args: {} });
+        }
         await live.dispatch('object.op', { id: 'vote', op: 'open', args: { question: `Round ${round}?`, options: ['yes', 'no', 'maybe'] } });
       }
       await live.dispatch('object.op', { id: 'vote', op: 'vote', args: { voter: `viewer-${voter++}`, option: voter % 3 } }).catch(() => {});
