@@ -1,7 +1,7 @@
 /**
  * The soak benchmark's 3-minute version (bench/soak.ts runs it for an hour): a looped file, an
  * RTMP source, a test pattern, a clock and a live poll over the program, an RTMP destination and
- * a recording, sampled every 15 s. Memory of the second half within ±10 % of the midpoint, file
+ * a recording, sampled every 15 s. Memory of the second half at most 10 % above the midpoint, file
  * descriptors and handles flat, every source live with its sound within ±1 frame of its lock.
  * Late frames: a few are allowed here (CI shares its cores); the bench, on a quiet machine, 0.
  */
