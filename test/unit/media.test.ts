@@ -204,7 +204,7 @@ describe('AudioRing resampled reads', () => {
 describe('AudioClockRecovery', () => {
   it('follows a source whose audio runs 0.5 % fast: the lead settles at its target with no hard resync', () => {
     const clock = new AudioClockRecovery({ targetMs: 60 });
-    const period = 1 / 30;
+    const period = 1 / 30; // steady from the start: the settling rule never fires
     let written = 0.06 * 48000; // primed at the target
     let consumed = 0;
     const leads: number[] = [];
@@ -222,8 +222,24 @@ describe('AudioClockRecovery', () => {
     expect(clock.ratio).toBeCloseTo(1.005, 3);
   });
 
-  it('aligns a starting source at once and cuts a burst far beyond what resampling absorbs', () => {
+  it('in its first seconds, a source whose lead moves by a frame (frames start waiting) is aligned at once, not over 3 s', () => {
     const clock = new AudioClockRecovery({ targetMs: 60 });
+    clock.step(0.06 * 48000, 1 / 30);
+    let aligned: { dropFrames: number; silenceFrames: number } | undefined;
+    for (let i = 0; i < 30 && !aligned; i++) {
+      const step = clock.step((0.06 - 0.033) * 48000, 1 / 30); // the picture on screen is a frame older
+      if (step.silenceFrames > 0) aligned = step;
+    }
+    expect(aligned?.silenceFrames).toBeGreaterThan(0.015 * 48000);
+    // After the settling time the same jump is resampled away instead.
+    const later = new AudioClockRecovery({ targetMs: 60, settleS: 0 });
+    later.step(0.06 * 48000, 1 / 30);
+    for (let i = 0; i < 30; i++) expect(later.step((0.06 - 0.033) * 48000, 1 / 30).silenceFrames).toBe(0);
+    expect(later.ratio).toBeLessThan(1);
+  });
+
+  it('aligns a starting source at once and cuts a burst far beyond what resampling absorbs', () => {
+    const clock = new AudioClockRecovery({ targetMs: 60, settleS: 0 });
     expect(clock.step(0.02 * 48000, 1 / 30)).toEqual({ ratio: 1, dropFrames: 0, silenceFrames: 1920 });
     clock.step(0.06 * 48000, 1 / 30);
     let step = clock.step(0.06 * 48000, 1 / 30);

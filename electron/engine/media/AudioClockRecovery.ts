@@ -29,6 +29,13 @@ export interface ClockRecoveryOptions {
   integralS?: number;
   /** A smoothed error above this (ms) is dropped at once rather than resampled away. */
   hardResyncMs?: number;
+  /**
+   * For this long after a (re)start, a smoothed error beyond `settleToleranceMs` is aligned at
+   * once: a source's first seconds find how many frames wait for their tick (0–2), each worth a
+   * frame of offset that 1 % resampling would take 3 s to work off.
+   */
+  settleS?: number;
+  settleToleranceMs?: number;
 }
 
 export interface ClockStep {
@@ -47,6 +54,9 @@ export class AudioClockRecovery {
   private readonly correctionS: number;
   private readonly integralS: number;
   private readonly hardResyncFrames: number;
+  private readonly settleS: number;
+  private readonly settleToleranceFrames: number;
+  private sinceResetS = 0;
   private smoothedError = 0;
   private integral = 0;
   private started = false;
@@ -61,6 +71,8 @@ export class AudioClockRecovery {
     this.correctionS = options.correctionS ?? 2;
     this.integralS = options.integralS ?? 20;
     this.hardResyncFrames = ((options.hardResyncMs ?? 150) * SAMPLE_RATE) / 1000;
+    this.settleS = options.settleS ?? 5;
+    this.settleToleranceFrames = ((options.settleToleranceMs ?? 15) * SAMPLE_RATE) / 1000;
   }
 
   /** Forget the history (a new decoder, a cleared ring). */
@@ -69,6 +81,7 @@ export class AudioClockRecovery {
     this.integral = 0;
     this.started = false;
     this.ratio = 1;
+    this.sinceResetS = 0;
   }
 
   /** The smoothed lead error in ms (positive: audio waiting too long, i.e. late). */
@@ -90,6 +103,16 @@ export class AudioClockRecovery {
       return { ratio: 1, dropFrames: error > 0 ? frames : 0, silenceFrames: error < 0 ? frames : 0 };
     }
     this.smoothedError += (error - this.smoothedError) * Math.min(1, periodS / this.smoothingS);
+    this.sinceResetS += periodS;
+    if (this.sinceResetS < this.settleS && Math.abs(this.smoothedError) > this.settleToleranceFrames) {
+      // Still settling: align at once (the source has only just been heard).
+      const frames = Math.round(Math.abs(this.smoothedError));
+      const late = this.smoothedError > 0;
+      this.smoothedError = 0;
+      this.integral = 0;
+      this.ratio = 1;
+      return { ratio: 1, dropFrames: late ? frames : 0, silenceFrames: late ? 0 : frames };
+    }
     if (this.smoothedError > this.hardResyncFrames && error > this.hardResyncFrames) {
       // Far too much audio (a burst after a stall): resampling would take minutes; cut it.
       this.hardResyncs++;
