@@ -84,6 +84,10 @@ function explainFailure(stderr: string[], spec: DestinationSpec): string {
   return last ? `the output stopped: ${last}` : 'the output stopped';
 }
 
+function diskFullMessage(file: string | undefined): string {
+  return `the disk is full: the recording stopped${file ? ` (${file} plays up to that point)` : ''}; free some space or record to another folder, then start it again`;
+}
+
 export class Destination extends TypedEmitter<Events> implements FlvConsumer {
   private process: FfmpegProcess | undefined;
   private publisher: WhipPublisher | undefined;
@@ -271,7 +275,11 @@ export class Destination extends TypedEmitter<Events> implements FlvConsumer {
     if (this.spec.kind !== 'recording' || !this.process || this.waitingForKeyframe || record.pts < this.baseTimestamp) return;
     const path = this.sidecarPath;
     if (!path) return;
-    this.sidecar ??= createWriteStream(path, { flags: 'a' });
+    if (!this.sidecar) {
+      this.sidecar = createWriteStream(path, { flags: 'a' });
+      // A full disk or a removed folder must not take the engine down; the muxer reports it.
+      this.sidecar.on('error', (error) => this.ctx.log?.(`destination ${this.id}: timed data not written (${error.message})`));
+    }
     this.sidecar.write(`${JSON.stringify({ ...record, pts: record.pts - this.baseTimestamp })}\n`);
   }
 
@@ -519,6 +527,8 @@ export class Destination extends TypedEmitter<Events> implements FlvConsumer {
       void publisher?.close();
       if (!this.wanted) return;
       if (isAuthFailure(text)) return this.fail(reason);
+      // A full disk does not empty itself: retrying would only make more broken files.
+      if (spec.kind === 'recording' && /No space left on device/i.test(text)) return this.fail(diskFullMessage(this.filePath));
       this.retryOrFail(reason, spec.kind === 'rtmp' && !published && !this.stallReason && isClosedBeforePublish(text));
     });
   }

@@ -89,7 +89,7 @@ export class Program extends TypedEmitter<Events> {
     this.mixer = new AudioMixer(Math.ceil(48_000 / this.settings.fps) + 1);
     this.encoder = new Encoder(options.ffmpegPath, this.settings, options.encoder.name);
     this.encoder.on('tag', (tag) => this.fanout.push(tag));
-    this.encoder.on('restarted', () => this.fanout.reset());
+    this.encoder.on('restarted', () => this.fanout.encoderRestarted());
     this.encoder.on('log', (line) => this.emit('log', line));
     this.clock = new ProgramClock(this.settings.fps, (tick) => this.onTick(tick));
   }
@@ -199,9 +199,11 @@ export class Program extends TypedEmitter<Events> {
     // and mix-minus feeds keep moving.
     const samples = samplesForTick(tick.index, this.settings.fps);
     const inputs: MixInput[] = [];
+    // Each source's next picture first: its sound is anchored to the picture on screen.
+    for (const source of this.sources.values()) source.advanceFrame();
     for (const source of this.sources.values()) {
       const block = new Int16Array(samples * CHANNELS);
-      source.audio.read(block);
+      source.readAudio(block, 1 / this.settings.fps);
       inputs.push({ id: source.id, samples: block, gainDb: source.spec.gainDb, muted: source.spec.muted });
     }
     const mixed = new Int16Array(samples * CHANNELS);

@@ -26,6 +26,8 @@ export interface DecoderContext {
   hasVideo: boolean;
   /** Where a restarted file decoder resumes, in seconds. */
   startAtS?: number;
+  /** A looped file: the ffconcat playlist that repeats it (see LoopPlaylist); else -stream_loop. */
+  loopPlaylist?: string;
   platform?: NodeJS.Platform;
   /** Sources the engine feeds through pipes (guest, whep): their ffmpeg input arguments. */
   pipeInput?: PipeInputArgs;
@@ -84,12 +86,16 @@ export function buildDecoderArgs(spec: SourceSpec, target: DecodeTarget, ctx: De
       ];
     }
     case 'file': {
+      // A looped file is read through its playlist (same A/V offset on every pass: LoopPlaylist);
+      // -stream_loop repeats the playlist after a day, or the file itself if it has no playlist.
+      const playlist = spec.loop && ctx.loopPlaylist;
       const input = [
         '-re',
         ...(spec.loop ? ['-stream_loop', '-1'] : []),
+        ...(playlist ? ['-f', 'concat', '-safe', '0'] : []),
         ...(ctx.startAtS ? ['-ss', ctx.startAtS.toFixed(3)] : []),
         ...hwInput(ctx),
-        '-i', spec.path,
+        '-i', playlist || spec.path,
       ];
       return [...head, ...input, ...outputs(0, 0, target, ctx)];
     }
