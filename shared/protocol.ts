@@ -23,6 +23,7 @@ export const ERROR_STATUS = {
   invalid_params: 400,
   invalid_request: 400,
   unauthorized: 401,
+  forbidden: 403,
   not_found: 404,
   unknown_command: 404,
   conflict: 409,

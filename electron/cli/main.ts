@@ -29,14 +29,35 @@ Commands:
                                                  control API + web UI (default 127.0.0.1:${DEFAULT_PORT})
   probe                                          ffmpeg and H.264 encoders available here (JSON)
 
+  secrets list | bind ID | remove ID            stored stream keys (masked); bind a key stored
+                                                 before keys were bound to the destination ID of
+                                                 --show FILE; remove one
+
 Common options:
   --ffmpeg PATH   use this ffmpeg (also: CUTLINE_FFMPEG); default: the bundled one
   --data DIR      where shared objects (chat, polls, bids) are journaled (also: CUTLINE_DATA_DIR);
                   default ~/.cutline
+  --media-dir DIR (repeatable) the only folders API callers may read or write files in (also:
+                  CUTLINE_MEDIA_DIR, a path list); default: the show file's folder and
+                  ~/Documents/Cutline
+  --allow-scheme udp|tcp   (repeatable) let sources open udp:// or tcp:// URLs
+  --allow-host HOST        (repeatable) let sources open a link-local or cloud-metadata address
 `;
 
+/** --media-dir, --allow-scheme and --allow-host for Engine.create (docs/SECURITY-DATA.md). */
+function accessOptions(values: Record<string, unknown>, showDir?: string): { mediaDirs?: string[]; allowSchemes?: string[]; allowHosts?: string[] } {
+  const list = (v: unknown) => (Array.isArray(v) ? (v as string[]) : []);
+  const dirs = list(values['media-dir']).map((d) => resolve(d));
+  for (const scheme of list(values['allow-scheme'])) if (!['udp', 'tcp'].includes(scheme)) fail(`--allow-scheme takes udp or tcp, got "${scheme}"`);
+  return {
+    ...(dirs.length ? { mediaDirs: [...dirs, ...(showDir ? [showDir] : [])] } : {}),
+    ...(list(values['allow-scheme']).length ? { allowSchemes: list(values['allow-scheme']) } : {}),
+    ...(list(values['allow-host']).length ? { allowHosts: list(values['allow-host']) } : {}),
+  };
+}
+
 /** The shared-object journal's folder for run and serve. */
-function dataDirOption(values: Record<string, string | boolean | undefined>): string {
+function dataDirOption(values: Record<string, unknown>): string {
   const dir = resolve((values.data as string | undefined) ?? process.env.CUTLINE_DATA_DIR ?? join(homedir(), '.cutline'));
   mkdirSync(dir, { recursive: true });
   return dir;
@@ -112,11 +133,13 @@ export function demoShow(outDir: string): ShowDocumentInput {
   };
 }
 
-async function demo(values: Record<string, string | boolean | undefined>): Promise<void> {
+type Values = Record<string, string | boolean | string[] | undefined>;
+
+async function demo(values: Values): Promise<void> {
   const duration = secondsOption(values.duration as string | undefined, 30);
   const outDir = resolve((values.out as string | undefined) ?? 'recordings');
   mkdirSync(outDir, { recursive: true });
-  const engine = await Engine.create({ ffmpegPath: values.ffmpeg as string | undefined, show: demoShow(outDir), log: () => {} });
+  const engine = await Engine.create({ ffmpegPath: values.ffmpeg as string | undefined, show: demoShow(outDir), log: () => {}, mediaDirs: [outDir] });
   const port = Number(values.port ?? DEFAULT_PORT);
   const server = new ApiServer(engine, { port, uiDir: UI_DIR });
   let watch = '';
@@ -155,7 +178,7 @@ async function demo(values: Record<string, string | boolean | undefined>): Promi
   await stopEngine(engine, server);
 }
 
-async function run(file: string | undefined, values: Record<string, string | boolean | undefined>): Promise<void> {
+async function run(file: string | undefined, values: Values): Promise<void> {
   if (!file) fail('run needs a show file: cutline run show.json [--duration S]');
   let raw: unknown;
   try {
@@ -169,7 +192,8 @@ async function run(file: string | undefined, values: Record<string, string | boo
     fail((error as Error).message);
   }
   const duration = secondsOption(values.duration as string | undefined, 0);
-  const engine = await Engine.create({ ffmpegPath: values.ffmpeg as string | undefined, show: raw, dataDir: dataDirOption(values), showDir: dirname(resolve(file)) });
+  const showDir = dirname(resolve(file));
+  const engine = await Engine.create({ ffmpegPath: values.ffmpeg as string | undefined, show: raw, dataDir: dataDirOption(values), showDir, ...accessOptions(values, showDir) });
   const started = (await engine.dispatch('destination.startAll', {})) as { started: string[] };
   const state = engine.getState();
   process.stdout.write(
@@ -188,7 +212,7 @@ async function run(file: string | undefined, values: Record<string, string | boo
   await stopEngine(engine);
 }
 
-async function serve(values: Record<string, string | boolean | undefined>): Promise<void> {
+async function serve(values: Values): Promise<void> {
   let show: unknown;
   if (values.show) {
     try {
@@ -202,6 +226,7 @@ async function serve(values: Record<string, string | boolean | undefined>): Prom
     show,
     dataDir: dataDirOption(values),
     ...(values.show ? { showDir: dirname(resolve(values.show as string)) } : {}),
+    ...accessOptions(values, values.show ? dirname(resolve(values.show as string)) : undefined),
   });
   const server = new ApiServer(engine, {
     host: values.host as string | undefined,
@@ -222,7 +247,7 @@ async function serve(values: Record<string, string | boolean | undefined>): Prom
   await stopEngine(engine, server);
 }
 
-async function probe(values: Record<string, string | boolean | undefined>): Promise<void> {
+async function probe(values: Values): Promise<void> {
   const location = locateFfmpeg(values.ffmpeg as string | undefined);
   const result = await probeFfmpeg({ ffmpegPath: location.path, source: location.source });
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
@@ -240,6 +265,9 @@ async function main(): Promise<void> {
       out: { type: 'string' },
       ffmpeg: { type: 'string' },
       data: { type: 'string' },
+      'media-dir': { type: 'string', multiple: true },
+      'allow-scheme': { type: 'string', multiple: true },
+      'allow-host': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
   });

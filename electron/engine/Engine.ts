@@ -4,7 +4,6 @@
  * shared/protocol.ts before anything changes; a failed command leaves the show as it was.
  * Plain Node: never imports Electron.
  */
-import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import {
@@ -23,10 +22,14 @@ import {
   describeZodError,
   type LayoutSpec,
   OutputSettings,
+  SHOW_LIMITS,
   ShowDocument,
   SourceSpec,
 } from '../../shared/show.ts';
 import { Destination } from './destinations/Destination.ts';
+import { defaultMediaDirs, documentsFolder, MediaAccess } from './files/MediaAccess.ts';
+import { loadShowFile, saveShowFile } from './files/showFiles.ts';
+import { checkDestination, checkShow, checkSource } from './files/specAccess.ts';
 import { GraphicsLayer } from './graphics/GraphicsLayer.ts';
 import { type Caller, isObjectCommand, runObjectCommand } from './objects/ObjectCommands.ts';
 import { ObjectsGateway } from './objects/ObjectsGateway.ts';
@@ -62,6 +65,13 @@ export interface EngineOptions {
   dataDir?: string;
   /** Folder relative overlay image paths are resolved against (the show file's folder). */
   showDir?: string;
+  /** Folders API callers may read and write in (`--media-dir`); default: CUTLINE_MEDIA_DIR, the
+   * show's folder and ~/Documents/Cutline (docs/SECURITY-DATA.md). */
+  mediaDirs?: string[];
+  /** Source URL schemes allowed beyond the default ones (`udp`, `tcp`). */
+  allowSchemes?: string[];
+  /** Link-local / metadata hosts sources may open anyway. */
+  allowHosts?: string[];
 }
 
 /** Callers of the API and the desktop UI are the producer; guests and viewers say so. */
@@ -93,6 +103,8 @@ export class Engine {
   /** `/objects/ws`: guests and token holders read and change shared objects (ObjectsGateway). */
   readonly objectsWs: ObjectsGateway;
   private graphics!: GraphicsLayer;
+  /** Which files and addresses commands may make the engine touch (files/MediaAccess.ts). */
+  media!: MediaAccess;
 
   private constructor(
     readonly ffmpeg: { path: string; version: string; source: string },
@@ -131,10 +143,18 @@ export class Engine {
     const version = ffmpegVersion(location.path);
     const probe = await probeFfmpeg({ ffmpegPath: location.path, source: location.source, preferred: show.output.encoder });
     const engine = new Engine({ path: location.path, version, source: location.source }, probe, show, log);
+    engine.media = new MediaAccess({
+      mediaDirs: options.mediaDirs ?? defaultMediaDirs(options.showDir),
+      ...(options.showDir ? { baseDir: options.showDir } : {}),
+      createOnDemand: [documentsFolder()],
+      ...(options.allowSchemes ? { allowSchemes: options.allowSchemes } : {}),
+      ...(options.allowHosts ? { allowHosts: options.allowHosts } : {}),
+    });
     engine.secrets = options.secrets ?? headlessSecretStore((id) => engine.destinations.get(id)?.spec.kind, log);
     const objects = options.dataDir ? await SharedObjectStore.open(join(options.dataDir, 'objects.jsonl')) : new SharedObjectStore();
     engine.attachObjects(objects, options.showDir);
-    await engine.build(show);
+    const checked = await checkShow(show, engine.media);
+    await engine.build(checked, await engine.prepareSources(checked));
     engine.metersTimer = setInterval(() => engine.emitEvent('meters.updated', engine.program.mixer.takeMeters()), 100);
     return engine;
   }
@@ -178,9 +198,34 @@ export class Engine {
     this.graphics.on('overlayFailed', ({ id, message }) => this.log(`overlay ${id}: ${message}`));
   }
 
-  private async build(show: ShowDocument): Promise<void> {
+  /**
+   * Opens the show's file sources (the part of building a show that reads media and can fail)
+   * without touching the running show, so show.load can give up with the old show still on air.
+   */
+  private async prepareSources(show: ShowDocument): Promise<Map<string, Source>> {
+    const prepared = new Map<string, Source>();
+    for (const spec of show.sources) {
+      if (spec.kind !== 'file') continue;
+      const source = this.newSource(spec);
+      prepared.set(spec.id, source);
+      try {
+        await source.prepare();
+      } catch (error) {
+        await Promise.all([...prepared.values()].map((s) => s.close()));
+        throw new ProtocolError('failed', `source "${spec.id}": ${(error as Error).message}`);
+      }
+    }
+    return prepared;
+  }
+
+  private async build(show: ShowDocument, prepared: Map<string, Source>): Promise<void> {
     this.show = show;
     for (const spec of show.sources) {
+      const ready = prepared.get(spec.id);
+      if (ready) {
+        this.sources.set(spec.id, ready);
+        continue;
+      }
       const source = this.createSource(spec);
       try {
         await source.prepare();
@@ -214,6 +259,12 @@ export class Engine {
   }
 
   private createSource(spec: SourceSpec): Source {
+    const source = this.newSource(spec);
+    this.sources.set(spec.id, source);
+    return source;
+  }
+
+  private newSource(spec: SourceSpec): Source {
     const source = new Source(spec, {
       ffmpegPath: this.ffmpeg.path,
       fps: this.show.output.fps,
@@ -223,7 +274,6 @@ export class Engine {
       feed: this.webrtc.feedFor(spec),
     });
     source.on('status', (status) => this.emitEvent('source.stateChanged', status));
-    this.sources.set(spec.id, source);
     return source;
   }
 
@@ -324,7 +374,8 @@ export class Engine {
     if (this.closed) throw new ProtocolError('failed', 'the engine is shutting down');
     if (!isCommandName(command))
       throw new ProtocolError('unknown_command', `unknown command "${command}"; see docs/API.md for the list`);
-    if (isObjectCommand(command)) return runObjectCommand(command, params, { store: this.objects, graphics: this.graphics, tokens: this.objectsWs }, caller);
+    if (isObjectCommand(command))
+      return runObjectCommand(command, params, { store: this.objects, graphics: this.graphics, tokens: this.objectsWs, media: this.media }, caller);
     const schema = COMMANDS[command].params as z.ZodType;
     const parsed = schema.safeParse(params ?? {});
     if (!parsed.success) throw new ProtocolError('invalid_params', `${command}: ${describeZodError(parsed.error)}`);
@@ -351,8 +402,10 @@ export class Engine {
   private readonly handlers: { [N in CoreCommandName]: Handler<N> } = {
     'state.get': () => this.getState(),
     'probe.get': () => this.probe,
-    'source.add': async (spec) => {
-      if (this.sources.has(spec.id)) throw new ProtocolError('conflict', `a source with id "${spec.id}" already exists`);
+    'source.add': async (given) => {
+      if (this.sources.has(given.id)) throw new ProtocolError('conflict', `a source with id "${given.id}" already exists`);
+      if (this.sources.size >= SHOW_LIMITS.sources) throw new ProtocolError('conflict', `a show has at most ${SHOW_LIMITS.sources} sources: remove one first`);
+      const spec = await checkSource(given, this.media);
       const source = this.createSource(spec);
       this.sources.delete(spec.id);
       try {
@@ -391,8 +444,9 @@ export class Engine {
       const source = this.requireSource(id);
       const parsed = SourceSpec.safeParse({ ...source.spec, ...changes });
       if (!parsed.success) throw new ProtocolError('invalid_params', `source.update: ${describeZodError(parsed.error)}`);
+      const checked = await checkSource(parsed.data, this.media);
       try {
-        await source.update(parsed.data);
+        await source.update(checked);
       } catch (error) {
         throw new ProtocolError('failed', (error as Error).message);
       }
@@ -442,8 +496,10 @@ export class Engine {
       this.emitEvent('show.changed', { name: this.show.name });
       return this.show.output;
     },
-    'destination.add': (spec) => {
-      if (this.destinations.has(spec.id)) throw new ProtocolError('conflict', `a destination with id "${spec.id}" already exists`);
+    'destination.add': (given) => {
+      if (this.destinations.has(given.id)) throw new ProtocolError('conflict', `a destination with id "${given.id}" already exists`);
+      if (this.destinations.size >= SHOW_LIMITS.destinations) throw new ProtocolError('conflict', `a show has at most ${SHOW_LIMITS.destinations} destinations: remove one first`);
+      const spec = checkDestination(given, this.media);
       const destination = this.createDestination(spec);
       this.emitEvent('destination.added', { id: spec.id });
       return destination.status();
@@ -488,18 +544,13 @@ export class Engine {
       return { stopped: running.map((d) => d.id) };
     },
     'show.load': async (params) => {
-      let raw: unknown;
-      if ('path' in params) {
-        try {
-          raw = JSON.parse(await readFile(params.path, 'utf8'));
-        } catch (error) {
-          throw new ProtocolError('failed', `cannot read show file ${params.path}: ${(error as Error).message}`);
-        }
-      } else raw = params.show;
-      const show = parseShow(raw);
+      const raw = 'path' in params ? await loadShowFile(this.media, params.path) : params.show;
+      // Everything that can refuse the new show runs before the old one is touched: on failure it stays on air.
+      const show = await checkShow(parseShow(raw), this.media);
+      const prepared = await this.prepareSources(show);
       const previousToken = this.show.webrtc?.programToken;
       await this.teardown();
-      await this.build(show);
+      await this.build(show, prepared);
       await this.webrtc.showReplaced({
         programTokenChanged: show.webrtc?.programToken !== previousToken,
         guestIds: new Set(show.sources.filter((s) => s.kind === 'guest').map((s) => s.id)),
@@ -511,13 +562,7 @@ export class Engine {
       const show = this.currentShow();
       // Show files are meant to be shared and versioned: secrets stay out of them.
       const shareable = mapShowSecrets(show, () => undefined);
-      if (path) {
-        try {
-          await writeFile(path, `${JSON.stringify(shareable, null, 2)}\n`);
-        } catch (error) {
-          throw new ProtocolError('failed', `cannot write ${path}: ${(error as Error).message}`);
-        }
-      }
+      if (path) await saveShowFile(this.media, path, `${JSON.stringify(shareable, null, 2)}\n`);
       return { show: shareable, ...(path ? { path } : {}) };
     },
     'guest.invite': (params) => this.webrtc.invite(params),

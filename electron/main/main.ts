@@ -347,6 +347,8 @@ if (!app.requestSingleInstanceLock()) {
     const base = basename(path).replace(/\.[^.]+$/, '').toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 48) || 'file';
     let id = base;
     for (let n = 2; taken.has(id); n++) id = `${base}-${n}`;
+    // Picked by the person at this machine in our own dialog: allowed outside the media folders.
+    current.media.grant(path);
     try {
       await current.dispatch('source.add', { kind: 'file', id, label: basename(path).slice(0, 80), path, loop: true });
     } catch (error) {

@@ -7,6 +7,9 @@
 import { type ClientRole, OBJECT_COMMANDS, type ObjectCommandName, type ObjectCommandParams } from '../../../shared/objects.ts';
 import { ProtocolError } from '../../../shared/protocol.ts';
 import { describeZodError } from '../../../shared/show.ts';
+import { SHOW_LIMITS } from '../../../shared/show.ts';
+import type { MediaAccess } from '../files/MediaAccess.ts';
+import { checkOverlay } from '../files/specAccess.ts';
 import type { GraphicsLayer } from '../graphics/GraphicsLayer.ts';
 import type { SharedObjectStore } from './SharedObjectStore.ts';
 
@@ -46,7 +49,7 @@ export function isObjectCommand(name: string): name is ObjectCommandName {
 export async function runObjectCommand(
   name: ObjectCommandName,
   params: unknown,
-  targets: { store: SharedObjectStore; graphics?: GraphicsLayer; tokens?: ObjectTokens },
+  targets: { store: SharedObjectStore; graphics?: GraphicsLayer; tokens?: ObjectTokens; media?: MediaAccess },
   caller: Caller,
 ): Promise<unknown> {
   const parsed = OBJECT_COMMANDS[name].params.safeParse(params ?? {});
@@ -88,10 +91,17 @@ export async function runObjectCommand(
   const graphics = targets.graphics;
   if (!graphics) throw new ProtocolError('failed', 'No program is running to show overlays on.');
   switch (name) {
-    case 'overlay.add':
-      return graphics.add(parsed.data);
-    case 'overlay.update':
-      return graphics.update(parsed.data);
+    case 'overlay.add': {
+      // The same caps as a show file: as many overlays, image files only inside the media folders.
+      const spec = parsed.data as ObjectCommandParams<'overlay.add'>;
+      if (graphics.list().length >= SHOW_LIMITS.overlays && !graphics.list().some((o) => o.id === spec.id))
+        throw new ProtocolError('conflict', `a show has at most ${SHOW_LIMITS.overlays} overlays: remove one first`);
+      return graphics.add(targets.media ? checkOverlay(spec, targets.media) : spec);
+    }
+    case 'overlay.update': {
+      const changes = parsed.data as ObjectCommandParams<'overlay.update'>;
+      return graphics.update(targets.media ? checkOverlay(changes, targets.media) : changes);
+    }
     case 'overlay.show': {
       const p = parsed.data as ObjectCommandParams<'overlay.show'>;
       return graphics.show(p.id, p.fadeMs);

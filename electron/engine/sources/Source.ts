@@ -108,7 +108,7 @@ export class Source extends TypedEmitter<Events> {
    * before the source is added, so the show is left as it was.
    */
   async prepare(): Promise<void> {
-    if (this.spec.kind === 'file') this.media = await probeMedia(this.ctx.ffmpegPath, this.spec.path, { timeoutMs: 15_000 });
+    if (this.spec.kind === 'file') this.media = await probeMedia(this.ctx.ffmpegPath, this.spec.path, { timeoutMs: 15_000, inputArgs: ['-protocol_whitelist', 'file'] });
     if (this.spec.kind === 'testPattern') this.media = { hasVideo: true, hasAudio: true };
     if (this.spec.kind === 'device') this.media = { hasVideo: Boolean(this.spec.video), hasAudio: Boolean(this.spec.audio) };
     if (this.spec.kind === 'guest' || this.spec.kind === 'whep') this.media = { hasVideo: true, hasAudio: true };
