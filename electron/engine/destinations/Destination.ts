@@ -119,6 +119,8 @@ export class Destination extends TypedEmitter<Events> implements FlvConsumer {
   filePath: string | undefined;
   /** Timed data beside a recording: one JSON object per line, pts in ms from the file's start. */
   private sidecar: WriteStream | undefined;
+  /** Why the sidecar cannot be written (full disk, a folder in its place): the recording goes on without it. */
+  private sidecarProblem: string | undefined;
   /** onTextData tags that arrived while waiting for a keyframe: sent if that keyframe is theirs. */
   private heldData: FlvTag[] = [];
   /** Program timestamps of the last video and audio tags written. */
@@ -165,7 +167,7 @@ export class Destination extends TypedEmitter<Events> implements FlvConsumer {
       target: this.filePath ?? describeTarget(this.spec),
       state: this.state,
       ...(this.message ? { message: this.message } : {}),
-      ...(this.warnings.length ? { warnings: this.warnings } : {}),
+      ...(this.warnings.length || this.sidecarProblem ? { warnings: [...this.warnings, ...(this.sidecarProblem ? [this.sidecarProblem] : [])] } : {}),
       attempt: this.attempt,
       ...(this.nextRetryAt ? { nextRetryS: Math.max(0, Math.round((this.nextRetryAt - Date.now()) / 100) / 10) } : {}),
       bitrateKbps: this.bitrateKbps,
@@ -203,6 +205,7 @@ export class Destination extends TypedEmitter<Events> implements FlvConsumer {
     this.framesSent = 0;
     this.lastVideoTs = -1;
     this.lastAudioTs = -1;
+    this.sidecarProblem = undefined;
     if (this.spec.kind === 'recording') this.filePath = recordingFilePath(this.spec.path, this.ctx.showName());
     this.statsTimer = setInterval(() => this.sampleStats(), 1000);
     this.ctx.fanout().add(this);
@@ -220,7 +223,7 @@ export class Destination extends TypedEmitter<Events> implements FlvConsumer {
     await this.closeConnection(3000);
     const sidecar = this.sidecar;
     this.sidecar = undefined;
-    if (sidecar) await new Promise((done) => sidecar.end(done));
+    if (sidecar && !sidecar.destroyed) await new Promise((done) => sidecar.end(done));
     if (this.state !== 'error') this.setState('stopped');
   }
 
@@ -270,9 +273,22 @@ export class Destination extends TypedEmitter<Events> implements FlvConsumer {
   onData(record: TimedDataRecord): void {
     if (this.spec.kind !== 'recording' || !this.process || this.waitingForKeyframe || record.pts < this.baseTimestamp) return;
     const path = this.sidecarPath;
-    if (!path) return;
-    this.sidecar ??= createWriteStream(path, { flags: 'a' });
+    if (!path || this.sidecarProblem) return;
+    if (!this.sidecar) {
+      const sidecar = createWriteStream(path, { flags: 'a' });
+      // Without this an unwritable sidecar is an uncaught exception that ends the engine and every stream.
+      sidecar.on('error', (error: NodeJS.ErrnoException) => this.onSidecarError(sidecar, path, error));
+      this.sidecar = sidecar;
+    }
     this.sidecar.write(`${JSON.stringify({ ...record, pts: record.pts - this.baseTimestamp })}\n`);
+  }
+
+  private onSidecarError(sidecar: WriteStream, path: string, error: NodeJS.ErrnoException): void {
+    sidecar.destroy();
+    if (this.sidecar === sidecar) this.sidecar = undefined;
+    this.sidecarProblem = `the timed-data file ${path} cannot be written (${error.code ?? error.message}): the recording goes on without it`;
+    this.ctx.log?.(`destination ${this.id}: ${this.sidecarProblem}`);
+    this.emit('status', this.status());
   }
 
   onStreamStart(): void {
@@ -387,7 +403,8 @@ export class Destination extends TypedEmitter<Events> implements FlvConsumer {
         this.filePath = recordingFilePath(this.filePath, this.ctx.showName());
         const old = this.sidecar;
         this.sidecar = undefined;
-        old?.end();
+        this.sidecarProblem = undefined;
+        if (old && !old.destroyed) old.end();
       }
       this.spawnMuxer(spec, muxerArgs(spec, this.filePath));
     }
