@@ -32,6 +32,10 @@ import { loadShowFile, saveShowFile } from './files/showFiles.ts';
 import { checkDestination, checkShow, checkSource } from './files/specAccess.ts';
 import { GraphicsLayer } from './graphics/GraphicsLayer.ts';
 import { type Caller, isObjectCommand, runObjectCommand } from './objects/ObjectCommands.ts';
+import { TimedDataBudget } from './media/TimedDataBudget.ts';
+import type { TimedDataRecord } from './media/timedMetadata.ts';
+import { audienceArgs, audienceState } from './objects/audience.ts';
+import { JournalLockedError } from './objects/Journal.ts';
 import { ObjectsGateway } from './objects/ObjectsGateway.ts';
 import { SharedObjectStore } from './objects/SharedObjectStore.ts';
 import { type PreflightResult, preflight } from '../../shared/destinationPreflight.ts';
@@ -84,6 +88,16 @@ export function parseShow(input: unknown): ShowDocument {
   const parsed = ShowDocument.safeParse(input);
   if (!parsed.success) throw new ProtocolError('invalid_params', `invalid show document: ${describeZodError(parsed.error)}`);
   return parsed.data;
+}
+
+/** The journal of another engine on the same data folder is a clear error, not a stack trace. */
+async function openObjects(path: string): Promise<SharedObjectStore> {
+  try {
+    return await SharedObjectStore.open(path);
+  } catch (error) {
+    if (error instanceof JournalLockedError) throw new ProtocolError('conflict', error.message);
+    throw error;
+  }
 }
 
 export class Engine {
@@ -151,7 +165,8 @@ export class Engine {
       ...(options.allowHosts ? { allowHosts: options.allowHosts } : {}),
     });
     engine.secrets = options.secrets ?? headlessSecretStore((id) => engine.destinations.get(id)?.spec.kind, log);
-    const objects = options.dataDir ? await SharedObjectStore.open(join(options.dataDir, 'objects.jsonl')) : new SharedObjectStore();
+    const objects = options.dataDir ? await openObjects(join(options.dataDir, 'objects.jsonl')) : new SharedObjectStore();
+    if (objects.tornBytes) log(`the shared-object journal ended in a torn line (${objects.tornBytes} bytes, a crash mid-write): it was never acknowledged and is skipped`);
     engine.attachObjects(objects, options.showDir);
     const checked = await checkShow(show, engine.media);
     await engine.build(checked, await engine.prepareSources(checked));
@@ -187,11 +202,13 @@ export class Engine {
     objects.on('changed', (change) => {
       this.emitEvent('object.changed', change);
       if (change.pts === null) return;
-      const record = { pts: change.pts, object: change.id, version: change.version, op: change.op, state: change.state };
-      this.program.fanout.queueData(record);
-      // WHEP viewers get a separate encode: it carries the same SEI (ReturnFeed).
-      this.webrtc.returnFeed.queueData(record);
+      // Every player reads the video: only what the audience may see, within the data budget.
+      const { type, op } = change;
+      this.sendTimedData(
+        this.timedData.offer({ pts: change.pts, object: change.id, version: change.version, op, args: audienceArgs(type, op, change.args), state: audienceState(type, change.state) }),
+      );
     });
+    this.timedDataTimer = setInterval(() => this.sendTimedData(this.timedData.flush()), 100);
     objects.on('created', (created) => this.emitEvent('object.created', created));
     objects.on('deleted', (deleted) => this.emitEvent('object.deleted', deleted));
     this.graphics.on('changed', (changed) => this.emitEvent('overlay.changed', changed));
@@ -240,6 +257,17 @@ export class Engine {
     for (const object of show.objects)
       if (!this.objects.peek(object.id)) await this.objects.create(object.id, object.type, object.options, PRODUCER);
     for (const overlay of show.overlays) this.graphics.add(overlay);
+  }
+
+  private readonly timedData = new TimedDataBudget();
+  private timedDataTimer: NodeJS.Timeout | undefined;
+
+  private sendTimedData(records: TimedDataRecord[]): void {
+    for (const record of records) {
+      this.program.fanout.queueData(record);
+      // WHEP viewers get a separate encode: it carries the same SEI (ReturnFeed).
+      this.webrtc.returnFeed.queueData(record);
+    }
   }
 
   private startProgram(): void {
@@ -595,6 +623,7 @@ export class Engine {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.metersTimer);
+    clearInterval(this.timedDataTimer);
     this.objectsWs.close();
     await this.webrtc.close();
     await this.teardown();
