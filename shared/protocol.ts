@@ -145,6 +145,10 @@ export const CORE_COMMANDS = {
     z.object({ enabled: z.boolean() }).strict(),
     'WebSocket only: receive meters.updated events (about 10 per second).',
   ),
+  'secret.confirm': command(
+    z.object({ destinationId: Id }).strict(),
+    "Bind the key stored under a destination's id before keys were tied to their destination (or given in the environment) to that destination's kind and host, so it is sent there. A key stored for another host is never moved. Result: {destinationId, boundTo}.",
+  ),
 } as const;
 
 export const COMMANDS = { ...CORE_COMMANDS, ...OBJECT_COMMANDS } as const;

@@ -16,6 +16,7 @@ import { Engine, parseShow } from '../engine/Engine.ts';
 import { locateFfmpeg } from '../engine/ffmpeg/locate.ts';
 import { probeFfmpeg } from '../engine/ffmpeg/probe.ts';
 import { ApiServer, DEFAULT_PORT } from '../engine/server/ApiServer.ts';
+import { secretsCommand } from './secretsCommand.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const UI_DIR = join(repoRoot, 'dist', 'renderer');
@@ -31,7 +32,7 @@ Commands:
 
   secrets list | bind ID | remove ID            stored stream keys (masked); bind a key stored
                                                  before keys were bound to the destination ID of
-                                                 --show FILE; remove one
+                                                 --show FILE (or --url URL [--kind K]); remove one
 
 Common options:
   --ffmpeg PATH   use this ffmpeg (also: CUTLINE_FFMPEG); default: the bundled one
@@ -266,6 +267,8 @@ async function main(): Promise<void> {
       ffmpeg: { type: 'string' },
       data: { type: 'string' },
       'media-dir': { type: 'string', multiple: true },
+      url: { type: 'string' },
+      kind: { type: 'string' },
       'allow-scheme': { type: 'string', multiple: true },
       'allow-host': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
@@ -285,6 +288,11 @@ async function main(): Promise<void> {
       return serve(values);
     case 'probe':
       return probe(values);
+    case 'secrets': {
+      const problem = secretsCommand(rest, values, process.stdout);
+      if (problem) fail(problem);
+      return;
+    }
     default:
       fail(`unknown command "${command}"\n\n${USAGE}`);
   }

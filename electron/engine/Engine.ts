@@ -40,8 +40,9 @@ import { ObjectsGateway } from './objects/ObjectsGateway.ts';
 import { SharedObjectStore } from './objects/SharedObjectStore.ts';
 import { type PreflightResult, preflight } from '../../shared/destinationPreflight.ts';
 import { listPresets } from '../../shared/destinationPresets.ts';
-import { destinationFreeBytes, headlessSecretStore } from './destinations/engineSupport.ts';
-import type { SecretStore } from './secrets/SecretStore.ts';
+import { destinationFreeBytes } from './destinations/engineSupport.ts';
+import { BoundSecrets } from './secrets/BoundSecrets.ts';
+import { defaultSecretsFile, FileSecretStore, type SecretStore } from './secrets/SecretStore.ts';
 import type { H264Encoder } from './ffmpeg/encoderArgs.ts';
 import { ffmpegVersion, locateFfmpeg } from './ffmpeg/locate.ts';
 import { MediaProbeError } from './ffmpeg/mediaProbe.ts';
@@ -104,7 +105,8 @@ export class Engine {
   private show: ShowDocument;
   private readonly sources = new Map<string, Source>();
   private readonly destinations = new Map<string, Destination>();
-  private secrets: SecretStore | undefined;
+  /** Stored keys, released only to the destination they were stored for (secrets/BoundSecrets.ts). */
+  secrets!: BoundSecrets;
   private program!: Program;
   private readonly listeners = new Set<EventListener>();
   private metersTimer: NodeJS.Timeout | undefined;
@@ -164,7 +166,9 @@ export class Engine {
       ...(options.allowSchemes ? { allowSchemes: options.allowSchemes } : {}),
       ...(options.allowHosts ? { allowHosts: options.allowHosts } : {}),
     });
-    engine.secrets = options.secrets ?? headlessSecretStore((id) => engine.destinations.get(id)?.spec.kind, log);
+    // Headless: the 0600 secrets file and CUTLINE_STREAM_KEY_<ID> etc., bound to the startup show's destinations.
+    engine.secrets = options.secrets ? new BoundSecrets(options.secrets) : new BoundSecrets(new FileSecretStore(defaultSecretsFile(), log), process.env);
+    engine.secrets.trustStartupShow(show.destinations);
     const objects = options.dataDir ? await openObjects(join(options.dataDir, 'objects.jsonl')) : new SharedObjectStore();
     if (objects.tornBytes) log(`the shared-object journal ended in a torn line (${objects.tornBytes} bytes, a crash mid-write): it was never acknowledged and is skipped`);
     engine.attachObjects(objects, options.showDir);
@@ -313,7 +317,7 @@ export class Engine {
       videoBitrateKbps: () => this.show.output.videoBitrateKbps,
       output: () => this.show.output,
       preflight: (s) => this.preflight(s),
-      ...(this.secrets ? { secrets: this.secrets } : {}),
+      secrets: this.secrets,
       log: this.log,
     });
     destination.on('status', (status) => this.emitEvent('destination.stateChanged', status));
@@ -607,6 +611,12 @@ export class Engine {
       return { whepPath: '/whep/program', token, ...(this.httpBaseUrl ? { baseUrl: this.httpBaseUrl() } : {}), monitors: { whepPath: '/whep/monitors', width: MOSAIC_WIDTH, height: MOSAIC_HEIGHT, fps: MONITOR_FPS, preview: mosaicPreviewRect(width, height), tiles: [...this.sources.keys()].flatMap((source, i) => (MOSAIC_SLOTS[i] ? [{ source, ...MOSAIC_SLOTS[i] }] : [])) } };
     },
     'meters.subscribe': ({ enabled }) => ({ enabled }),
+    'secret.confirm': ({ destinationId }) => {
+      const destination = this.requireDestination(destinationId);
+      const result = this.secrets.confirm(destination.spec);
+      this.log(`the stored key for '${destinationId}' is now bound to ${result.boundTo}`);
+      return result;
+    },
   };
 
   private async teardown(): Promise<void> {

@@ -15,11 +15,11 @@ import { encodeTag, type FlvTag, flvHeader, isVideoKeyframe, TAG_AUDIO, TAG_SCRI
 import type { TimedDataRecord } from '../media/timedMetadata.ts';
 import type { FlvConsumer, FlvFanout } from '../program/FlvFanout.ts';
 import { redactText } from '../redact.ts';
-import { type SecretStore, withSecret } from '../secrets/SecretStore.ts';
+import type { Released } from '../secrets/BoundSecrets.ts';
 import { TypedEmitter } from '../TypedEmitter.ts';
 import type { PreflightResult } from '../../../shared/destinationPreflight.ts';
 import { type RtmpClosed, RtmpPublisher } from './RtmpPublisher.ts';
-import { describeTarget, destinationSecrets, muxerArgs, recordingFilePath } from './targets.ts';
+import { describeTarget, destinationSecrets, muxerArgs, recordingFilePath, secretOnCommandLine } from './targets.ts';
 import { H264_CONSTRAINED_BASELINE, WhipError, WhipPublisher } from './WhipPublisher.ts';
 
 export interface DestinationContext {
@@ -31,8 +31,9 @@ export interface DestinationContext {
   output?: () => OutputSettings;
   /** Checks the spec against its service and this engine; run on every start. */
   preflight?: (spec: DestinationSpec) => PreflightResult;
-  /** Where a spec without a secret gets its stream key / token / passphrase. */
-  secrets?: SecretStore;
+  /** Where a spec without a secret gets its stream key / token / passphrase: only one stored for
+   * exactly this destination (BoundSecrets). */
+  secrets?: { release(spec: DestinationSpec): Released };
   log?: (line: string) => void;
 }
 
@@ -187,7 +188,7 @@ export class Destination extends TypedEmitter<Events> implements FlvConsumer {
 
   /** The spec with its secret from the secret store when the spec itself has none. */
   private effectiveSpec(): DestinationSpec {
-    return withSecret(this.spec, this.ctx.secrets);
+    return this.ctx.secrets?.release(this.spec).spec ?? this.spec;
   }
 
   start(): void {
@@ -195,6 +196,12 @@ export class Destination extends TypedEmitter<Events> implements FlvConsumer {
     const check = this.checkPreflight();
     if (check?.blocking) {
       this.setState('error', check.blocking);
+      return;
+    }
+    // A key stored for another destination (or not yet confirmed for this one) is not sent anywhere.
+    const refused = this.ctx.secrets?.release(this.spec).error ?? secretOnCommandLine(this.effectiveSpec());
+    if (refused) {
+      this.setState('error', refused);
       return;
     }
     this.wanted = true;
