@@ -6,7 +6,8 @@
  * never puts the file's bytes in an error (a caller could otherwise read any file through them).
  */
 import { randomBytes } from 'node:crypto';
-import { type FileHandle, lstat, open, rename, rm } from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
+import { type FileHandle, lstat, open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ProtocolError } from '../../../shared/protocol.ts';
 import type { MediaAccess } from './MediaAccess.ts';
@@ -37,9 +38,11 @@ async function readBounded(fh: FileHandle, max: number): Promise<Buffer | undefi
 
 export async function loadShowFile(access: MediaAccess, path: string): Promise<unknown> {
   const real = access.readablePath(path, 'the show file');
+  // Before opening: a FIFO would block the open, a device (/dev/zero) never end.
+  if (!(await stat(real)).isFile()) throw new ProtocolError('invalid_params', `${JSON.stringify(path)} is not a regular file: a show file is a .json file`);
   let fh: FileHandle;
   try {
-    fh = await open(real, 'r');
+    fh = await open(real, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0));
   } catch (error) {
     throw new ProtocolError('failed', `cannot read the show file ${JSON.stringify(path)} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
   }
