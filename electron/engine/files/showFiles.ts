@@ -52,12 +52,16 @@ export async function loadShowFile(access: MediaAccess, path: string): Promise<u
     if (stat.size > MAX_SHOW_FILE_BYTES) throw new ProtocolError('payload_too_large', `the show file ${JSON.stringify(path)} is larger than ${MAX_SHOW_FILE_BYTES >> 20} MiB`);
     const bytes = await readBounded(fh, MAX_SHOW_FILE_BYTES);
     if (!bytes) throw new ProtocolError('payload_too_large', `the show file ${JSON.stringify(path)} is larger than ${MAX_SHOW_FILE_BYTES >> 20} MiB`);
+    let parsed: unknown;
     try {
-      return JSON.parse(bytes.toString('utf8'));
+      parsed = JSON.parse(bytes.toString('utf8'));
     } catch {
       // JSON.parse's message quotes the text: never echo a file's contents.
       throw new ProtocolError('invalid_params', `${JSON.stringify(path)} is not a JSON show document`);
     }
+    // Any other JSON file would load as an empty show (unknown keys are ignored) and replace this one.
+    if (!looksLikeShow(parsed)) throw new ProtocolError('invalid_params', `${JSON.stringify(path)} is not a Cutline show document`);
+    return parsed;
   } finally {
     await fh.close();
   }
