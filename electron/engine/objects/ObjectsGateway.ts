@@ -4,7 +4,8 @@
  *  - a guest's invite token (guest.invite) → role `guest`, client id = the guest's id, name = its label;
  *  - a token from `object.issueToken {role, label?}` → that role; a `guest` token is one person
  *    (client id `token:<id>`), a `viewer` token may be shared by an audience, so every connection
- *    is its own client (`token:<id>:<n>`).
+ *    is its own client (`token:<id>:<n>`); a token's label is the name its posts, bids and bets carry.
+ * What goes out is the audience's view (audience.ts): no poll answer or hidden counts before reveal.
  * On the socket only `object.list`, `object.get` and `object.op` run (through the engine's
  * dispatcher with that caller, so the store's role rules and per-client rate limits apply), and the
  * server pushes `object.changed`, `object.created` and `object.deleted`. Any web origin may connect
