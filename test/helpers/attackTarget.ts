@@ -83,7 +83,12 @@ export async function startCutline(root: string, options: { show?: object; env?:
     let grew = true;
     while (grew) {
       grew = false;
-      for (const p of all) if (mine.has(p.ppid) && !mine.has(p.pid)) (mine.add(p.pid), (grew = true));
+      for (const p of all) {
+        if (mine.has(p.ppid) && !mine.has(p.pid)) {
+          mine.add(p.pid);
+          grew = true;
+        }
+      }
     }
     return all.filter((p) => p.pid !== child.pid && mine.has(p.pid)).map(({ pid, args: a }) => ({ pid, args: a }));
   };
