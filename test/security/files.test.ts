@@ -94,7 +94,7 @@ describe('files and URLs an API caller may touch', () => {
     const before = JSON.stringify((await cutline.state()).show);
     await expectRefused('source.add', { id: 'f1', kind: 'file', path: '/etc/passwd' }, 403);
     await expectRefused('source.add', { id: 'f2', kind: 'file', path: '../outside/target.json' }, 403);
-    await expectRefused('source.add', { id: 'f3', kind: 'file', path: 'concat:/etc/passwd|/etc/hosts' }, [403, 404]);
+    await expectRefused('source.add', { id: 'f3', kind: 'file', path: 'concat:/etc/passwd|/etc/hosts' }, [403, 422]);
     await expectRefused('source.add', { id: 'u1', kind: 'url', url: 'concat:/etc/passwd|/etc/hosts' }, 400);
     await expectRefused('source.add', { id: 'u2', kind: 'url', url: 'http://169.254.169.254/latest/meta-data/' }, 403, /link-local or cloud-metadata/);
     await expectRefused('source.add', { id: 'u3', kind: 'url', url: 'http://[fe80::1]/x.m3u8' }, 403);

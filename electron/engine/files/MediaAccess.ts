@@ -159,7 +159,7 @@ export class MediaAccess {
     const abs = resolve(this.baseDir, path.replace(/^file:(\/\/)?/i, ''));
     if (!existsSync(abs)) {
       if (!this.inside(realish(abs))) this.refuse(path, what);
-      throw new ProtocolError('not_found', `${what} ${JSON.stringify(path)} does not exist`);
+      throw new ProtocolError('failed', `${what} ${JSON.stringify(path)}: file not found`);
     }
     const real = realpathSync.native(abs);
     if (!this.inside(real)) this.refuse(path, what);
