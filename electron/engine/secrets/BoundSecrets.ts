@@ -30,12 +30,16 @@ interface BoundValue extends SecretBinding {
   secret: string;
 }
 
+const DEFAULT_PORTS: Record<string, string> = { 'rtmp:': '1935', 'rtmps:': '443' };
+
 /** Where a destination sends its secret; undefined for recordings (no secret) or an unparsable URL. */
 export function bindingFor(spec: DestinationSpec): SecretBinding | undefined {
   if (spec.kind === 'recording') return undefined;
   try {
     const url = new URL(spec.url);
-    return { kind: spec.kind, host: url.host.toLowerCase(), origin: `${url.protocol}//${url.host.toLowerCase()}` };
+    // rtmps://h:443/… and rtmps://h/… are the same place (URL drops default ports only for http(s)).
+    const host = url.port && DEFAULT_PORTS[url.protocol] === url.port ? url.hostname.toLowerCase() : url.host.toLowerCase();
+    return { kind: spec.kind, host, origin: `${url.protocol}//${host}` };
   } catch {
     return undefined;
   }
