@@ -125,6 +125,29 @@ describe('shared objects under attack', () => {
     ]);
   });
 
+  it('a flood of large changes puts no more timed data into the video than its budget (32 KiB/s, 96 KiB burst)', async () => {
+    await cutline.post('destination.add', { id: 'budget', kind: 'recording', path: 'budget.mkv' });
+    await cutline.post('destination.start', { id: 'budget' });
+    await waitUntil(async () => (await cutline.state()).destinations.find((d) => d.id === 'budget')?.state === 'live', 15_000, 'recording live');
+    expect((await cutline.post('object.create', { id: 'flood', type: 'kv', options: { maxKeys: 1000 } })).status).toBe(200);
+    const started = Date.now();
+    // 100 values of ~2 kB: the state passes 16 KiB (then deltas) and ~200 kB is offered in a few seconds.
+    for (let i = 0; i < 100; i++) expect((await cutline.post('object.op', { id: 'flood', op: 'set', args: { key: `k${i}`, value: 'z'.repeat(2000) } })).status).toBe(200);
+    const offeredS = (Date.now() - started) / 1000;
+    await sleep(3000);
+    await cutline.post('destination.stop', { id: 'budget' });
+    const spanS = (Date.now() - started) / 1000;
+    const lines = readFileSync(join(cutline.mediaDir, 'budget.data.jsonl'), 'utf8').trim().split('\n');
+    const records = lines.map((l) => JSON.parse(l) as { object: string; version: number; delta?: boolean; resync?: boolean }).filter((r) => r.object === 'flood');
+    const bytes = lines.reduce((n, l) => n + l.length, 0);
+    console.log(`timed data: ${bytes} bytes in ${spanS.toFixed(1)} s for ~${100 * 2000} bytes of changes (${100 * 100 * 1000} as whole states) in ${offeredS.toFixed(1)} s; ${records.length} records (${records.filter((r) => r.delta).length} deltas, ${records.filter((r) => r.resync).length} resync)`);
+    expect(bytes).toBeLessThanOrEqual(96 * 1024 + 32 * 1024 * spanS);
+    expect(records.some((r) => r.delta)).toBe(true);
+    // The newest change still reaches the video (coalesced, not lost).
+    const newest = ((await cutline.post<{ version: number }>('object.get', { id: 'flood' })).json.result as { version: number }).version;
+    expect(Math.max(...records.map((r) => r.version))).toBe(newest);
+  });
+
   it('an object\'s state is capped (413, nothing changed) and a chalkboard keeps at most its points', async () => {
     let refused: { status: number; json: { error?: { message: string } } } | undefined;
     let accepted = 0;
