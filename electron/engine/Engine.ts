@@ -32,9 +32,7 @@ import { loadShowFile, saveShowFile } from './files/showFiles.ts';
 import { checkDestination, checkShow, checkSource } from './files/specAccess.ts';
 import { GraphicsLayer } from './graphics/GraphicsLayer.ts';
 import { type Caller, isObjectCommand, runObjectCommand } from './objects/ObjectCommands.ts';
-import { TimedDataBudget } from './media/TimedDataBudget.ts';
-import type { TimedDataRecord } from './media/timedMetadata.ts';
-import { audienceArgs, audienceState } from './objects/audience.ts';
+import { TimedDataFeed } from './objects/TimedDataFeed.ts';
 import { JournalLockedError } from './objects/Journal.ts';
 import { ObjectsGateway } from './objects/ObjectsGateway.ts';
 import { SharedObjectStore } from './objects/SharedObjectStore.ts';
@@ -203,16 +201,16 @@ export class Engine {
     this.graphics = new GraphicsLayer({ objects, ...(showDir ? { baseDir: showDir } : {}) });
     // A change is stamped with the frame that will first show it: the next one composed.
     objects.setPtsProvider(() => (this.program?.running ? this.program.encoder.nextFramePtsMs() : null));
+    // Every player reads the video: only what the audience may see, within the data budget.
+    this.timedData = new TimedDataFeed((record) => {
+      this.program.fanout.queueData(record);
+      // WHEP viewers get a separate encode: it carries the same SEI (ReturnFeed).
+      this.webrtc.returnFeed.queueData(record);
+    });
     objects.on('changed', (change) => {
       this.emitEvent('object.changed', change);
-      if (change.pts === null) return;
-      // Every player reads the video: only what the audience may see, within the data budget.
-      const { type, op } = change;
-      this.sendTimedData(
-        this.timedData.offer({ pts: change.pts, object: change.id, version: change.version, op, args: audienceArgs(type, op, change.args), state: audienceState(type, change.state) }),
-      );
+      this.timedData.change(change);
     });
-    this.timedDataTimer = setInterval(() => this.sendTimedData(this.timedData.flush()), 100);
     objects.on('created', (created) => this.emitEvent('object.created', created));
     objects.on('deleted', (deleted) => this.emitEvent('object.deleted', deleted));
     this.graphics.on('changed', (changed) => this.emitEvent('overlay.changed', changed));
@@ -263,16 +261,7 @@ export class Engine {
     for (const overlay of show.overlays) this.graphics.add(overlay);
   }
 
-  private readonly timedData = new TimedDataBudget();
-  private timedDataTimer: NodeJS.Timeout | undefined;
-
-  private sendTimedData(records: TimedDataRecord[]): void {
-    for (const record of records) {
-      this.program.fanout.queueData(record);
-      // WHEP viewers get a separate encode: it carries the same SEI (ReturnFeed).
-      this.webrtc.returnFeed.queueData(record);
-    }
-  }
+  private timedData!: TimedDataFeed;
 
   private startProgram(): void {
     const chosen = this.probe.chosen;
@@ -633,7 +622,7 @@ export class Engine {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.metersTimer);
-    clearInterval(this.timedDataTimer);
+    this.timedData.close();
     this.objectsWs.close();
     await this.webrtc.close();
     await this.teardown();
