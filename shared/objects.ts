@@ -23,6 +23,10 @@ export function roleAllows(role: ClientRole, minRole: ClientRole): boolean {
 
 /** Longest JSON text accepted as an operation's args (a long chalkboard stroke fits). */
 export const MAX_ARGS_BYTES = 64 * 1024;
+/** Largest public state of one object, as JSON: an op that would grow it beyond is refused. */
+export const MAX_STATE_BYTES = 512 * 1024;
+/** Most points a chalkboard keeps over all its strokes (points are stored to 4 decimals). */
+export const MAX_CHALK_POINTS = 25_000;
 
 const Name = z.string().trim().min(1).max(64);
 const Key = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'use 1-128 letters, digits, "_", ".", ":" or "-"');
@@ -76,6 +80,8 @@ export const ChalkboardOptions = z
   .object({
     /** Strokes kept; the oldest are dropped beyond this. */
     maxStrokes: z.number().int().min(1).max(10_000).default(2000),
+    /** Points kept over all strokes; the oldest strokes are dropped beyond this. */
+    maxPoints: z.number().int().min(100).max(MAX_CHALK_POINTS).default(20_000),
   })
   .strict();
 export const GpsOptions = z
@@ -108,7 +114,9 @@ export type ObjectOptions<T extends ObjectType> = z.infer<(typeof OBJECT_OPTIONS
 
 const NoArgs = z.object({}).strict();
 
-export const ChatPost = z.object({ author: Name, text: z.string().trim().min(1).max(2000) }).strict();
+/** `selfChosen`: the name is what the client typed, not one its token gives (set by the engine for viewers). */
+const SelfChosen = z.boolean().optional();
+export const ChatPost = z.object({ author: Name, text: z.string().trim().min(1).max(2000), selfChosen: SelfChosen }).strict();
 export const ChatRemove = z.object({ seq: z.number().int().min(0) }).strict();
 
 export const PollOpen = z
@@ -133,7 +141,7 @@ export const BetsOpenMarket = z
   })
   .strict()
   .refine((p) => new Set(p.selections.map((s) => s.id)).size === p.selections.length, { message: 'selection ids must be unique', path: ['selections'] });
-export const BetsPlaceBet = z.object({ bettor: Name, market: Id, selection: Id, stake: Money.refine((v) => v > 0, 'must be > 0') }).strict();
+export const BetsPlaceBet = z.object({ bettor: Name, market: Id, selection: Id, stake: Money.refine((v) => v > 0, 'must be > 0'), selfChosen: SelfChosen }).strict();
 export const BetsMarket = z.object({ market: Id }).strict();
 export const BetsSetOdds = z.object({ market: Id, selection: Id, odds: Odds }).strict();
 export const BetsSettle = z.object({ market: Id, winner: Id }).strict();
@@ -147,7 +155,7 @@ export const AuctionOpen = z
     durationMs: z.number().int().min(1000).max(86_400_000).optional(),
   })
   .strict();
-export const AuctionBid = z.object({ bidder: Name, amount: Money.refine((v) => v > 0, 'must be > 0') }).strict();
+export const AuctionBid = z.object({ bidder: Name, amount: Money.refine((v) => v > 0, 'must be > 0'), selfChosen: SelfChosen }).strict();
 
 /** Points are fractions of the board (0,0 top-left .. 1,1 bottom-right). */
 export const ChalkboardStroke = z
@@ -239,6 +247,8 @@ export function opDef(type: ObjectType, name: string): OpDef | undefined {
 export interface ChatMessage {
   seq: number;
   author: string;
+  /** The author typed this name; no token vouches for it. */
+  selfChosen?: true;
   text: string;
   /** Who posted it, as the objects socket knows them (absent for the producer): what `object.blockClient` takes. */
   from?: string;
@@ -265,6 +275,8 @@ export interface PollState {
   revealed: boolean;
   /** Only once revealed. */
   correct?: number;
+  /** Viewers and guests of a `showResults: false` poll before reveal: votes and percent read 0. */
+  resultsHidden?: boolean;
 }
 export interface BetSelectionState {
   id: string;
@@ -284,6 +296,7 @@ export interface BetMarketState {
 }
 export interface BetRecord {
   bettor: string;
+  selfChosen?: true;
   market: string;
   selection: string;
   stake: number;
@@ -297,6 +310,7 @@ export interface BetsState {
 }
 export interface AuctionBidRecord {
   bidder: string;
+  selfChosen?: true;
   amount: number;
   at: number;
 }

@@ -25,6 +25,7 @@ export const ERROR_STATUS = {
   invalid_params: 400,
   invalid_request: 400,
   unauthorized: 401,
+  forbidden: 403,
   not_found: 404,
   unknown_command: 404,
   conflict: 409,
@@ -165,6 +166,10 @@ export const CORE_COMMANDS = {
   'meters.subscribe': command(
     z.object({ enabled: z.boolean() }).strict(),
     'WebSocket only: receive meters.updated events (about 10 per second).',
+  ),
+  'secret.confirm': command(
+    z.object({ destinationId: Id }).strict(),
+    "Bind the key stored under a destination's id before keys were tied to their destination (or given in the environment) to that destination's kind and host, so it is sent there. A key stored for another host is never moved. Result: {destinationId, boundTo}.",
   ),
 } as const;
 

@@ -7,6 +7,8 @@
 import { z } from 'zod';
 
 export const SHOW_FORMAT_VERSION = 1;
+/** The most of each a show holds; `source.add`, `destination.add` and `overlay.add` keep to them too. */
+export const SHOW_LIMITS = { sources: 64, destinations: 32, overlays: 64, objects: 64 } as const;
 
 import { Id } from './ids.ts';
 import { ObjectCreate, OverlaySpec } from './objects.ts';
@@ -254,17 +256,17 @@ export const ShowDocument = z
     version: z.literal(SHOW_FORMAT_VERSION).default(SHOW_FORMAT_VERSION),
     name: z.string().max(120).default('Untitled show'),
     output: OutputSettings.default(OutputSettings.parse({})),
-    sources: z.array(SourceSpec).max(64).default([]),
+    sources: z.array(SourceSpec).max(SHOW_LIMITS.sources).default([]),
     layout: LayoutSpec.default(LayoutSpec.parse({ preset: 'grid' })),
     /** What studio mode has on preview; absent = same as program. */
     preview: LayoutSpec.optional(),
     transition: TransitionSpec.default(TransitionSpec.parse({})),
     audio: AudioSettings.default(AudioSettings.parse({})),
-    destinations: z.array(DestinationSpec).max(32).default([]),
+    destinations: z.array(DestinationSpec).max(SHOW_LIMITS.destinations).default([]),
     /** Graphics composited over the program, in z-order (docs/SHARED-OBJECTS.md). */
-    overlays: z.array(OverlaySpec).max(64).default([]),
+    overlays: z.array(OverlaySpec).max(SHOW_LIMITS.overlays).default([]),
     /** Shared objects the show needs; created at load unless the journal already has them. */
-    objects: z.array(ObjectCreate).max(64).default([]),
+    objects: z.array(ObjectCreate).max(SHOW_LIMITS.objects).default([]),
     webrtc: WebRtcSettings.optional(),
   })
   .superRefine((show, ctx) => {

@@ -22,6 +22,7 @@ import { resolveApiToken, TokenError } from '../engine/server/requestGuard.ts';
 
 /** parseArgs' values: strings, booleans, and the repeatable --allowed-host. */
 type CliValues = Record<string, string | boolean | string[] | undefined>;
+import { secretsCommand } from './secretsCommand.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** The built desk; CUTLINE_UI_DIR points elsewhere (a test's own build). */
@@ -43,12 +44,32 @@ Surfaces (serve, run; see docs/SECURITY.md):
   --token T       API token (also: CUTLINE_API_TOKEN); "auto" generates one and prints the desk URL
                   with it. Required off loopback and for requests through a proxy; never empty.
   --allowed-host NAME   another name the control API answers to (Host/Origin), repeatable
+  secrets list | bind ID | remove ID            stored stream keys (masked); bind a key stored
+                                                 before keys were bound to the destination ID of
+                                                 --show FILE (or --url URL [--kind K]); remove one
 
 Common options:
   --ffmpeg PATH   use this ffmpeg (also: CUTLINE_FFMPEG); default: the bundled one
   --data DIR      where shared objects (chat, polls, bids) are journaled (also: CUTLINE_DATA_DIR);
                   default ~/.cutline
+  --media-dir DIR (repeatable) the only folders API callers may read or write files in (also:
+                  CUTLINE_MEDIA_DIR, a path list); default: the show file's folder and
+                  ~/Documents/Cutline
+  --allow-scheme udp|tcp   (repeatable) let sources open udp:// or tcp:// URLs
+  --allow-host HOST        (repeatable) let sources open a link-local or cloud-metadata address
 `;
+
+/** --media-dir, --allow-scheme and --allow-host for Engine.create (docs/SECURITY-DATA.md). */
+function accessOptions(values: Record<string, unknown>, showDir?: string): { mediaDirs?: string[]; allowSchemes?: string[]; allowHosts?: string[] } {
+  const list = (v: unknown) => (Array.isArray(v) ? (v as string[]) : []);
+  const dirs = list(values['media-dir']).map((d) => resolve(d));
+  for (const scheme of list(values['allow-scheme'])) if (!['udp', 'tcp'].includes(scheme)) fail(`--allow-scheme takes udp or tcp, got "${scheme}"`);
+  return {
+    ...(dirs.length ? { mediaDirs: [...dirs, ...(showDir ? [showDir] : [])] } : {}),
+    ...(list(values['allow-scheme']).length ? { allowSchemes: list(values['allow-scheme']) } : {}),
+    ...(list(values['allow-host']).length ? { allowHosts: list(values['allow-host']) } : {}),
+  };
+}
 
 /** The shared-object journal's folder for run and serve. */
 function dataDirOption(values: CliValues): string {
@@ -159,7 +180,7 @@ async function demo(values: CliValues): Promise<void> {
   const duration = secondsOption(values.duration as string | undefined, 30);
   const outDir = resolve((values.out as string | undefined) ?? 'recordings');
   mkdirSync(outDir, { recursive: true });
-  const engine = await Engine.create({ ffmpegPath: values.ffmpeg as string | undefined, show: demoShow(outDir), log: () => {} });
+  const engine = await Engine.create({ ffmpegPath: values.ffmpeg as string | undefined, show: demoShow(outDir), log: () => {}, mediaDirs: [outDir] });
   const port = Number(values.port ?? DEFAULT_PORT);
   const server = new ApiServer(engine, { port, uiDir: UI_DIR });
   let watch = '';
@@ -213,7 +234,8 @@ async function run(file: string | undefined, values: CliValues): Promise<void> {
   }
   const duration = secondsOption(values.duration as string | undefined, 0);
   const publicListen = publicListenOption(values, raw);
-  const engine = await Engine.create({ ffmpegPath: values.ffmpeg as string | undefined, show: raw, dataDir: dataDirOption(values), showDir: dirname(resolve(file)) });
+  const showDir = dirname(resolve(file));
+  const engine = await Engine.create({ ffmpegPath: values.ffmpeg as string | undefined, show: raw, dataDir: dataDirOption(values), showDir, ...accessOptions(values, showDir) });
   // `run` has no control API; with a public listener, guests and viewers can still join.
   const server = publicListen ? new ApiServer(engine, { control: false, publicListen }) : undefined;
   if (server) {
@@ -260,6 +282,7 @@ async function serve(values: CliValues): Promise<void> {
     show,
     dataDir: dataDirOption(values),
     ...(values.show ? { showDir: dirname(resolve(values.show as string)) } : {}),
+    ...accessOptions(values, values.show ? dirname(resolve(values.show as string)) : undefined),
   });
   const server = new ApiServer(engine, {
     host: values.host as string | undefined,
@@ -306,6 +329,11 @@ async function main(): Promise<void> {
       out: { type: 'string' },
       ffmpeg: { type: 'string' },
       data: { type: 'string' },
+      'media-dir': { type: 'string', multiple: true },
+      url: { type: 'string' },
+      kind: { type: 'string' },
+      'allow-scheme': { type: 'string', multiple: true },
+      'allow-host': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -323,6 +351,11 @@ async function main(): Promise<void> {
       return serve(values);
     case 'probe':
       return probe(values);
+    case 'secrets': {
+      const problem = secretsCommand(rest, values, process.stdout);
+      if (problem) fail(problem);
+      return;
+    }
     default:
       fail(`unknown command "${command}"\n\n${USAGE}`);
   }

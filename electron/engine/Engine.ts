@@ -4,7 +4,6 @@
  * shared/protocol.ts before anything changes; a failed command leaves the show as it was.
  * Plain Node: never imports Electron.
  */
-import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import {
@@ -23,6 +22,7 @@ import {
   describeZodError,
   type LayoutSpec,
   OutputSettings,
+  SHOW_LIMITS,
   ShowDocument,
   SourceSpec,
   WebRtcSettings,
@@ -31,14 +31,20 @@ import { isLogCommand } from '../../shared/log.ts';
 import { EngineLog } from './log/EngineLog.ts';
 import { PreviewGraphics } from './graphics/PreviewGraphics.ts';
 import { Destination } from './destinations/Destination.ts';
+import { defaultMediaDirs, documentsFolder, MediaAccess } from './files/MediaAccess.ts';
+import { loadShowFile, saveShowFile } from './files/showFiles.ts';
+import { checkDestination, checkShow, checkSource } from './files/specAccess.ts';
 import { GraphicsLayer } from './graphics/GraphicsLayer.ts';
 import { type Caller, isObjectCommand, runObjectCommand } from './objects/ObjectCommands.ts';
+import { TimedDataFeed } from './objects/TimedDataFeed.ts';
+import { JournalLockedError } from './objects/Journal.ts';
 import { ObjectsGateway } from './objects/ObjectsGateway.ts';
 import { SharedObjectStore } from './objects/SharedObjectStore.ts';
 import { type PreflightResult, preflight } from '../../shared/destinationPreflight.ts';
 import { listPresets } from '../../shared/destinationPresets.ts';
-import { destinationFreeBytes, headlessSecretStore } from './destinations/engineSupport.ts';
-import type { SecretStore } from './secrets/SecretStore.ts';
+import { destinationFreeBytes } from './destinations/engineSupport.ts';
+import { BoundSecrets } from './secrets/BoundSecrets.ts';
+import { defaultSecretsFile, FileSecretStore, type SecretStore } from './secrets/SecretStore.ts';
 import type { H264Encoder } from './ffmpeg/encoderArgs.ts';
 import { ffmpegVersion, locateFfmpeg } from './ffmpeg/locate.ts';
 import { MediaProbeError } from './ffmpeg/mediaProbe.ts';
@@ -67,6 +73,13 @@ export interface EngineOptions {
   dataDir?: string;
   /** Folder relative overlay image paths are resolved against (the show file's folder). */
   showDir?: string;
+  /** Folders API callers may read and write in (`--media-dir`); default: CUTLINE_MEDIA_DIR, the
+   * show's folder and ~/Documents/Cutline (docs/SECURITY-DATA.md). */
+  mediaDirs?: string[];
+  /** Source URL schemes allowed beyond the default ones (`udp`, `tcp`). */
+  allowSchemes?: string[];
+  /** Link-local / metadata hosts sources may open anyway. */
+  allowHosts?: string[];
 }
 
 /** Callers of the API and the desktop UI are the producer; guests and viewers say so. */
@@ -81,11 +94,22 @@ export function parseShow(input: unknown): ShowDocument {
   return parsed.data;
 }
 
+/** The journal of another engine on the same data folder is a clear error, not a stack trace. */
+async function openObjects(path: string): Promise<SharedObjectStore> {
+  try {
+    return await SharedObjectStore.open(path);
+  } catch (error) {
+    if (error instanceof JournalLockedError) throw new ProtocolError('conflict', error.message);
+    throw error;
+  }
+}
+
 export class Engine {
   private show: ShowDocument;
   private readonly sources = new Map<string, Source>();
   private readonly destinations = new Map<string, Destination>();
-  private secrets: SecretStore | undefined;
+  /** Stored keys, released only to the destination they were stored for (secrets/BoundSecrets.ts). */
+  secrets!: BoundSecrets;
   private program!: Program;
   private readonly listeners = new Set<EventListener>();
   private metersTimer: NodeJS.Timeout | undefined;
@@ -102,6 +126,8 @@ export class Engine {
   private previewGraphics!: PreviewGraphics;
   /** Recent log lines for the desk's Health panel (`log.list`). */
   private readonly recentLog: EngineLog;
+  /** Which files and addresses commands may make the engine touch (files/MediaAccess.ts). */
+  media!: MediaAccess;
 
   private constructor(
     readonly ffmpeg: { path: string; version: string; source: string },
@@ -145,10 +171,21 @@ export class Engine {
     const version = ffmpegVersion(location.path);
     const probe = await probeFfmpeg({ ffmpegPath: location.path, source: location.source, preferred: show.output.encoder });
     const engine = new Engine({ path: location.path, version, source: location.source }, probe, show, log);
-    engine.secrets = options.secrets ?? headlessSecretStore((id) => engine.destinations.get(id)?.spec.kind, log);
-    const objects = options.dataDir ? await SharedObjectStore.open(join(options.dataDir, 'objects.jsonl')) : new SharedObjectStore();
+    engine.media = new MediaAccess({
+      mediaDirs: options.mediaDirs ?? defaultMediaDirs(options.showDir),
+      ...(options.showDir ? { baseDir: options.showDir } : {}),
+      createOnDemand: [documentsFolder()],
+      ...(options.allowSchemes ? { allowSchemes: options.allowSchemes } : {}),
+      ...(options.allowHosts ? { allowHosts: options.allowHosts } : {}),
+    });
+    // Headless: the 0600 secrets file and CUTLINE_STREAM_KEY_<ID> etc., bound to the startup show's destinations.
+    engine.secrets = options.secrets ? new BoundSecrets(options.secrets) : new BoundSecrets(new FileSecretStore(defaultSecretsFile(), log), process.env);
+    engine.secrets.trustStartupShow(show.destinations);
+    const objects = options.dataDir ? await openObjects(join(options.dataDir, 'objects.jsonl')) : new SharedObjectStore();
+    if (objects.tornBytes) log(`the shared-object journal ended in a torn line (${objects.tornBytes} bytes, a crash mid-write): it was never acknowledged and is skipped`);
     engine.attachObjects(objects, options.showDir);
-    await engine.build(show);
+    const checked = await checkShow(show, engine.media);
+    await engine.build(checked, await engine.prepareSources(checked));
     engine.metersTimer = setInterval(() => engine.emitEvent('meters.updated', engine.program.mixer.takeMeters()), 100);
     return engine;
   }
@@ -179,13 +216,15 @@ export class Engine {
     this.previewGraphics = new PreviewGraphics(this.graphics, new GraphicsLayer({ objects, ...(showDir ? { baseDir: showDir } : {}) }));
     // A change is stamped with the frame that will first show it: the next one composed.
     objects.setPtsProvider(() => (this.program?.running ? this.program.encoder.nextFramePtsMs() : null));
-    objects.on('changed', (change) => {
-      this.emitEvent('object.changed', change);
-      if (change.pts === null) return;
-      const record = { pts: change.pts, object: change.id, version: change.version, op: change.op, state: change.state };
+    // Every player reads the video: only what the audience may see, within the data budget.
+    this.timedData = new TimedDataFeed((record) => {
       this.program.fanout.queueData(record);
       // WHEP viewers get a separate encode: it carries the same SEI (ReturnFeed).
       this.webrtc.returnFeed.queueData(record);
+    });
+    objects.on('changed', (change) => {
+      this.emitEvent('object.changed', change);
+      this.timedData.change(change);
     });
     objects.on('created', (created) => this.emitEvent('object.created', created));
     objects.on('deleted', (deleted) => this.emitEvent('object.deleted', deleted));
@@ -193,9 +232,34 @@ export class Engine {
     this.graphics.on('overlayFailed', ({ id, message }) => this.log(`overlay ${id}: ${message}`));
   }
 
-  private async build(show: ShowDocument): Promise<void> {
+  /**
+   * Opens the show's file sources (the part of building a show that reads media and can fail)
+   * without touching the running show, so show.load can give up with the old show still on air.
+   */
+  private async prepareSources(show: ShowDocument): Promise<Map<string, Source>> {
+    const prepared = new Map<string, Source>();
+    for (const spec of show.sources) {
+      if (spec.kind !== 'file') continue;
+      const source = this.newSource(spec);
+      prepared.set(spec.id, source);
+      try {
+        await source.prepare();
+      } catch (error) {
+        await Promise.all([...prepared.values()].map((s) => s.close()));
+        throw new ProtocolError('failed', `source "${spec.id}": ${(error as Error).message}`);
+      }
+    }
+    return prepared;
+  }
+
+  private async build(show: ShowDocument, prepared: Map<string, Source>): Promise<void> {
     this.show = show;
     for (const spec of show.sources) {
+      const ready = prepared.get(spec.id);
+      if (ready) {
+        this.sources.set(spec.id, ready);
+        continue;
+      }
       const source = this.createSource(spec);
       try {
         await source.prepare();
@@ -211,6 +275,8 @@ export class Engine {
       if (!this.objects.peek(object.id)) await this.objects.create(object.id, object.type, object.options, PRODUCER);
     for (const overlay of show.overlays) this.graphics.add(overlay);
   }
+
+  private timedData!: TimedDataFeed;
 
   private startProgram(): void {
     const chosen = this.probe.chosen;
@@ -230,6 +296,12 @@ export class Engine {
   }
 
   private createSource(spec: SourceSpec): Source {
+    const source = this.newSource(spec);
+    this.sources.set(spec.id, source);
+    return source;
+  }
+
+  private newSource(spec: SourceSpec): Source {
     const source = new Source(spec, {
       ffmpegPath: this.ffmpeg.path,
       fps: this.show.output.fps,
@@ -242,7 +314,6 @@ export class Engine {
       this.recentLog.watchStatus('source', status);
       this.emitEvent('source.stateChanged', status);
     });
-    this.sources.set(spec.id, source);
     return source;
   }
 
@@ -254,7 +325,7 @@ export class Engine {
       videoBitrateKbps: () => this.show.output.videoBitrateKbps,
       output: () => this.show.output,
       preflight: (s) => this.preflight(s),
-      ...(this.secrets ? { secrets: this.secrets } : {}),
+      secrets: this.secrets,
       log: this.log,
     });
     destination.on('status', (status) => {
@@ -348,7 +419,8 @@ export class Engine {
     if (!isCommandName(command))
       throw new ProtocolError('unknown_command', `unknown command "${command}"; see docs/API.md for the list`);
     if (isLogCommand(command)) return this.recentLog.list(params);
-    if (isObjectCommand(command)) return runObjectCommand(command, params, { store: this.objects, graphics: this.graphics, tokens: this.objectsWs }, caller);
+    if (isObjectCommand(command))
+      return runObjectCommand(command, params, { store: this.objects, graphics: this.graphics, tokens: this.objectsWs, media: this.media }, caller);
     const schema = COMMANDS[command].params as z.ZodType;
     const parsed = schema.safeParse(params ?? {});
     if (!parsed.success) throw new ProtocolError('invalid_params', `${command}: ${describeZodError(parsed.error)}`);
@@ -376,8 +448,10 @@ export class Engine {
     'state.get': () => this.getState(),
     'probe.get': () => this.probe,
     'probe.run': ({ ffmpegPath }) => probeCandidate(ffmpegPath ?? this.ffmpeg.path, this.show.output.encoder),
-    'source.add': async (spec) => {
-      if (this.sources.has(spec.id)) throw new ProtocolError('conflict', `a source with id "${spec.id}" already exists`);
+    'source.add': async (given) => {
+      if (this.sources.has(given.id)) throw new ProtocolError('conflict', `a source with id "${given.id}" already exists`);
+      if (this.sources.size >= SHOW_LIMITS.sources) throw new ProtocolError('conflict', `a show has at most ${SHOW_LIMITS.sources} sources: remove one first`);
+      const spec = await checkSource(given, this.media);
       const source = this.createSource(spec);
       this.sources.delete(spec.id);
       try {
@@ -416,8 +490,9 @@ export class Engine {
       const source = this.requireSource(id);
       const parsed = SourceSpec.safeParse({ ...source.spec, ...changes });
       if (!parsed.success) throw new ProtocolError('invalid_params', `source.update: ${describeZodError(parsed.error)}`);
+      const checked = await checkSource(parsed.data, this.media);
       try {
-        await source.update(parsed.data);
+        await source.update(checked);
       } catch (error) {
         throw new ProtocolError('failed', (error as Error).message);
       }
@@ -476,8 +551,10 @@ export class Engine {
       this.emitEvent('show.changed', { name: this.show.name });
       return this.redactedShow().webrtc;
     },
-    'destination.add': (spec) => {
-      if (this.destinations.has(spec.id)) throw new ProtocolError('conflict', `a destination with id "${spec.id}" already exists`);
+    'destination.add': (given) => {
+      if (this.destinations.has(given.id)) throw new ProtocolError('conflict', `a destination with id "${given.id}" already exists`);
+      if (this.destinations.size >= SHOW_LIMITS.destinations) throw new ProtocolError('conflict', `a show has at most ${SHOW_LIMITS.destinations} destinations: remove one first`);
+      const spec = checkDestination(given, this.media);
       const destination = this.createDestination(spec);
       this.emitEvent('destination.added', { id: spec.id });
       return destination.status();
@@ -522,18 +599,13 @@ export class Engine {
       return { stopped: running.map((d) => d.id) };
     },
     'show.load': async (params) => {
-      let raw: unknown;
-      if ('path' in params) {
-        try {
-          raw = JSON.parse(await readFile(params.path, 'utf8'));
-        } catch (error) {
-          throw new ProtocolError('failed', `cannot read show file ${params.path}: ${(error as Error).message}`);
-        }
-      } else raw = params.show;
-      const show = parseShow(raw);
+      const raw = 'path' in params ? await loadShowFile(this.media, params.path) : params.show;
+      // Everything that can refuse the new show runs before the old one is touched: on failure it stays on air.
+      const show = await checkShow(parseShow(raw), this.media);
+      const prepared = await this.prepareSources(show);
       const previousToken = this.show.webrtc?.programToken;
       await this.teardown();
-      await this.build(show);
+      await this.build(show, prepared);
       await this.webrtc.showReplaced({
         programTokenChanged: show.webrtc?.programToken !== previousToken,
         guestIds: new Set(show.sources.filter((s) => s.kind === 'guest').map((s) => s.id)),
@@ -545,13 +617,7 @@ export class Engine {
       const show = this.currentShow();
       // Show files are meant to be shared and versioned: secrets stay out of them.
       const shareable = mapShowSecrets(show, () => undefined);
-      if (path) {
-        try {
-          await writeFile(path, `${JSON.stringify(shareable, null, 2)}\n`);
-        } catch (error) {
-          throw new ProtocolError('failed', `cannot write ${path}: ${(error as Error).message}`);
-        }
-      }
+      if (path) await saveShowFile(this.media, path, `${JSON.stringify(shareable, null, 2)}\n`);
       return { show: shareable, ...(path ? { path } : {}) };
     },
     'guest.invite': (params) => this.webrtc.invite(params),
@@ -568,6 +634,12 @@ export class Engine {
       return { whepPath: '/whep/program', token, ...(this.httpBaseUrl ? { baseUrl: this.httpBaseUrl() } : {}), monitors: { whepPath: '/whep/monitors', width: MOSAIC_WIDTH, height: MOSAIC_HEIGHT, fps: MONITOR_FPS, preview: mosaicPreviewRect(width, height), tiles: [...this.sources.keys()].flatMap((source, i) => (MOSAIC_SLOTS[i] ? [{ source, ...MOSAIC_SLOTS[i] }] : [])) } };
     },
     'meters.subscribe': ({ enabled }) => ({ enabled }),
+    'secret.confirm': ({ destinationId }) => {
+      const destination = this.requireDestination(destinationId);
+      const result = this.secrets.confirm(destination.spec);
+      this.log(`the stored key for '${destinationId}' is now bound to ${result.boundTo}`);
+      return result;
+    },
   };
 
   private async teardown(): Promise<void> {
@@ -584,6 +656,7 @@ export class Engine {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.metersTimer);
+    this.timedData.close();
     this.objectsWs.close();
     await this.webrtc.close();
     await this.teardown();

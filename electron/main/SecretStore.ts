@@ -9,6 +9,8 @@
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { DestinationSpec } from '../../shared/show.ts';
+import { BoundSecrets } from '../engine/secrets/BoundSecrets.ts';
 import type { SecretStore as EngineSecretStore } from '../engine/secrets/SecretStore.ts';
 
 export interface SecretStore extends EngineSecretStore {
@@ -84,18 +86,14 @@ export class EncryptedFileSecretStore implements SecretStore {
 
 // ---- which secret belongs to which destination ---------------------------------------------------
 
-type SecretField = 'streamKey' | 'token' | 'passphrase';
-const SECRET_FIELD: Record<string, SecretField> = { rtmp: 'streamKey', whip: 'token', srt: 'passphrase' };
-
 /**
- * After a successful destination.add: keep its secret under the destination id, where the engine
- * looks for it (`withSecret` in electron/engine/secrets/SecretStore.ts) whenever a destination
- * without a key starts — after a restart, or after loading a show file (which never has keys).
+ * After a successful destination.add: keep its secret under the destination id, bound to that
+ * destination's kind and host (electron/engine/secrets/BoundSecrets.ts), where the engine looks
+ * for it whenever a destination without a key starts — after a restart, or after loading a show
+ * file (which never has keys). Only that destination ever gets it back. A masked value
+ * ("****abcd", what the state API shows) is never a real key and is not stored.
  */
 export function rememberSecret(spec: unknown, store: SecretStore): void {
-  const d = spec as { id?: unknown; kind?: unknown } & Partial<Record<SecretField, unknown>>;
-  const field = typeof d.kind === 'string' ? SECRET_FIELD[d.kind] : undefined;
-  const value = field ? d[field] : undefined;
-  // A masked value ("****abcd") is what the state API shows, never a real key.
-  if (typeof d.id === 'string' && typeof value === 'string' && value && !value.startsWith('****')) store.set(d.id, value);
+  const parsed = DestinationSpec.safeParse(spec);
+  if (parsed.success) new BoundSecrets(store).remember(parsed.data);
 }

@@ -27,9 +27,10 @@ describe('source decoder command lines', () => {
   it('looped file with a playlist: read through the concat demuxer, played once: the file itself', () => {
     const spec = SourceSpec.parse({ id: 'f', kind: 'file', path: '/m/clip.mp4' });
     const looped = buildDecoderArgs(spec, target, { ...ctx, loopPlaylist: '/tmp/x/loop.ffconcat', startAtS: 3 });
-    expect(looped.join(' ')).toContain('-re -stream_loop -1 -f concat -safe 0 -ss 3.000 -i /tmp/x/loop.ffconcat');
+    // Only files, even through the playlist: a concat script cannot reach the network.
+    expect(looped.join(' ')).toContain('-re -stream_loop -1 -f concat -safe 0 -ss 3.000 -protocol_whitelist file -i /tmp/x/loop.ffconcat');
     const once = buildDecoderArgs(SourceSpec.parse({ ...spec, loop: false }), target, { ...ctx, loopPlaylist: '/tmp/x/loop.ffconcat' });
-    expect(once.join(' ')).toContain('-re -i /m/clip.mp4');
+    expect(once.join(' ')).toContain('-re -protocol_whitelist file -i /m/clip.mp4');
     expect(once.join(' ')).not.toContain('concat');
   });
 

@@ -7,7 +7,11 @@
 import { type ClientRole, OBJECT_COMMANDS, type ObjectCommandName, type ObjectCommandParams } from '../../../shared/objects.ts';
 import { ProtocolError } from '../../../shared/protocol.ts';
 import { describeZodError } from '../../../shared/show.ts';
+import { SHOW_LIMITS } from '../../../shared/show.ts';
+import type { MediaAccess } from '../files/MediaAccess.ts';
+import { checkOverlay } from '../files/specAccess.ts';
 import type { GraphicsLayer } from '../graphics/GraphicsLayer.ts';
+import { ObjectRejection } from './rejections.ts';
 import type { SharedObjectStore } from './SharedObjectStore.ts';
 
 export interface Caller {
@@ -28,16 +32,33 @@ export interface ObjectTokens {
   listBlocked(): unknown;
 }
 
+/** Names a viewer may not give itself: the audience would take them for the show's own. */
+const RESERVED_NAMES = new Set(['producer', 'host', 'moderator', 'admin', 'administrator', 'cutline', 'system']);
+export function isReservedName(name: string): boolean {
+  return RESERVED_NAMES.has(name.toLowerCase().replace(/[^a-z]/g, ''));
+}
+
 /**
  * A guest or viewer cannot speak for someone else: a vote counts for its client id (so "once per
- * voter" is once per client), and when the transport knows its name, its posts, bids and bets
- * carry that name. Producers (and automation relaying for a named client) are taken at their word.
+ * voter" is once per client); its posts, bids and bets carry the name its token gives (a guest's
+ * label, a token's label) or, when the token gives none, the name it typed marked `selfChosen` —
+ * never one of the show's own names. Producers (and automation relaying for a named client) are
+ * taken at their word.
  */
 function bindIdentity(op: string, args: unknown, caller: Caller): unknown {
   if (caller.role === 'producer' || args === null || typeof args !== 'object' || Array.isArray(args)) return args;
   const bound: Record<string, unknown> = { ...(args as Record<string, unknown>) };
   if (caller.clientId && (op === 'vote' || 'voter' in bound)) bound.voter = caller.clientId;
-  if (caller.name) for (const key of ['author', 'bidder', 'bettor']) if (key in bound) bound[key] = caller.name.slice(0, 64);
+  delete bound.selfChosen;
+  for (const key of ['author', 'bidder', 'bettor']) {
+    if (!(key in bound)) continue;
+    if (caller.name) bound[key] = caller.name.slice(0, 64);
+    else {
+      if (typeof bound[key] === 'string' && isReservedName(bound[key]))
+        throw new ObjectRejection('invalid_params', 'reserved_name', `"${bound[key]}" is the show's own name: choose another name.`);
+      bound.selfChosen = true;
+    }
+  }
   return bound;
 }
 
@@ -49,7 +70,7 @@ export function isObjectCommand(name: string): name is ObjectCommandName {
 export async function runObjectCommand(
   name: ObjectCommandName,
   params: unknown,
-  targets: { store: SharedObjectStore; graphics?: GraphicsLayer; tokens?: ObjectTokens },
+  targets: { store: SharedObjectStore; graphics?: GraphicsLayer; tokens?: ObjectTokens; media?: MediaAccess },
   caller: Caller,
 ): Promise<unknown> {
   const parsed = OBJECT_COMMANDS[name].params.safeParse(params ?? {});
@@ -97,10 +118,17 @@ export async function runObjectCommand(
   const graphics = targets.graphics;
   if (!graphics) throw new ProtocolError('failed', 'No program is running to show overlays on.');
   switch (name) {
-    case 'overlay.add':
-      return graphics.add(parsed.data);
-    case 'overlay.update':
-      return graphics.update(parsed.data);
+    case 'overlay.add': {
+      // The same caps as a show file: as many overlays, image files only inside the media folders.
+      const spec = parsed.data as ObjectCommandParams<'overlay.add'>;
+      if (graphics.list().length >= SHOW_LIMITS.overlays && !graphics.list().some((o) => o.id === spec.id))
+        throw new ProtocolError('conflict', `a show has at most ${SHOW_LIMITS.overlays} overlays: remove one first`);
+      return graphics.add(targets.media ? checkOverlay(spec, targets.media) : spec);
+    }
+    case 'overlay.update': {
+      const changes = parsed.data as ObjectCommandParams<'overlay.update'>;
+      return graphics.update(targets.media ? checkOverlay(changes, targets.media) : changes);
+    }
     case 'overlay.show': {
       const p = parsed.data as ObjectCommandParams<'overlay.show'>;
       return graphics.show(p.id, p.fadeMs);

@@ -5,7 +5,8 @@
  *  - a guest's invite token (guest.invite) → role `guest`, client id = the guest's id, name = its label;
  *  - a token from `object.issueToken {role, label?}` → that role; a `guest` token is one person
  *    (client id `token:<id>`), a `viewer` token may be shared by an audience, so every connection
- *    is its own client (`token:<id>:<n>`).
+ *    is its own client (`token:<id>:<n>`); a token's label is the name its posts, bids and bets carry.
+ * What goes out is the audience's view (audience.ts): no poll answer or hidden counts before reveal.
  * On the socket only `object.list`, `object.get` and `object.op` run (through the engine's
  * dispatcher with that caller, so the store's role rules and per-client rate limits apply), and the
  * server pushes `object.changed`, `object.created` and `object.deleted`. Any web origin may connect
@@ -22,8 +23,17 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
-import { type BlockedClient, type IssuedObjectToken, MAX_ARGS_BYTES, type ObjectTokenInfo } from '../../../shared/objects.ts';
+import {
+  type BlockedClient,
+  type IssuedObjectToken,
+  MAX_ARGS_BYTES,
+  type ObjectChangedEvent,
+  type ObjectCreatedEvent,
+  type ObjectSnapshot,
+  type ObjectTokenInfo,
+} from '../../../shared/objects.ts';
 import { API_VERSION, type EventMessage, ProtocolError, type ProtocolErrorBody, parseWsRequest } from '../../../shared/protocol.ts';
+import { audienceChange, audienceCreated, audienceSnapshot, audienceState } from './audience.ts';
 import type { Caller } from './ObjectCommands.ts';
 import { presentedToken, WS_PROTOCOL } from '../server/requestGuard.ts';
 import { RateLimiter } from './RateLimiter.ts';
@@ -82,6 +92,24 @@ function sameSecret(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** Events as viewers and guests may see them (audience.ts: no poll answer or hidden counts). */
+function forAudience(message: EventMessage): EventMessage {
+  if (message.event === 'object.changed') return { ...message, data: audienceChange(message.data as ObjectChangedEvent) } as EventMessage;
+  if (message.event === 'object.created') return { ...message, data: audienceCreated(message.data as ObjectCreatedEvent) } as EventMessage;
+  return message;
+}
+
+/** object.get's snapshot and object.op's {version, state}, as viewers and guests may see them. */
+function audienceResult(command: string, result: unknown): unknown {
+  if (command === 'object.get') return audienceSnapshot(result as ObjectSnapshot);
+  if (command === 'object.op' && result && typeof result === 'object' && 'state' in result) {
+    const r = result as { version: number; state: { options?: unknown; showResults?: unknown } };
+    // Only polls change under audienceState; their state has showResults.
+    return 'showResults' in r.state ? { ...r, state: audienceState('poll', r.state) } : r;
+  }
+  return result;
 }
 
 function errorJson(error: unknown): ProtocolErrorBody {
@@ -210,7 +238,9 @@ export class ObjectsGateway {
       if (guest) this.onSocket(ws, { role: 'guest', clientId: guest.id, name: guest.label }, `guest:${guest.id}`, () => this.host.guestForToken(token)?.id === guest.id, undefined);
       else if (issued) {
         const clientId = issued.role === 'guest' ? `token:${issued.id}` : `token:${issued.id}:${this.nextConnection++}`;
-        const caller: WsCaller = { role: issued.role, clientId, ...(issued.role === 'guest' ? { name: issued.label ?? issued.id } : {}) };
+        // The token's label is the name its posts, bids and bets carry; without one a viewer's typed name is marked self-chosen.
+        const name = issued.label ?? (issued.role === 'guest' ? issued.id : undefined);
+        const caller: WsCaller = { role: issued.role, clientId, ...(name ? { name } : {}) };
         this.onSocket(ws, caller, `token:${issued.id}`, () => this.tokens.get(issued.id) === issued, issued.id);
       }
     });
@@ -241,7 +271,7 @@ export class ObjectsGateway {
       if (!EVENTS.has(message.event)) return;
       // A guest whose invite is gone stops hearing the show too.
       if (!stillValid()) return void ws.close(4401, 'token no longer valid');
-      send(message);
+      send(forAudience(message));
     });
     ws.on('close', unsubscribe);
     ws.on('error', () => ws.terminate());
@@ -274,7 +304,7 @@ export class ObjectsGateway {
         return;
       }
       try {
-        reply({ ok: true, result: await this.host.dispatch(request.command, request.params, caller) });
+        reply({ ok: true, result: audienceResult(request.command, await this.host.dispatch(request.command, request.params, caller)) });
       } catch (error) {
         reply({ ok: false, error: errorJson(error) });
       }

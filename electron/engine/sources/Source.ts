@@ -151,7 +151,7 @@ export class Source extends TypedEmitter<Events> {
    * before the source is added, so the show is left as it was.
    */
   async prepare(): Promise<void> {
-    if (this.spec.kind === 'file') this.media = await probeMedia(this.ctx.ffmpegPath, this.spec.path, { timeoutMs: 15_000 });
+    if (this.spec.kind === 'file') this.media = await probeMedia(this.ctx.ffmpegPath, this.spec.path, { timeoutMs: 15_000, inputArgs: ['-protocol_whitelist', 'file'] });
     this.loopPlaylist?.remove();
     this.loopPlaylist =
       this.spec.kind === 'file' && this.spec.loop && this.media?.durationS ? new LoopPlaylist(this.spec.path, this.media.durationS) : undefined;
