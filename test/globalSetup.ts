@@ -28,7 +28,7 @@ export default function setup(): () => void {
   // TMP and TEMP are what os.tmpdir() reads on Windows.
   process.env.TMPDIR = process.env.TMP = process.env.TEMP = dir;
   process.env.CUTLINE_DATA_DIR = join(dir, 'data');
-  // Engines read and write files only inside media folders (docs/SECURITY-DATA.md): the run's
+  // Engines read and write files only inside media folders (docs/SECURITY.md): the run's
   // folder is one, so tests' recordings, show files and media stay allowed (and in it).
   process.env.CUTLINE_MEDIA_DIR = dir;
 

@@ -59,7 +59,7 @@ Common options:
   --allow-host HOST        (repeatable) let sources open a link-local or cloud-metadata address
 `;
 
-/** --media-dir, --allow-scheme and --allow-host for Engine.create (docs/SECURITY-DATA.md). */
+/** --media-dir, --allow-scheme and --allow-host for Engine.create (docs/SECURITY.md). */
 function accessOptions(values: Record<string, unknown>, showDir?: string): { mediaDirs?: string[]; allowSchemes?: string[]; allowHosts?: string[] } {
   const list = (v: unknown) => (Array.isArray(v) ? (v as string[]) : []);
   const dirs = list(values['media-dir']).map((d) => resolve(d));

@@ -2,7 +2,7 @@
  * `cutline secrets list | bind ID | remove ID`: the headless secret store (the 0600 secrets file,
  * secrets/SecretStore.ts) from the command line. Keys stored before keys were bound to their
  * destination (an id → key file) are sent nowhere until bound here — or with `secret.confirm`
- * over the API, or by entering the key again (docs/SECURITY-DATA.md, "Secrets").
+ * over the API, or by entering the key again (docs/SECURITY.md, "Secrets").
  *   list                          ids, masked keys and where each is bound (never a whole key)
  *   bind ID --show FILE           bind ID's key to the destination ID of that show (kind + host)
  *   bind ID --url URL [--kind K]  ... or to this URL (kind from the scheme: rtmp(s), http(s) → whip, srt)

@@ -74,7 +74,7 @@ export interface EngineOptions {
   /** Folder relative overlay image paths are resolved against (the show file's folder). */
   showDir?: string;
   /** Folders API callers may read and write in (`--media-dir`); default: CUTLINE_MEDIA_DIR, the
-   * show's folder and ~/Documents/Cutline (docs/SECURITY-DATA.md). */
+   * show's folder and ~/Documents/Cutline (docs/SECURITY.md). */
   mediaDirs?: string[];
   /** Source URL schemes allowed beyond the default ones (`udp`, `tcp`). */
   allowSchemes?: string[];

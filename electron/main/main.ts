@@ -82,7 +82,7 @@ if (!app.requestSingleInstanceLock()) {
     const ffmpegPath = process.env.CUTLINE_FFMPEG ?? (bundled && existsSync(bundled) ? bundled : undefined);
     if (bundled && !ffmpegPath) log(`bundled ffmpeg missing at ${bundled}; falling back to ffmpeg on PATH`);
     const showArg = startupShowPath();
-    // The opened show's folder is a media folder, as for `cutline run` (docs/SECURITY-DATA.md).
+    // The opened show's folder is a media folder, as for `cutline run` (docs/SECURITY.md).
     const created = await Engine.create({ ffmpegPath, show: await startupShow(), secrets: await secrets, dataDir: app.getPath('userData'), log, ...(showArg ? { showDir: dirname(resolve(showArg)) } : {}) });
     engine = created;
     ffmpegVersion = created.getState().ffmpeg.version;

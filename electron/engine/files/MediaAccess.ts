@@ -1,5 +1,5 @@
 /**
- * What an API caller may make the engine read, write or connect to (docs/SECURITY-DATA.md, "Files").
+ * What an API caller may make the engine read, write or connect to (docs/SECURITY.md, "Files").
  *
  * Files: only inside the media folders the producer configured (`--media-dir`, CUTLINE_MEDIA_DIR;
  * default the show file's folder and ~/Documents/Cutline), checked on real paths so a symbolic link

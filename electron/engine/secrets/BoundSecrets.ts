@@ -1,6 +1,6 @@
 /**
  * A stored stream key, WHIP token or SRT passphrase is released only to the destination it was
- * stored for: the same id, the same kind and the same host (docs/SECURITY-DATA.md, "Secrets").
+ * stored for: the same id, the same kind and the same host (docs/SECURITY.md, "Secrets").
  * Found by id alone, a show file or API client declaring `{id: "youtube", kind: "whip", url:
  * "http://evil/"}` would send the producer's YouTube key to evil as a bearer token.
  *
