@@ -67,7 +67,11 @@ describe('A/V sync of file sources', () => {
     expect(s.min).toBeGreaterThanOrEqual(-40);
     expect(s.max).toBeLessThanOrEqual(60);
     expect(Math.abs(last - first)).toBeLessThanOrEqual(FRAME_MS);
-    expect(s.spread).toBeLessThanOrEqual(FRAME_MS + 10);
+    // The first seconds are the settling window (one alignment step allowed, docs/ARCHITECTURE.md);
+    // from then on the offset wanders by about a frame at most.
+    const settled = offsetSummary(offsets.slice(5));
+    console.log(`after settling: min ${settled.min.toFixed(1)} max ${settled.max.toFixed(1)} spread ${settled.spread.toFixed(1)}`);
+    expect(settled.spread).toBeLessThanOrEqual(FRAME_MS + 10);
     expect(recording.trimmedSamples).toBe(0);
     expect(recording.hardResyncs).toBe(0);
     // The clock recovery found the sound card's rate.

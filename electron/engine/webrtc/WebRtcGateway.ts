@@ -122,6 +122,9 @@ interface Invite {
  */
 const GUEST_START_BITRATE_KBPS = 1500;
 
+/** A WHEP viewer silent this long (no RTCP: a closed tab) is gone. */
+const VIEWER_TIMEOUT_S = 10;
+
 const CORS = {
   'access-control-allow-origin': '*',
   'access-control-allow-methods': 'POST, DELETE, PATCH, OPTIONS',
@@ -595,7 +598,8 @@ export class WebRtcGateway {
     }
     for (const viewer of this.viewers.values()) {
       const state = viewer.pc.connectionState;
-      if (state === 'failed' || state === 'closed' || now - viewer.lastPacketAt > Math.max(guestTimeoutS, 10) * 1000) viewer.close();
+      // Viewers send RTCP about every second; a rejoining guest opens a new return session anyway.
+      if (state === 'failed' || state === 'closed' || now - viewer.lastPacketAt > VIEWER_TIMEOUT_S * 1000) viewer.close();
     }
   }
 
