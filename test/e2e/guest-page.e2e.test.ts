@@ -61,6 +61,7 @@ describe('the guest page: name, tally, mic meter, return delay, device errors', 
     await waitUntil(async () => (await phase()) === 'joined', 15_000, 'joined');
     await waitUntil(() => engine.getSource(invite.id)?.status().state === 'live', 10_000, 'guest live');
     expect(engine.getSource(invite.id)?.status().label).toBe('Ana Silva');
+    expect(await guest.page.textContent('h1')).toBe('Ana Silva');
   });
 
   it('the tally follows the producer: off air → on preview → on air', async () => {

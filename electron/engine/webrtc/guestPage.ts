@@ -207,6 +207,8 @@ export const GUEST_JS = String.raw`'use strict';
     });
     if (!res.ok) throw new Error(await res.text());
     config.label = (await res.json()).label;
+    document.querySelector('h1').textContent = config.label;
+    document.title = config.label + ' · Cutline guest';
   }
 
   async function listDevices() {
