@@ -12,7 +12,6 @@ import {
   type CommandParams,
   type CoreCommandName,
   type EngineState,
-  type EventMessage,
   type EventName,
   type EventPayloads,
   isCommandName,
@@ -27,6 +26,7 @@ import {
   SourceSpec,
 } from '../../shared/show.ts';
 import { Destination } from './destinations/Destination.ts';
+import { EventHub, type EventListener } from './EventHub.ts';
 import { GraphicsLayer } from './graphics/GraphicsLayer.ts';
 import { type Caller, isObjectCommand, runObjectCommand } from './objects/ObjectCommands.ts';
 import { ObjectsGateway } from './objects/ObjectsGateway.ts';
@@ -68,7 +68,6 @@ export interface EngineOptions {
 const PRODUCER: Caller = { role: 'producer' };
 
 type Handler<N extends CoreCommandName> = (params: CommandParams<N>) => Promise<unknown> | unknown;
-type EventListener = (message: EventMessage) => void;
 
 export function parseShow(input: unknown): ShowDocument {
   const parsed = ShowDocument.safeParse(input);
@@ -82,10 +81,10 @@ export class Engine {
   private readonly destinations = new Map<string, Destination>();
   private secrets: SecretStore | undefined;
   private program!: Program;
-  private readonly listeners = new Set<EventListener>();
   private metersTimer: NodeJS.Timeout | undefined;
   private closed = false;
   readonly log: (line: string) => void;
+  private readonly events: EventHub;
   /** Remote guests (WHIP in, WHEP return) and WHEP sources; docs/WEBRTC.md. */
   readonly webrtc: WebRtcGateway;
   /** Shared objects (chat, polls, bids, ...) and the graphics drawn over the program. */
@@ -102,6 +101,7 @@ export class Engine {
   ) {
     this.show = show;
     this.log = log;
+    this.events = new EventHub(log);
     this.webrtc = new WebRtcGateway({
       ffmpegPath: ffmpeg.path,
       settings: () => this.show.webrtc,
@@ -142,19 +142,11 @@ export class Engine {
   // ---- events ----
 
   onAnyEvent(listener: EventListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.events.onAnyEvent(listener);
   }
 
   private emitEvent<N extends EventName>(event: N, data: EventPayloads[N]): void {
-    const message = { type: 'event', event, data } as EventMessage;
-    for (const listener of [...this.listeners]) {
-      try {
-        listener(message);
-      } catch (error) {
-        this.log(`event listener failed: ${(error as Error).message}`);
-      }
-    }
+    this.events.emit(event, data);
   }
 
   // ---- building a show ----
@@ -555,7 +547,7 @@ export class Engine {
     await this.teardown();
     this.graphics.dispose();
     await this.objects.close();
-    this.listeners.clear();
+    this.events.clear();
   }
 }
 
