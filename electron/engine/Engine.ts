@@ -107,7 +107,7 @@ export class Engine {
       settings: () => this.show.webrtc,
       program: () => this.program,
       hasSource: (id) => this.sources.has(id),
-      isGuestSource: (id) => this.sources.get(id)?.spec.kind === 'guest',
+      isGuestSource: (id) => this.sources.get(id)?.kind === 'guest',
       addGuestSource: async (id, label) => {
         await this.dispatch('source.add', { kind: 'guest', id, label });
       },
@@ -135,7 +135,7 @@ export class Engine {
     const objects = options.dataDir ? await SharedObjectStore.open(join(options.dataDir, 'objects.jsonl')) : new SharedObjectStore();
     engine.attachObjects(objects, options.showDir);
     await engine.build(show);
-    engine.metersTimer = setInterval(() => engine.emitEvent('meters.updated', engine.program.mixer.takeMeters()), 100);
+    engine.metersTimer = setInterval(() => engine.emitEvent('meters.updated', engine.program.takeMeters()), 100);
     return engine;
   }
 
@@ -201,6 +201,7 @@ export class Engine {
       graphics: this.graphics,
     });
     this.program.on('stats', (stats) => this.emitEvent('program.stats', stats));
+    this.program.on('layoutChanged', (changed) => this.emitEvent('program.layoutChanged', changed));
     this.program.on('log', (line) => this.log(line));
     this.program.start();
   }
@@ -237,12 +238,11 @@ export class Engine {
 
   /** What the destination's service would complain about with the current program settings. */
   preflight(spec: DestinationSpec): PreflightResult {
-    const mixer = this.program.mixer;
-    const audibleSources = [...this.sources.values()].filter((s) => !s.spec.muted).length;
+    const audibleSources = [...this.sources.values()].filter((s) => !s.muted).length;
     const freeBytes = spec.kind === 'recording' ? destinationFreeBytes(spec.path) : undefined;
     return preflight(spec, {
       output: this.show.output,
-      audio: { audibleSources, masterMuted: mixer.masterMuted },
+      audio: { audibleSources, masterMuted: this.program.master.muted },
       capabilities: this.probe.capabilities,
       ffmpegPath: this.ffmpeg.path,
       ...(freeBytes !== undefined ? { freeBytes } : {}),
@@ -270,7 +270,7 @@ export class Engine {
       ...(this.program.preview ? { preview: this.program.preview } : {}),
       sources: [...this.sources.values()].map((s) => s.spec),
       destinations: [...this.destinations.values()].map((d) => d.spec),
-      audio: { masterGainDb: this.program.mixer.masterGainDb, masterMuted: this.program.mixer.masterMuted },
+      audio: { masterGainDb: this.program.master.gainDb, masterMuted: this.program.master.muted },
       overlays: this.graphics.list().map((o) => o.spec),
     };
   }
@@ -367,16 +367,9 @@ export class Engine {
     'source.remove': async ({ id }) => {
       const source = this.requireSource(id);
       this.sources.delete(id);
-      const without = (layout: LayoutSpec): LayoutSpec => ({
-        ...layout,
-        sources: layout.sources.filter((s) => s !== id),
-        ...(layout.placements ? { placements: layout.placements.filter((p) => p.source !== id) } : {}),
-      });
-      this.program.setLayout(without(this.program.layout));
-      if (this.program.preview) this.program.setPreview(without(this.program.preview));
+      this.program.dropSource(id);
       await source.close();
       this.emitEvent('source.removed', { id });
-      this.emitEvent('program.layoutChanged', { layout: this.program.layout, preview: this.program.preview });
       return {};
     },
     'source.update': async ({ id, ...changes }) => {
@@ -394,31 +387,27 @@ export class Engine {
     'layout.set': (layout) => {
       this.checkLayoutSources(layout);
       this.program.setLayout(layout);
-      this.emitEvent('program.layoutChanged', { layout, preview: this.program.preview });
       return {};
     },
     'preview.set': (layout) => {
       this.checkLayoutSources(layout);
       this.program.setPreview(layout);
-      this.emitEvent('program.layoutChanged', { layout: this.program.layout, preview: layout });
       return {};
     },
     'program.take': (transition) => {
       const chosen = { ...this.show.transition, ...transition };
       this.program.take(chosen);
-      this.emitEvent('program.layoutChanged', { layout: this.program.layout, preview: this.program.preview });
       return { transition: chosen };
     },
     'audio.set': ({ id, gainDb, muted }) => {
       if (!id || id === 'program') {
-        if (gainDb !== undefined) this.program.mixer.masterGainDb = gainDb;
-        if (muted !== undefined) this.program.mixer.masterMuted = muted;
-        return { id: 'program', gainDb: this.program.mixer.masterGainDb, muted: this.program.mixer.masterMuted };
+        this.program.setMaster({ gainDb, muted });
+        return { id: 'program', ...this.program.master };
       }
       const source = this.requireSource(id);
-      source.spec = { ...source.spec, ...(gainDb !== undefined ? { gainDb } : {}), ...(muted !== undefined ? { muted } : {}) };
+      source.setLevel({ gainDb, muted });
       this.emitEvent('source.stateChanged', source.status());
-      return { id, gainDb: source.spec.gainDb, muted: source.spec.muted };
+      return { id, gainDb: source.gainDb, muted: source.muted };
     },
     'output.set': async (changes) => {
       const parsed = OutputSettings.safeParse({ ...this.show.output, ...changes });
