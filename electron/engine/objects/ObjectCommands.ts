@@ -42,15 +42,21 @@ export function isObjectCommand(name: string): name is ObjectCommandName {
   return Object.hasOwn(OBJECT_COMMANDS, name);
 }
 
+export interface ObjectTargets {
+  store: SharedObjectStore;
+  graphics?: GraphicsLayer;
+  tokens?: ObjectTokens;
+}
+
 /** Validates `params` and runs the command; throws ProtocolError (ObjectRejection for object ops). */
-export async function runObjectCommand(
-  name: ObjectCommandName,
-  params: unknown,
-  targets: { store: SharedObjectStore; graphics?: GraphicsLayer; tokens?: ObjectTokens },
-  caller: Caller,
-): Promise<unknown> {
+export async function runObjectCommand(name: ObjectCommandName, params: unknown, targets: ObjectTargets, caller: Caller): Promise<unknown> {
   const parsed = OBJECT_COMMANDS[name].params.safeParse(params ?? {});
   if (!parsed.success) throw new ProtocolError('invalid_params', `${name}: ${describeZodError(parsed.error)}`);
+  return runParsedObjectCommand(name, parsed, targets, caller);
+}
+
+/** Runs a command whose params already passed its schema (the engine's dispatcher checked them). */
+export async function runParsedObjectCommand(name: ObjectCommandName, parsed: { data: ObjectCommandParams<ObjectCommandName> }, targets: ObjectTargets, caller: Caller): Promise<unknown> {
   const { store } = targets;
   const ctx = { role: caller.role, clientId: caller.clientId };
   switch (name) {

@@ -1,0 +1,34 @@
+/**
+ * What a command handler works with, and the shape of a handler map. One module per noun
+ * (sources.ts, layouts.ts, ...) exports a map from its command names to handlers, in the manner
+ * of obs-websocket's RequestHandler_*.cpp; Engine merges them and dispatches. Params arrive
+ * validated against the command table (shared/protocol.ts); the caller comes from the transport.
+ */
+import type { CommandName, CommandParams, EngineState } from '../../../shared/protocol.ts';
+import type { EventHub } from '../EventHub.ts';
+import type { ProbeResult } from '../ffmpeg/probe.ts';
+import type { GraphicsLayer } from '../graphics/GraphicsLayer.ts';
+import type { Caller } from '../objects/ObjectCommands.ts';
+import type { ObjectsGateway } from '../objects/ObjectsGateway.ts';
+import type { SharedObjectStore } from '../objects/SharedObjectStore.ts';
+import type { Show } from '../Show.ts';
+import type { WebRtcGateway } from '../webrtc/WebRtcGateway.ts';
+
+export interface CommandContext {
+  readonly show: Show;
+  readonly events: EventHub;
+  readonly ffmpeg: { path: string; version: string };
+  readonly probe: ProbeResult;
+  readonly webrtc: WebRtcGateway;
+  readonly objects: SharedObjectStore;
+  readonly graphics: GraphicsLayer;
+  readonly objectTokens: ObjectsGateway;
+  /** Where this engine's HTTP server (WHIP/WHEP, viewer) is reachable, once one is attached. */
+  httpBaseUrl(): string | undefined;
+  getState(): EngineState;
+}
+
+export type CommandHandler<N extends CommandName> = (params: CommandParams<N>, ctx: CommandContext, caller: Caller) => unknown;
+
+/** Handlers for a set of commands: one per name, checked by the compiler. */
+export type HandlerMap<N extends CommandName> = { [K in N]: CommandHandler<K> };

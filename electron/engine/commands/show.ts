@@ -1,0 +1,26 @@
+/** The show as a whole: replacing it with a document or a file, and saving it. */
+import { mapShowSecrets } from '../showSecrets.ts';
+import { parseShow, readShowFile, writeShowFile } from '../showFile.ts';
+import type { HandlerMap } from './context.ts';
+
+export const showHandlers: HandlerMap<'show.load' | 'show.save'> = {
+  'show.load': async (params, ctx) => {
+    const raw = 'path' in params ? await readShowFile(params.path) : params.show;
+    const show = parseShow(raw);
+    const previousToken = ctx.show.settings.webrtc?.programToken;
+    await ctx.show.teardown();
+    await ctx.show.build(show);
+    await ctx.webrtc.showReplaced({
+      programTokenChanged: show.webrtc?.programToken !== previousToken,
+      guestIds: new Set(show.sources.filter((s) => s.kind === 'guest').map((s) => s.id)),
+    });
+    ctx.events.emit('show.changed', { name: show.name });
+    return { name: show.name };
+  },
+  'show.save': async ({ path }, ctx) => {
+    // Show files are meant to be shared and versioned: secrets stay out of them.
+    const shareable = mapShowSecrets(ctx.show.document(), () => undefined);
+    if (path) await writeShowFile(path, shareable);
+    return { show: shareable, ...(path ? { path } : {}) };
+  },
+};
