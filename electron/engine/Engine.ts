@@ -13,12 +13,12 @@ import { describeZodError } from '../../shared/show.ts';
 import { audioHandlers } from './commands/audio.ts';
 import type { CommandContext, CommandHandler, HandlerMap } from './commands/context.ts';
 import { destinationHandlers } from './commands/destinations.ts';
-import { guestHandlers } from './commands/guests.ts';
+import { addGuestSource, guestHandlers } from './commands/guests.ts';
 import { layoutHandlers } from './commands/layouts.ts';
 import { objectHandlers, overlayHandlers } from './commands/objects.ts';
 import { outputHandlers } from './commands/output.ts';
 import { showHandlers } from './commands/show.ts';
-import { sourceHandlers } from './commands/sources.ts';
+import { removeSource, sourceHandlers } from './commands/sources.ts';
 import { stateHandlers } from './commands/state.ts';
 import type { Destination } from './destinations/Destination.ts';
 import { headlessSecretStore } from './destinations/engineSupport.ts';
@@ -102,13 +102,9 @@ export class Engine {
       settings: () => this.show.settings.webrtc,
       program: () => this.show.program,
       hasSource: (id) => this.show.sources.has(id),
-      isGuestSource: (id) => this.show.isGuestSource(id),
-      addGuestSource: async (id, label) => {
-        await this.dispatch('source.add', { kind: 'guest', id, label });
-      },
-      removeSource: async (id) => {
-        await this.dispatch('source.remove', { id });
-      },
+      // A guest (re)joining or leaving on its own: the network starts these, not a command.
+      addGuestSource: (id, label) => addGuestSource(this.liveContext(), id, label),
+      removeSource: (id) => removeSource(this.liveContext(), id),
       log,
     });
     this.objectsWs = new ObjectsGateway({
@@ -232,6 +228,12 @@ export class Engine {
       getState: () => this.getState(),
     };
     return this.context;
+  }
+
+  /** The command context, unless the engine is shutting down (as dispatch refuses then). */
+  private liveContext(): CommandContext {
+    if (this.closed) throw new ProtocolError('failed', 'the engine is shutting down');
+    return this.commandContext();
   }
 
   /** Validates and runs one command. Throws ProtocolError with a message for the user. */

@@ -2,6 +2,7 @@
 import { mapShowSecrets } from '../showSecrets.ts';
 import { parseShow, readShowFile, writeShowFile } from '../showFile.ts';
 import type { HandlerMap } from './context.ts';
+import { removeGuestSource } from './sources.ts';
 
 export const showHandlers: HandlerMap<'show.load' | 'show.save'> = {
   'show.load': async (params, ctx) => {
@@ -10,10 +11,11 @@ export const showHandlers: HandlerMap<'show.load' | 'show.save'> = {
     const previousToken = ctx.show.settings.webrtc?.programToken;
     await ctx.show.teardown();
     await ctx.show.build(show);
-    await ctx.webrtc.showReplaced({
+    const revoked = await ctx.webrtc.showReplaced({
       programTokenChanged: show.webrtc?.programToken !== previousToken,
       guestIds: new Set(show.sources.filter((s) => s.kind === 'guest').map((s) => s.id)),
     });
+    for (const id of revoked) await removeGuestSource(ctx, id);
     ctx.events.emit('show.changed', { name: show.name });
     return { name: show.name };
   },

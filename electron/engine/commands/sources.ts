@@ -2,17 +2,32 @@
 import { ProtocolError } from '../../../shared/protocol.ts';
 import { describeZodError, SourceSpec } from '../../../shared/show.ts';
 import { listDevices } from '../sources/devices.ts';
-import type { HandlerMap } from './context.ts';
+import type { CommandContext, HandlerMap } from './context.ts';
+
+/** Adds and starts a source and tells everyone (source.add; a guest's source on guest.invite). */
+export async function addSource(ctx: CommandContext, spec: SourceSpec): Promise<void> {
+  await ctx.show.addSource(spec);
+  ctx.events.emit('source.added', { id: spec.id });
+}
+
+/** Stops and removes a source (program and preview drop it) and tells everyone. */
+export async function removeSource(ctx: CommandContext, id: string): Promise<void> {
+  await ctx.show.removeSource(id);
+  ctx.events.emit('source.removed', { id });
+}
+
+/** Removes the guest's source, if the show's source by that id is still that guest's. */
+export async function removeGuestSource(ctx: CommandContext, id: string): Promise<void> {
+  if (ctx.show.isGuestSource(id)) await removeSource(ctx, id);
+}
 
 export const sourceHandlers: HandlerMap<'source.add' | 'source.remove' | 'source.update' | 'device.list'> = {
   'source.add': async (spec, ctx) => {
-    await ctx.show.addSource(spec);
-    ctx.events.emit('source.added', { id: spec.id });
+    await addSource(ctx, spec);
     return { id: spec.id };
   },
   'source.remove': async ({ id }, ctx) => {
-    await ctx.show.removeSource(id);
-    ctx.events.emit('source.removed', { id });
+    await removeSource(ctx, id);
     return {};
   },
   'source.update': async ({ id, ...changes }, ctx) => {
