@@ -112,6 +112,7 @@ export class Engine {
       onAnyEvent: (listener) => this.onAnyEvent(listener),
       guestForToken: (token) => this.webrtc.guestForToken(token),
       baseUrl: () => this.webrtc.publicBase(),
+      log,
     });
   }
 

@@ -82,20 +82,5 @@ export class EncryptedFileSecretStore implements SecretStore {
   }
 }
 
-// ---- which secret belongs to which destination ---------------------------------------------------
-
-type SecretField = 'streamKey' | 'token' | 'passphrase';
-const SECRET_FIELD: Record<string, SecretField> = { rtmp: 'streamKey', whip: 'token', srt: 'passphrase' };
-
-/**
- * After a successful destination.add: keep its secret under the destination id, where the engine
- * looks for it (`withSecret` in electron/engine/secrets/SecretStore.ts) whenever a destination
- * without a key starts — after a restart, or after loading a show file (which never has keys).
- */
-export function rememberSecret(spec: unknown, store: SecretStore): void {
-  const d = spec as { id?: unknown; kind?: unknown } & Partial<Record<SecretField, unknown>>;
-  const field = typeof d.kind === 'string' ? SECRET_FIELD[d.kind] : undefined;
-  const value = field ? d[field] : undefined;
-  // A masked value ("****abcd") is what the state API shows, never a real key.
-  if (typeof d.id === 'string' && typeof value === 'string' && value && !value.startsWith('****')) store.set(d.id, value);
-}
+// The destination id → secret bookkeeping is the engine's (protocol sessions keep keys there).
+export { rememberDestinationSecret as rememberSecret } from '../engine/secrets/SecretStore.ts';

@@ -14,9 +14,10 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocket, WebSocketServer } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import { type IssuedObjectToken, MAX_ARGS_BYTES, type ObjectTokenInfo } from '../../../shared/objects.ts';
-import { API_VERSION, type EventMessage, ProtocolError, type ProtocolErrorBody, parseWsRequest } from '../../../shared/protocol.ts';
+import { type EventMessage, type EventName, ProtocolError } from '../../../shared/protocol.ts';
+import { openWebSocketSession } from '../server/webSocketSession.ts';
 import type { Caller } from './ObjectCommands.ts';
 import { RateLimiter } from './RateLimiter.ts';
 import { ObjectRejection } from './rejections.ts';
@@ -25,7 +26,7 @@ export const OBJECTS_WS_PATH = '/objects/ws';
 /** What a guest or viewer may run here; everything else is the producer's. */
 export const OBJECTS_WS_COMMANDS = ['object.list', 'object.get', 'object.op'] as const;
 const COMMANDS = new Set<string>(OBJECTS_WS_COMMANDS);
-const EVENTS = new Set<string>(['object.changed', 'object.created', 'object.deleted']);
+const EVENTS = new Set<EventName>(['object.changed', 'object.created', 'object.deleted']);
 /** Requests of any kind per connection (object.op is limited again per client by the store). */
 const REQUEST_RATE = { perSecond: 30, burst: 60 };
 const MAX_CONNECTIONS = 2000;
@@ -34,8 +35,10 @@ const MAX_TOKENS = 1000;
 const MAX_BUFFERED = 4 << 20;
 
 export interface ObjectsGatewayHost {
-  dispatch(command: string, params: unknown, caller: Caller): Promise<unknown>;
+  dispatch(command: string, params: unknown, caller?: Caller): Promise<unknown>;
   onAnyEvent(listener: (message: EventMessage) => void): () => void;
+  /** Where a command's internal failure is logged. */
+  log?: (line: string) => void;
   /** The guest whose invite token this is, if any. */
   guestForToken(token: string): { id: string; label: string } | undefined;
   /** Public base URL (http[s]://host:port) for the wsUrl of issued tokens. */
@@ -67,11 +70,6 @@ function sameSecret(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
-}
-
-function errorJson(error: unknown): ProtocolErrorBody {
-  if (error instanceof ProtocolError) return error.toJSON();
-  return { code: 'internal', message: `internal error: ${(error as Error)?.message ?? String(error)}` };
 }
 
 export class ObjectsGateway {
@@ -149,47 +147,21 @@ export class ObjectsGateway {
   };
 
   private onSocket(ws: WebSocket, caller: WsCaller, stillValid: () => boolean): void {
-    const send = (message: unknown) => {
-      if (ws.bufferedAmount > MAX_BUFFERED) return ws.terminate();
-      if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(message));
-    };
-    const hello: ObjectsHello = { type: 'hello', apiVersion: API_VERSION, commands: [...OBJECTS_WS_COMMANDS], role: caller.role, clientId: caller.clientId, ...(caller.name ? { name: caller.name } : {}) };
-    send(hello);
-    const unsubscribe = this.host.onAnyEvent((message) => {
-      if (!EVENTS.has(message.event)) return;
-      // A guest whose invite is gone stops hearing the show too.
-      if (!stillValid()) return void ws.close(4401, 'token no longer valid');
-      send(message);
-    });
-    ws.on('close', unsubscribe);
-    ws.on('error', () => ws.terminate());
     const connectionKey = `${caller.clientId}#${this.nextConnection++}`;
-    ws.on('message', async (data) => {
-      const parsed = parseWsRequest(String(data));
-      if (!parsed.ok) {
-        send({ type: 'response', requestId: -1, ok: false, error: { code: 'invalid_request', message: parsed.message } });
-        return;
-      }
-      const request = parsed.request;
-      const reply = (body: { ok: true; result: unknown } | { ok: false; error: ProtocolErrorBody }) => send({ type: 'response', requestId: request.requestId, ...body });
-      if (!stillValid()) {
-        reply({ ok: false, error: { code: 'unauthorized', message: 'this token is no longer valid: ask the producer for a new link' } });
-        ws.close(4401, 'token no longer valid');
-        return;
-      }
-      if (!COMMANDS.has(request.command)) {
-        reply({ ok: false, error: { code: 'unauthorized', message: `only ${OBJECTS_WS_COMMANDS.join(', ')} run on this socket; "${request.command}" is the producer's` } });
-        return;
-      }
-      if (!this.requests.take(connectionKey)) {
-        reply({ ok: false, error: new ObjectRejection('too_many_requests', 'rate_limited', 'Too many requests on this connection: slow down.').toJSON() });
-        return;
-      }
-      try {
-        reply({ ok: true, result: await this.host.dispatch(request.command, request.params, caller) });
-      } catch (error) {
-        reply({ ok: false, error: errorJson(error) });
-      }
+    const hello: Omit<ObjectsHello, 'type' | 'apiVersion' | 'commands'> = { role: caller.role, clientId: caller.clientId, ...(caller.name ? { name: caller.name } : {}) };
+    openWebSocketSession(ws, {
+      engine: this.host,
+      caller,
+      maxBuffered: MAX_BUFFERED,
+      hello,
+      helloCommands: OBJECTS_WS_COMMANDS,
+      events: EVENTS,
+      refuseCommand: (command) =>
+        COMMANDS.has(command) ? undefined : { code: 'unauthorized', message: `only ${OBJECTS_WS_COMMANDS.join(', ')} run on this socket; "${command}" is the producer's` },
+      overLimit: () => (this.requests.take(connectionKey) ? undefined : new ObjectRejection('too_many_requests', 'rate_limited', 'Too many requests on this connection: slow down.').toJSON()),
+      tokenStillValid: stillValid,
+      onTokenInvalid: () => ws.close(4401, 'token no longer valid'),
+      ...(this.host.log ? { log: this.host.log } : {}),
     });
   }
 

@@ -157,3 +157,27 @@ export function withSecret(spec: DestinationSpec, store: SecretStore | undefined
       return spec;
   }
 }
+
+// ---- which secret belongs to which destination ---------------------------------------------------
+
+type SecretField = 'streamKey' | 'token' | 'passphrase';
+const SECRET_FIELD: Record<string, SecretField> = { rtmp: 'streamKey', whip: 'token', srt: 'passphrase' };
+
+/**
+ * After a successful destination.add: keep its secret under the destination id, where the engine
+ * looks for it (`withSecret`) whenever a destination without a key starts — after a restart, or
+ * after loading a show file (which never has keys).
+ */
+export function rememberDestinationSecret(spec: unknown, store: SecretStore): void {
+  const d = spec as { id?: unknown; kind?: unknown } & Partial<Record<SecretField, unknown>>;
+  const field = typeof d.kind === 'string' ? SECRET_FIELD[d.kind] : undefined;
+  const value = field ? d[field] : undefined;
+  // A masked value ("****abcd") is what the state API shows, never a real key.
+  if (typeof d.id === 'string' && typeof value === 'string' && value && !value.startsWith('****')) store.set(d.id, value);
+}
+
+/** After a successful destination.remove: its key goes too. */
+export function forgetDestinationSecret(params: unknown, store: SecretStore): void {
+  const id = (params as { id?: unknown } | null)?.id;
+  if (typeof id === 'string') store.delete(id);
+}
