@@ -11,6 +11,7 @@ import type { z } from 'zod';
 import { COMMANDS, type CommandName, type EngineState, isCommandName, ProtocolError } from '../../shared/protocol.ts';
 import { describeZodError } from '../../shared/show.ts';
 import { audioHandlers } from './commands/audio.ts';
+import { checkResult } from './commands/checkResult.ts';
 import type { CommandContext, CommandHandler, HandlerMap } from './commands/context.ts';
 import { destinationHandlers } from './commands/destinations.ts';
 import { addGuestSource, guestHandlers } from './commands/guests.ts';
@@ -246,7 +247,9 @@ export class Engine {
     const parsed = schema.safeParse(params ?? {});
     if (!parsed.success) throw new ProtocolError('invalid_params', `${command}: ${describeZodError(parsed.error)}`);
     const handler = HANDLERS[command] as CommandHandler<CommandName>;
-    return handler(parsed.data as never, this.commandContext(), caller);
+    const result = await handler(parsed.data as never, this.commandContext(), caller);
+    checkResult(command, result, this.log);
+    return result;
   }
 
   /** Stops destinations (finalizing recordings), the program and every source. Idempotent. */

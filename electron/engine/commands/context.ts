@@ -3,8 +3,9 @@
  * (sources.ts, layouts.ts, ...) exports a map from its command names to handlers, in the manner
  * of obs-websocket's RequestHandler_*.cpp; Engine merges them and dispatches. Params arrive
  * validated against the command table (shared/protocol.ts); the caller comes from the transport.
+ * Results are typed by the table's result schemas.
  */
-import type { CommandName, CommandParams, EngineState } from '../../../shared/protocol.ts';
+import type { CommandName, CommandParams, CommandResult, EngineState } from '../../../shared/protocol.ts';
 import type { EventHub } from '../EventHub.ts';
 import type { ProbeResult } from '../ffmpeg/probe.ts';
 import type { GraphicsLayer } from '../graphics/GraphicsLayer.ts';
@@ -28,7 +29,8 @@ export interface CommandContext {
   getState(): EngineState;
 }
 
-export type CommandHandler<N extends CommandName> = (params: CommandParams<N>, ctx: CommandContext, caller: Caller) => unknown;
+/** A handler answers with what the table's result schema says (the compiler and the dispatcher check). */
+export type CommandHandler<N extends CommandName> = (params: CommandParams<N>, ctx: CommandContext, caller: Caller) => CommandResult<N> | Promise<CommandResult<N>>;
 
 /** Handlers for a set of commands: one per name, checked by the compiler. */
 export type HandlerMap<N extends CommandName> = { [K in N]: CommandHandler<K> };

@@ -55,6 +55,8 @@ export const destinationHandlers: HandlerMap<DestinationCommand> = {
     const destination = ctx.show.requireDestination(id);
     const result = destination.checkPreflight();
     ctx.events.emit('destination.stateChanged', destination.status());
+    // Show gives every destination a preflight, so there is always a result.
+    if (!result) throw new ProtocolError('failed', `destination "${id}" has no preflight check`);
     return result;
   },
 };

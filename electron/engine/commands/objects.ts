@@ -4,6 +4,7 @@
  * the object store and the graphics layer; this map hands it the engine's.
  */
 import type { ObjectCommandName } from '../../../shared/objects.ts';
+import type { CommandResult } from '../../../shared/protocol.ts';
 import { type ObjectTargets, runParsedObjectCommand } from '../objects/ObjectCommands.ts';
 import type { CommandContext, CommandHandler, HandlerMap } from './context.ts';
 
@@ -12,7 +13,8 @@ function targets(ctx: CommandContext): ObjectTargets {
 }
 
 function run<N extends ObjectCommandName>(name: N): CommandHandler<N> {
-  return (params, ctx, caller) => runParsedObjectCommand(name, { data: params }, targets(ctx), caller);
+  // ObjectCommands.ts is typed per command family, not per command: the dispatcher checks the result.
+  return (params, ctx, caller) => runParsedObjectCommand(name, { data: params }, targets(ctx), caller) as Promise<CommandResult<N>>;
 }
 
 export const objectHandlers: HandlerMap<
