@@ -180,7 +180,7 @@ export const CORE_COMMANDS = {
   'meters.subscribe': command(
     z.object({ enabled: z.boolean() }).strict(),
     MetersSubscription,
-    'WebSocket only: receive meters.updated events (about 10 per second).',
+    'Per connection (a WebSocket, a desktop window): receive meters.updated events (about 10 per second) or stop. Over HTTP it only answers.',
   ),
 } as const;
 
