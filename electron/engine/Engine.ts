@@ -16,8 +16,9 @@ import type { CommandContext, CommandHandler, HandlerMap } from './commands/cont
 import { destinationHandlers } from './commands/destinations.ts';
 import { addGuestSource, guestHandlers } from './commands/guests.ts';
 import { layoutHandlers } from './commands/layouts.ts';
-import { objectHandlers, overlayHandlers } from './commands/objects.ts';
+import { objectHandlers } from './commands/objects.ts';
 import { outputHandlers } from './commands/output.ts';
+import { overlayHandlers } from './commands/overlays.ts';
 import { showHandlers } from './commands/show.ts';
 import { removeSource, sourceHandlers } from './commands/sources.ts';
 import { stateHandlers } from './commands/state.ts';

@@ -10,10 +10,10 @@ import type { EventHub } from '../EventHub.ts';
 import type { ProbeResult } from '../ffmpeg/probe.ts';
 import type { GraphicsLayer } from '../graphics/GraphicsLayer.ts';
 import type { Caller } from '../objects/ObjectCommands.ts';
-import type { ObjectsGateway } from '../objects/ObjectsGateway.ts';
 import type { SharedObjectStore } from '../objects/SharedObjectStore.ts';
 import type { Show } from '../Show.ts';
 import type { WebRtcGateway } from '../webrtc/WebRtcGateway.ts';
+import type { ObjectTokens } from './objects.ts';
 
 export interface CommandContext {
   readonly show: Show;
@@ -23,14 +23,14 @@ export interface CommandContext {
   readonly webrtc: WebRtcGateway;
   readonly objects: SharedObjectStore;
   readonly graphics: GraphicsLayer;
-  readonly objectTokens: ObjectsGateway;
+  readonly objectTokens: ObjectTokens;
   /** Where this engine's HTTP server (WHIP/WHEP, viewer) is reachable, once one is attached. */
   httpBaseUrl(): string | undefined;
   getState(): EngineState;
 }
 
 /** A handler answers with what the table's result schema says (the compiler and the dispatcher check). */
-export type CommandHandler<N extends CommandName> = (params: CommandParams<N>, ctx: CommandContext, caller: Caller) => CommandResult<N> | Promise<CommandResult<N>>;
+export type CommandHandler<N extends CommandName, C = CommandContext> = (params: CommandParams<N>, ctx: C, caller: Caller) => CommandResult<N> | Promise<CommandResult<N>>;
 
-/** Handlers for a set of commands: one per name, checked by the compiler. */
-export type HandlerMap<N extends CommandName> = { [K in N]: CommandHandler<K> };
+/** Handlers for a set of commands: one per name, checked by the compiler (C: the part of the context they use). */
+export type HandlerMap<N extends CommandName, C = CommandContext> = { [K in N]: CommandHandler<K, C> };

@@ -1,40 +1,62 @@
 /**
- * Shared objects (object.*) and the overlays drawn over the program (overlay.*). The rules —
- * who may do what, identity binding, tokens — live in objects/ObjectCommands.ts, which works on
- * the object store and the graphics layer; this map hands it the engine's.
+ * Shared objects (chat, polls, bets, auctions, chalkboard, GPS, key-value): creating, operating,
+ * reading, deleting, and the tokens of the objects WebSocket. The caller's role and client id come
+ * from the transport, never from the params (a guest cannot claim to be the producer or someone
+ * else); the store applies the role rules and rate limits of each operation.
  */
-import type { ObjectCommandName } from '../../../shared/objects.ts';
-import type { CommandResult } from '../../../shared/protocol.ts';
-import { type ObjectTargets, runParsedObjectCommand } from '../objects/ObjectCommands.ts';
-import type { CommandContext, CommandHandler, HandlerMap } from './context.ts';
+import type { IssuedObjectToken, ObjectCommandParams, ObjectTokenInfo } from '../../../shared/objects.ts';
+import { ProtocolError } from '../../../shared/protocol.ts';
+import type { GraphicsLayer } from '../graphics/GraphicsLayer.ts';
+import { bindIdentity } from '../objects/ObjectCommands.ts';
+import type { SharedObjectStore } from '../objects/SharedObjectStore.ts';
+import type { HandlerMap } from './context.ts';
 
-function targets(ctx: CommandContext): ObjectTargets {
-  return { store: ctx.objects, graphics: ctx.graphics, tokens: ctx.objectTokens };
+/** Token issuing for the objects WebSocket (ObjectsGateway). */
+export interface ObjectTokens {
+  issue(params: ObjectCommandParams<'object.issueToken'>): IssuedObjectToken;
+  revoke(params: ObjectCommandParams<'object.revokeToken'>): { revoked: boolean };
+  list(): ObjectTokenInfo[];
 }
 
-function run<N extends ObjectCommandName>(name: N): CommandHandler<N> {
-  // ObjectCommands.ts is typed per command family, not per command: the dispatcher checks the result.
-  return (params, ctx, caller) => runParsedObjectCommand(name, { data: params }, targets(ctx), caller) as Promise<CommandResult<N>>;
+/** What object and overlay handlers need (the engine gives all; a bare store works for tests). */
+export interface ObjectsContext {
+  objects: SharedObjectStore;
+  graphics?: GraphicsLayer;
+  objectTokens?: ObjectTokens;
 }
 
-export const objectHandlers: HandlerMap<
-  'object.create' | 'object.op' | 'object.get' | 'object.list' | 'object.delete' | 'object.issueToken' | 'object.revokeToken' | 'object.listTokens'
-> = {
-  'object.create': run('object.create'),
-  'object.op': run('object.op'),
-  'object.get': run('object.get'),
-  'object.list': run('object.list'),
-  'object.delete': run('object.delete'),
-  'object.issueToken': run('object.issueToken'),
-  'object.revokeToken': run('object.revokeToken'),
-  'object.listTokens': run('object.listTokens'),
-};
+type ObjectCommand =
+  | 'object.create'
+  | 'object.op'
+  | 'object.get'
+  | 'object.list'
+  | 'object.delete'
+  | 'object.issueToken'
+  | 'object.revokeToken'
+  | 'object.listTokens';
 
-export const overlayHandlers: HandlerMap<'overlay.add' | 'overlay.update' | 'overlay.show' | 'overlay.hide' | 'overlay.remove' | 'overlay.list'> = {
-  'overlay.add': run('overlay.add'),
-  'overlay.update': run('overlay.update'),
-  'overlay.show': run('overlay.show'),
-  'overlay.hide': run('overlay.hide'),
-  'overlay.remove': run('overlay.remove'),
-  'overlay.list': run('overlay.list'),
+function tokens(ctx: ObjectsContext, caller: { role: string }): ObjectTokens {
+  if (caller.role !== 'producer') throw new ProtocolError('unauthorized', 'Only the producer can issue or revoke tokens.');
+  if (!ctx.objectTokens) throw new ProtocolError('failed', 'This engine has no objects WebSocket to issue tokens for.');
+  return ctx.objectTokens;
+}
+
+export const objectHandlers: HandlerMap<ObjectCommand, ObjectsContext> = {
+  'object.create': (p, ctx, caller) => ctx.objects.create(p.id, p.type, p.options, { role: caller.role, clientId: caller.clientId }),
+  'object.op': (p, ctx, caller) => {
+    // Only a producer (automation, the control UI) may act on behalf of a named client...
+    const clientId = caller.role === 'producer' ? (p.clientId ?? caller.clientId) : caller.clientId;
+    // ...and is then held to that client's rate limits, so a relayed flood is refused like a direct one.
+    const onBehalf = caller.role === 'producer' && p.clientId !== undefined;
+    return ctx.objects.apply(p.id, p.op, bindIdentity(p.op, p.args, caller), { role: caller.role, clientId, onBehalf });
+  },
+  'object.get': (p, ctx) => ctx.objects.get(p.id),
+  'object.list': (_p, ctx) => ctx.objects.list(),
+  'object.delete': async (p, ctx, caller) => {
+    await ctx.objects.delete(p.id, { role: caller.role, clientId: caller.clientId });
+    return {};
+  },
+  'object.issueToken': (p, ctx, caller) => tokens(ctx, caller).issue(p),
+  'object.revokeToken': (p, ctx, caller) => tokens(ctx, caller).revoke(p),
+  'object.listTokens': (_p, ctx, caller) => tokens(ctx, caller).list(),
 };

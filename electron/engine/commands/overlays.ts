@@ -1,0 +1,24 @@
+/** Overlays: the graphics drawn over the program (images, lower thirds, clocks, data overlays). Producer only. */
+import { ProtocolError } from '../../../shared/protocol.ts';
+import type { GraphicsLayer } from '../graphics/GraphicsLayer.ts';
+import type { Caller } from '../objects/ObjectCommands.ts';
+import type { HandlerMap } from './context.ts';
+import type { ObjectsContext } from './objects.ts';
+
+function graphics(ctx: ObjectsContext, caller: Caller): GraphicsLayer {
+  if (caller.role !== 'producer') throw new ProtocolError('unauthorized', 'Only the producer can change overlays.');
+  if (!ctx.graphics) throw new ProtocolError('failed', 'No program is running to show overlays on.');
+  return ctx.graphics;
+}
+
+export const overlayHandlers: HandlerMap<'overlay.add' | 'overlay.update' | 'overlay.show' | 'overlay.hide' | 'overlay.remove' | 'overlay.list', ObjectsContext> = {
+  'overlay.add': (spec, ctx, caller) => graphics(ctx, caller).add(spec),
+  'overlay.update': (changes, ctx, caller) => graphics(ctx, caller).update(changes),
+  'overlay.show': ({ id, fadeMs }, ctx, caller) => graphics(ctx, caller).show(id, fadeMs),
+  'overlay.hide': ({ id, fadeMs }, ctx, caller) => graphics(ctx, caller).hide(id, fadeMs),
+  'overlay.remove': ({ id }, ctx, caller) => {
+    graphics(ctx, caller).remove(id);
+    return {};
+  },
+  'overlay.list': (_p, ctx, caller) => graphics(ctx, caller).list(),
+};
