@@ -170,7 +170,7 @@ async function run(file: string | undefined, values: Record<string, string | boo
   }
   const duration = secondsOption(values.duration as string | undefined, 0);
   const engine = await Engine.create({ ffmpegPath: values.ffmpeg as string | undefined, show: raw, dataDir: dataDirOption(values), showDir: dirname(resolve(file)) });
-  const started = (await engine.dispatch('destination.startAll', {})) as { started: string[] };
+  const started = await engine.dispatch('destination.startAll', {});
   const state = engine.getState();
   process.stdout.write(
     `Running "${state.show.name}": ${state.sources.length} sources, destinations ${started.started.join(', ') || '(none)'}; ${duration > 0 ? `${duration} s` : 'until Ctrl+C'}.\n`,

@@ -8,7 +8,7 @@
  */
 import { join } from 'node:path';
 import type { z } from 'zod';
-import { COMMANDS, type CommandName, type EngineState, isCommandName, ProtocolError } from '../../shared/protocol.ts';
+import { COMMANDS, type CommandName, type CommandResult, type EngineState, isCommandName, ProtocolError } from '../../shared/protocol.ts';
 import { describeZodError } from '../../shared/show.ts';
 import { audioHandlers } from './commands/audio.ts';
 import { checkResult } from './commands/checkResult.ts';
@@ -239,7 +239,13 @@ export class Engine {
     return this.commandContext();
   }
 
-  /** Validates and runs one command. Throws ProtocolError with a message for the user. */
+  /**
+   * Validates and runs one command. Throws ProtocolError with a message for the user. Called with a
+   * known command name (the CLI, tests), the result is typed by the command table; transports pass
+   * whatever name arrived.
+   */
+  dispatch<N extends CommandName>(command: N, params: z.input<(typeof COMMANDS)[N]['params']>, caller?: Caller): Promise<CommandResult<N>>;
+  dispatch(command: string, params: unknown, caller?: Caller): Promise<unknown>;
   async dispatch(command: string, params: unknown, caller: Caller = PRODUCER): Promise<unknown> {
     if (this.closed) throw new ProtocolError('failed', 'the engine is shutting down');
     if (!isCommandName(command))
