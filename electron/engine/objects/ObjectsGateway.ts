@@ -11,12 +11,13 @@
  * (guest pages and audience sites live elsewhere): the token is the protection. A token that stops
  * being valid (revoked, guest invite forgotten) closes its sockets (code 4401) at its next message or event.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { type IssuedObjectToken, MAX_ARGS_BYTES, type ObjectTokenInfo } from '../../../shared/objects.ts';
 import { type EventMessage, type EventName, ProtocolError } from '../../../shared/protocol.ts';
+import { presentedToken, sameSecret } from '../server/tokens.ts';
 import { openWebSocketSession } from '../server/webSocketSession.ts';
 import type { Caller } from './ObjectCommands.ts';
 import { RateLimiter } from './RateLimiter.ts';
@@ -64,12 +65,6 @@ export interface ObjectsHello {
   role: 'viewer' | 'guest';
   clientId: string;
   name?: string;
-}
-
-function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 export class ObjectsGateway {
@@ -122,8 +117,7 @@ export class ObjectsGateway {
   /** An HTTP upgrade handler: true when the request was for this endpoint (answered either way). */
   readonly upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): boolean => {
     if (url.pathname !== OBJECTS_WS_PATH) return false;
-    const header = req.headers.authorization ?? '';
-    const token = header.startsWith('Bearer ') ? header.slice(7) : (url.searchParams.get('token') ?? '');
+    const token = presentedToken(req, url);
     const refuse = (status: string): true => {
       socket.end(`HTTP/1.1 ${status}\r\nWWW-Authenticate: Bearer\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
       return true;

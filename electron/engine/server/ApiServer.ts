@@ -10,7 +10,7 @@
  * `Authorization: Bearer <token>` (WebSocket: `?token=`). Browsers on other origins are refused
  * (Origin check), so a web page cannot drive a local Cutline behind the user's back.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,6 +20,7 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import { ERROR_STATUS, ProtocolError, type ProtocolErrorBody } from '../../../shared/protocol.ts';
 import type { Engine } from '../Engine.ts';
 import { type Envelope, ProtocolSession, protocolErrorBody } from './ProtocolSession.ts';
+import { presentedToken, sameSecret } from './tokens.ts';
 import { openWebSocketSession } from './webSocketSession.ts';
 
 export const DEFAULT_PORT = 7710;
@@ -131,11 +132,7 @@ export class ApiServer {
 
   private authorized(req: IncomingMessage, url: URL): boolean {
     if (!this.token) return true;
-    const header = req.headers.authorization ?? '';
-    const given = header.startsWith('Bearer ') ? header.slice(7) : (url.searchParams.get('token') ?? '');
-    const a = Buffer.from(given);
-    const b = Buffer.from(this.token);
-    return a.length === b.length && timingSafeEqual(a, b);
+    return sameSecret(presentedToken(req, url), this.token);
   }
 
   /** Non-browser clients send no Origin; browsers must come from this server's own pages. */
