@@ -23,6 +23,10 @@ export function roleAllows(role: ClientRole, minRole: ClientRole): boolean {
 
 /** Longest JSON text accepted as an operation's args (a long chalkboard stroke fits). */
 export const MAX_ARGS_BYTES = 64 * 1024;
+/** Largest public state of one object, as JSON: an op that would grow it beyond is refused. */
+export const MAX_STATE_BYTES = 512 * 1024;
+/** Most points a chalkboard keeps over all its strokes (points are stored to 4 decimals). */
+export const MAX_CHALK_POINTS = 25_000;
 
 const Name = z.string().trim().min(1).max(64);
 const Key = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'use 1-128 letters, digits, "_", ".", ":" or "-"');
@@ -76,6 +80,8 @@ export const ChalkboardOptions = z
   .object({
     /** Strokes kept; the oldest are dropped beyond this. */
     maxStrokes: z.number().int().min(1).max(10_000).default(2000),
+    /** Points kept over all strokes; the oldest strokes are dropped beyond this. */
+    maxPoints: z.number().int().min(100).max(MAX_CHALK_POINTS).default(20_000),
   })
   .strict();
 export const GpsOptions = z
@@ -108,7 +114,9 @@ export type ObjectOptions<T extends ObjectType> = z.infer<(typeof OBJECT_OPTIONS
 
 const NoArgs = z.object({}).strict();
 
-export const ChatPost = z.object({ author: Name, text: z.string().trim().min(1).max(2000) }).strict();
+/** `selfChosen`: the name is what the client typed, not one its token gives (set by the engine for viewers). */
+const SelfChosen = z.boolean().optional();
+export const ChatPost = z.object({ author: Name, text: z.string().trim().min(1).max(2000), selfChosen: SelfChosen }).strict();
 export const ChatRemove = z.object({ seq: z.number().int().min(0) }).strict();
 
 export const PollOpen = z
@@ -133,7 +141,7 @@ export const BetsOpenMarket = z
   })
   .strict()
   .refine((p) => new Set(p.selections.map((s) => s.id)).size === p.selections.length, { message: 'selection ids must be unique', path: ['selections'] });
-export const BetsPlaceBet = z.object({ bettor: Name, market: Id, selection: Id, stake: Money.refine((v) => v > 0, 'must be > 0') }).strict();
+export const BetsPlaceBet = z.object({ bettor: Name, market: Id, selection: Id, stake: Money.refine((v) => v > 0, 'must be > 0'), selfChosen: SelfChosen }).strict();
 export const BetsMarket = z.object({ market: Id }).strict();
 export const BetsSetOdds = z.object({ market: Id, selection: Id, odds: Odds }).strict();
 export const BetsSettle = z.object({ market: Id, winner: Id }).strict();
@@ -147,7 +155,7 @@ export const AuctionOpen = z
     durationMs: z.number().int().min(1000).max(86_400_000).optional(),
   })
   .strict();
-export const AuctionBid = z.object({ bidder: Name, amount: Money.refine((v) => v > 0, 'must be > 0') }).strict();
+export const AuctionBid = z.object({ bidder: Name, amount: Money.refine((v) => v > 0, 'must be > 0'), selfChosen: SelfChosen }).strict();
 
 /** Points are fractions of the board (0,0 top-left .. 1,1 bottom-right). */
 export const ChalkboardStroke = z
@@ -239,7 +247,11 @@ export function opDef(type: ObjectType, name: string): OpDef | undefined {
 export interface ChatMessage {
   seq: number;
   author: string;
+  /** The author typed this name; no token vouches for it. */
+  selfChosen?: true;
   text: string;
+  /** Who posted it, as the objects socket knows them (absent for the producer): what `object.blockClient` takes. */
+  from?: string;
   /** Engine wall clock, ms since epoch. */
   at: number;
 }
@@ -263,6 +275,8 @@ export interface PollState {
   revealed: boolean;
   /** Only once revealed. */
   correct?: number;
+  /** Viewers and guests of a `showResults: false` poll before reveal: votes and percent read 0. */
+  resultsHidden?: boolean;
 }
 export interface BetSelectionState {
   id: string;
@@ -282,6 +296,7 @@ export interface BetMarketState {
 }
 export interface BetRecord {
   bettor: string;
+  selfChosen?: true;
   market: string;
   selection: string;
   stake: number;
@@ -295,6 +310,7 @@ export interface BetsState {
 }
 export interface AuctionBidRecord {
   bidder: string;
+  selfChosen?: true;
   amount: number;
   at: number;
 }
@@ -408,6 +424,8 @@ function common(x: number, y: number, width: number, height: number) {
     /** Higher is drawn on top; equal z keeps the order of adding. */
     z: z.number().int().min(-1000).max(1000).default(0),
     visible: z.boolean().default(true),
+    /** Cued: drawn on the preview monitor (not on program) so the producer sees it before showing it. */
+    onPreview: z.boolean().default(false),
     /** Fade in on show, out on hide. */
     fadeMs: z.number().int().min(0).max(10_000).default(300),
     opacity: Fraction.default(1),
@@ -521,6 +539,15 @@ export const GpsOverlay = z
   })
   .strict();
 
+/** The entries of a `kv` object as a score table ("HOME 2", "AWAY 1"), in `keys` order. */
+export const ScoreboardOverlay = z
+  .object({
+    ...dataOverlay('scoreboard', 0.04, 0.05, 0.26, 0.16),
+    /** Which keys, in this order; absent = every key in the object's order (up to 8 rows). */
+    keys: z.array(Key).min(1).max(8).optional(),
+  })
+  .strict();
+
 export const OverlaySpec = z.discriminatedUnion('kind', [
   ImageOverlay,
   TextOverlay,
@@ -534,6 +561,7 @@ export const OverlaySpec = z.discriminatedUnion('kind', [
   AuctionOverlay,
   ChalkboardOverlay,
   GpsOverlay,
+  ScoreboardOverlay,
 ]);
 export type OverlaySpec = z.infer<typeof OverlaySpec>;
 export type OverlayInput = z.input<typeof OverlaySpec>;
@@ -547,6 +575,7 @@ export const DATA_OVERLAY_TYPES = {
   auction: 'auction',
   chalkboard: 'chalkboard',
   gps: 'gps',
+  scoreboard: 'kv',
 } as const satisfies Partial<Record<OverlayKind, ObjectType>>;
 export function isDataOverlay(spec: OverlaySpec): spec is Extract<OverlaySpec, { object: string }> {
   return Object.hasOwn(DATA_OVERLAY_TYPES, spec.kind);
@@ -634,6 +663,28 @@ export interface IssuedObjectToken extends ObjectTokenInfo {
   /** ws(s)://…/objects/ws?token=… */
   wsUrl: string;
 }
+/** Block a guest or viewer on the objects socket: one client (connection or guest) or every holder of a token. */
+export const ObjectBlockClient = z
+  .object({
+    /** A client id as chat messages carry it (`from`): a guest's id, `token:<id>`, or `token:<id>:<n>` for one viewer connection. */
+    clientId: z.string().min(1).max(128).optional(),
+    /** An objects token's id (`tok-3`): every connection with it, now and later. */
+    tokenId: z.string().min(1).max(64).optional(),
+    /** Told to the blocked client with the refusal. */
+    reason: z.string().trim().max(200).optional(),
+  })
+  .strict()
+  .refine((p) => (p.clientId === undefined) !== (p.tokenId === undefined), 'give a clientId or a tokenId');
+export const ObjectUnblockClient = z
+  .object({ clientId: z.string().min(1).max(128).optional(), tokenId: z.string().min(1).max(64).optional() })
+  .strict()
+  .refine((p) => (p.clientId === undefined) !== (p.tokenId === undefined), 'give a clientId or a tokenId');
+export interface BlockedClient {
+  clientId?: string;
+  tokenId?: string;
+  reason: string;
+  at: string;
+}
 const ShowHide = z.object({ id: Id, fadeMs: z.number().int().min(0).max(10_000).optional() }).strict();
 
 interface CommandDef<P extends z.ZodType, R extends z.ZodType> {
@@ -669,6 +720,8 @@ const OverlayStatusResult = z.object({
   spec: OverlaySpec,
 });
 const NothingResult = z.object({}).strict();
+const BlockedClientResult = z.object({ clientId: z.string().optional(), tokenId: z.string().optional(), reason: z.string(), at: z.string() });
+const OverlayThumbnailResult = z.object({ id: z.string(), png: z.string(), width: z.number(), height: z.number() });
 
 /** Merge into the protocol's COMMANDS table; electron/engine/objects/ObjectCommands.ts runs them. */
 export const OBJECT_COMMANDS = {
@@ -687,6 +740,13 @@ export const OBJECT_COMMANDS = {
     'Issue a token for the objects WebSocket /objects/ws (producer): {role: viewer|guest, label?} → {id, token, role, label, wsUrl, createdAt}. Held in memory until revoked or the engine stops.',
   ),
   'object.revokeToken': command(ObjectRevokeToken, z.object({ revoked: z.boolean() }), 'Revoke an objects token by {id} or {token} (producer): its connections are closed, new ones get 401. Result: {revoked}.'),
+  'object.blockClient': command(
+    ObjectBlockClient,
+    z.object({ blocked: z.literal(true) }),
+    'Block a guest or viewer on the objects WebSocket (producer): {clientId} (as chat messages carry it in `from`) or {tokenId} (every holder of that token), with an optional reason. Its sockets close (4403, the reason), its requests and new connections are refused with "blocked by the producer: <reason>" (403). Result: {blocked: true}.',
+  ),
+  'object.unblockClient': command(ObjectUnblockClient, z.object({ unblocked: z.boolean() }), 'Lift a block (producer). Result: {unblocked}.'),
+  'object.listBlocked': command(Empty, z.array(BlockedClientResult), 'The blocked clients and tokens (producer): [{clientId? | tokenId?, reason, at}].'),
   'object.listTokens': command(Empty, z.array(TokenInfoResult), 'The objects tokens issued (producer), without the secrets: [{id, role, label, createdAt, connections}].'),
   'overlay.add': command(OverlaySpec, OverlayStatusResult, 'Add a graphics overlay {id, kind, ...} (image, text, lowerThird, clock, countdown, ticker, or a data overlay naming an object).'),
   'overlay.update': command(OverlayUpdate, OverlayStatusResult, 'Change fields of an overlay (not its kind); it redraws once.'),
@@ -694,6 +754,11 @@ export const OBJECT_COMMANDS = {
   'overlay.hide': command(ShowHide, OverlayStatusResult, 'Fade an overlay out (fadeMs overrides its own).'),
   'overlay.remove': command(ById, NothingResult, 'Remove an overlay at once.'),
   'overlay.list': command(Empty, z.array(OverlayStatusResult), 'Every overlay with its spec, visibility and current opacity.'),
+  'overlay.thumbnail': command(
+    ById,
+    OverlayThumbnailResult,
+    'The overlay drawn by the engine as it would be on a 640×360 program, shown or not: {id, png: "data:image/png;base64,…", width, height} (its box in pixels; place it at the overlay\'s x/y/width/height). For the desk\'s list of graphics.',
+  ),
 } as const;
 export type ObjectCommandName = keyof typeof OBJECT_COMMANDS;
 export type ObjectCommandParams<N extends ObjectCommandName> = z.infer<(typeof OBJECT_COMMANDS)[N]['params']>;

@@ -5,6 +5,7 @@
  * this file (`npm run docs:api`) and a test keeps it in step.
  */
 import { z } from 'zod';
+import { LOG_COMMANDS, LOG_EVENT_DESCRIPTIONS, type LogEventPayloads } from './log.ts';
 import { OBJECT_COMMANDS, OBJECT_EVENT_DESCRIPTIONS, type ObjectEventPayloads } from './objects.ts';
 import {
   AudioLevel,
@@ -22,6 +23,7 @@ import {
   PreflightResult,
   PresetList,
   ProbeResult,
+  SecretConfirmed,
   ProgramMonitor,
   type ProgramStatus,
   ShowLoaded,
@@ -30,7 +32,7 @@ import {
   SourceStatus,
   TakeResult,
 } from './results.ts';
-import { DestinationSpec, Id, LayoutSpec, OutputSettings, type ShowDocument, SourceSpec, TransitionSpec } from './show.ts';
+import { DestinationSpec, Id, LayoutSpec, OutputSettings, type ShowDocument, SourceSpec, TransitionSpec, WebRtcSettings } from './show.ts';
 
 export {
   DestinationState,
@@ -50,6 +52,7 @@ export const ERROR_STATUS = {
   invalid_params: 400,
   invalid_request: 400,
   unauthorized: 401,
+  forbidden: 403,
   not_found: 404,
   unknown_command: 404,
   conflict: 409,
@@ -106,6 +109,18 @@ const AudioSet = z
   .strict()
   .refine((p) => p.gainDb !== undefined || p.muted !== undefined, 'give gainDb and/or muted');
 
+/**
+ * The fields of a settings object as a change: every field optional and WITHOUT its default. (zod's
+ * `.partial()` keeps defaults, so `output.set {width}` used to reset fps, bitrate, … to theirs.)
+ */
+function changesOf<S extends z.ZodRawShape>(schema: z.ZodObject<S>) {
+  const shape: Record<string, z.ZodType> = {};
+  for (const [key, field] of Object.entries(schema.shape) as [string, z.ZodType][]) {
+    shape[key] = (field instanceof z.ZodDefault ? (field.unwrap() as z.ZodType) : field).optional();
+  }
+  return z.object(shape).strict() as unknown as ReturnType<z.ZodObject<S>['partial']>;
+}
+
 export interface CommandDef<P extends z.ZodType, R extends z.ZodType> {
   params: P;
   result: R;
@@ -119,6 +134,11 @@ export function command<P extends z.ZodType, R extends z.ZodType>(params: P, res
 export const CORE_COMMANDS = {
   'state.get': command(Empty, EngineState, 'The whole state (same as GET /api/v1/state).'),
   'probe.get': command(Empty, ProbeResult, 'Which ffmpeg is used and which H.264 encoders work here, and the one chosen.'),
+  'probe.run': command(
+    z.object({ ffmpegPath: z.string().min(1).max(1024).optional() }).strict(),
+    ProbeResult,
+    'Test an ffmpeg (default: the one in use) the way the engine does at start: version, which H.264 encoders work, the one it would choose and why. Only runs a file named ffmpeg (ffmpeg.exe); the engine keeps using its own until restarted with --ffmpeg / CUTLINE_FFMPEG. Result: like probe.get.',
+  ),
   'source.add': command(SourceSpec, SourceAdded, 'Add a source and start it. Result: {id}.'),
   'source.remove': command(ById, EmptyResult, 'Stop and remove a source; layouts drop it.'),
   'source.update': command(SourceUpdate, SourceStatus, 'Change a source: label, gain, mute, slate delay, or media settings (restarts its decoder).'),
@@ -126,15 +146,20 @@ export const CORE_COMMANDS = {
   'layout.set': command(LayoutSpec, EmptyResult, 'Put a layout on program directly (no transition). Shows on the next frame.'),
   'preview.set': command(LayoutSpec, EmptyResult, 'Put a layout on preview (studio mode).'),
   'program.take': command(
-    TransitionSpec.partial().strict(),
+    changesOf(TransitionSpec),
     TakeResult,
     'Take preview to program with the show transition, or the one given ({kind: "cut"|"fade", durationMs}).',
   ),
   'audio.set': command(AudioSet, AudioLevel, 'Set gain (dB) and/or mute of a source or of the program master.'),
   'output.set': command(
-    OutputSettings.partial().strict(),
+    changesOf(OutputSettings),
     OutputResult,
     'Change program settings. Size, fps or encoder changes restart the encoder (destinations reconnect).',
+  ),
+  'webrtc.set': command(
+    changesOf(WebRtcSettings),
+    WebRtcSettings,
+    'Change the WebRTC settings (public URL, ICE servers, UDP port range, limits, program token); the fields given replace the show\'s. New guests and viewers get them; a changed programToken cuts off the viewers let in with the old one. Result: the settings, secrets masked.',
   ),
   'destination.add': command(DestinationSpec, DestinationStatus, 'Add a destination (not started unless `destination.start`).'),
   'destination.remove': command(ById, EmptyResult, 'Stop and remove a destination.'),
@@ -182,9 +207,14 @@ export const CORE_COMMANDS = {
     MetersSubscription,
     'Per connection (a WebSocket, a desktop window): receive meters.updated events (about 10 per second) or stop. Over HTTP it only answers.',
   ),
+  'secret.confirm': command(
+    z.object({ destinationId: Id }).strict(),
+    SecretConfirmed,
+    "Bind the key stored under a destination's id before keys were tied to their destination (or given in the environment) to that destination's kind and host, so it is sent there. A key stored for another host is never moved. Result: {destinationId, boundTo}.",
+  ),
 } as const;
 
-export const COMMANDS = { ...CORE_COMMANDS, ...OBJECT_COMMANDS } as const;
+export const COMMANDS = { ...CORE_COMMANDS, ...OBJECT_COMMANDS, ...LOG_COMMANDS } as const;
 export type CoreCommandName = keyof typeof CORE_COMMANDS;
 export type CommandName = keyof typeof COMMANDS;
 export type CommandParams<N extends CommandName> = z.infer<(typeof COMMANDS)[N]['params']>;
@@ -202,7 +232,7 @@ export function isCommandName(name: string): name is CommandName {
 
 // ---- Events ---------------------------------------------------------------------------------
 
-export interface EventPayloads extends ObjectEventPayloads {
+export interface EventPayloads extends ObjectEventPayloads, LogEventPayloads {
   'source.stateChanged': SourceStatus;
   'source.added': { id: string };
   'source.removed': { id: string };
@@ -217,6 +247,7 @@ export interface EventPayloads extends ObjectEventPayloads {
 export type EventName = keyof EventPayloads;
 export const EVENT_DESCRIPTIONS: Record<EventName, string> = {
   ...OBJECT_EVENT_DESCRIPTIONS,
+  ...LOG_EVENT_DESCRIPTIONS,
   'source.stateChanged': 'A source changed state (connecting, live, stalled, ended, error) or its stats.',
   'source.added': 'A source was added.',
   'source.removed': 'A source was removed.',

@@ -169,6 +169,8 @@ export const DestinationsStopped = z.object({ stopped: z.array(z.string()) });
 
 // ---- show, guests ------------------------------------------------------------------------------
 
+/** secret.confirm: the key stored under a destination id now goes to that destination's origin. */
+export const SecretConfirmed = z.object({ destinationId: z.string(), boundTo: z.string() });
 export const ShowLoaded = z.object({ name: z.string() });
 export const ShowSaved = z.object({ show: ShowDocument, path: z.string().optional() });
 

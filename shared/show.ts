@@ -7,6 +7,8 @@
 import { z } from 'zod';
 
 export const SHOW_FORMAT_VERSION = 1;
+/** The most of each a show holds; `source.add`, `destination.add` and `overlay.add` keep to them too. */
+export const SHOW_LIMITS = { sources: 64, destinations: 32, overlays: 64, objects: 64 } as const;
 
 import { Id } from './ids.ts';
 import { ObjectCreate, OverlaySpec } from './objects.ts';
@@ -223,10 +225,24 @@ export const WebRtcSettings = z.object({
   maxGuests: z.number().int().min(1).max(16).default(8),
   /** Each guest's video is capped to this (b=AS in the answer); a guest far above it is dropped. */
   maxGuestBitrateKbps: z.number().int().min(100).max(20_000).default(2500),
-  /** A guest silent this long (no packets, no DELETE) has left; its slot is free again. */
-  guestTimeoutS: z.number().min(2).max(120).default(10),
+  /**
+   * A guest silent this long (no packets, no DELETE) has left and its source goes; until then a
+   * guest whose connection dropped keeps its source ("reconnecting") and its place in the layouts
+   * while the guest page rejoins by itself. 45 s rides out a Wi-Fi to mobile switch or a 20 s outage.
+   */
+  guestTimeoutS: z.number().min(2).max(300).default(45),
   /** Bearer token for WHEP viewers of the program (`/whep/program`); absent = that endpoint is off. */
   programToken: z.string().min(8).max(256).optional(),
+  /**
+   * The public surface (guest pages, WHIP, WHEP, viewer, objects socket) on a listener of its own,
+   * the one a reverse proxy forwards; it never serves the control API (docs/SECURITY.md). Read when
+   * `cutline serve|run` starts (`--public-host/--public-port` win).
+   */
+  publicListen: z.object({ host: z.string().min(1).max(255).default('127.0.0.1'), port: z.number().int().min(0).max(65535) }).optional(),
+  /** WebRTC sessions (WHIP guests + WHEP viewers and returns) at once; beyond → 429. */
+  maxSessions: z.number().int().min(1).max(256).default(32),
+  /** WebRTC sessions one token (a guest's, the program token) may hold at once; beyond → 429. */
+  maxSessionsPerToken: z.number().int().min(1).max(256).default(8),
 });
 export type WebRtcSettings = z.infer<typeof WebRtcSettings>;
 
@@ -240,17 +256,17 @@ export const ShowDocument = z
     version: z.literal(SHOW_FORMAT_VERSION).default(SHOW_FORMAT_VERSION),
     name: z.string().max(120).default('Untitled show'),
     output: OutputSettings.default(OutputSettings.parse({})),
-    sources: z.array(SourceSpec).max(64).default([]),
+    sources: z.array(SourceSpec).max(SHOW_LIMITS.sources).default([]),
     layout: LayoutSpec.default(LayoutSpec.parse({ preset: 'grid' })),
     /** What studio mode has on preview; absent = same as program. */
     preview: LayoutSpec.optional(),
     transition: TransitionSpec.default(TransitionSpec.parse({})),
     audio: AudioSettings.default(AudioSettings.parse({})),
-    destinations: z.array(DestinationSpec).max(32).default([]),
+    destinations: z.array(DestinationSpec).max(SHOW_LIMITS.destinations).default([]),
     /** Graphics composited over the program, in z-order (docs/SHARED-OBJECTS.md). */
-    overlays: z.array(OverlaySpec).max(64).default([]),
+    overlays: z.array(OverlaySpec).max(SHOW_LIMITS.overlays).default([]),
     /** Shared objects the show needs; created at load unless the journal already has them. */
-    objects: z.array(ObjectCreate).max(64).default([]),
+    objects: z.array(ObjectCreate).max(SHOW_LIMITS.objects).default([]),
     webrtc: WebRtcSettings.optional(),
   })
   .superRefine((show, ctx) => {

@@ -14,12 +14,13 @@
  *
  * The CLI's data folder (shared-object journal, secrets file) would otherwise be ~/.cutline and
  * ~/.config/cutline: CUTLINE_DATA_DIR keeps it in the run's folder too, away from the user's own.
+ * CUTLINE_MEDIA_DIR makes the run's folder the engines' media folder.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const VARS = ['TMPDIR', 'TMP', 'TEMP', 'CUTLINE_DATA_DIR'] as const;
+const VARS = ['TMPDIR', 'TMP', 'TEMP', 'CUTLINE_DATA_DIR', 'CUTLINE_MEDIA_DIR'] as const;
 
 export default function setup(): () => void {
   const saved = new Map(VARS.map((name) => [name, process.env[name]]));
@@ -27,6 +28,9 @@ export default function setup(): () => void {
   // TMP and TEMP are what os.tmpdir() reads on Windows.
   process.env.TMPDIR = process.env.TMP = process.env.TEMP = dir;
   process.env.CUTLINE_DATA_DIR = join(dir, 'data');
+  // Engines read and write files only inside media folders (docs/SECURITY.md): the run's
+  // folder is one, so tests' recordings, show files and media stay allowed (and in it).
+  process.env.CUTLINE_MEDIA_DIR = dir;
 
   let removed = false;
   const remove = () => {

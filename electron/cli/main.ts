@@ -3,6 +3,8 @@
  *   demo                 four built-in sources mixed into one program, recorded, with the web UI
  *   run show.json        a show headless for --duration seconds, then a clean stop (exit 0)
  *   serve                the control API and web UI on 127.0.0.1:7710
+ * serve and run can put the public surface (guest pages, WHIP/WHEP, viewer, objects socket) on a
+ * listener of its own (--public-host/--public-port or webrtc.publicListen): docs/SECURITY.md.
  *   probe                which ffmpeg and which H.264 encoders work here, as JSON
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -16,30 +18,92 @@ import { Engine, parseShow } from '../engine/Engine.ts';
 import { locateFfmpeg } from '../engine/ffmpeg/locate.ts';
 import { probeFfmpeg } from '../engine/ffmpeg/probe.ts';
 import { ApiServer, DEFAULT_PORT } from '../engine/server/ApiServer.ts';
+import { resolveApiToken, TokenError } from '../engine/server/requestGuard.ts';
+
+/** parseArgs' values: strings, booleans, and the repeatable --allowed-host. */
+type CliValues = Record<string, string | boolean | string[] | undefined>;
+import { secretsCommand } from './secretsCommand.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const UI_DIR = join(repoRoot, 'dist', 'renderer');
+/** The built desk; CUTLINE_UI_DIR points elsewhere (a test's own build). */
+const UI_DIR = process.env.CUTLINE_UI_DIR ?? join(repoRoot, 'dist', 'renderer');
 
 const USAGE = `Usage: cutline <command> [options]
 
 Commands:
   demo   [--duration S] [--port P] [--out DIR]   mix built-in sources, record, serve the web UI
   run    <show.json> [--duration S]              run a show headless, stop cleanly after S s on air
-  serve  [--show FILE] [--host H] [--port P] [--token T]
+  serve  [--show FILE] [--host H] [--port P] [--token T|auto] [--allowed-host NAME]...
                                                  control API + web UI (default 127.0.0.1:${DEFAULT_PORT})
   probe                                          ffmpeg and H.264 encoders available here (JSON)
+
+Surfaces (serve, run; see docs/SECURITY.md):
+  --public-host H --public-port P   guest pages, WHIP/WHEP, viewer and /objects/ws on a listener of
+                  their own (the one a reverse proxy forwards); it never serves the control API.
+                  Default: webrtc.publicListen in the show, else the control listener serves both.
+  --token T       API token (also: CUTLINE_API_TOKEN); "auto" generates one and prints the desk URL
+                  with it. Required off loopback and for requests through a proxy; never empty.
+  --allowed-host NAME   another name the control API answers to (Host/Origin), repeatable
+  secrets list | bind ID | remove ID            stored stream keys (masked); bind a key stored
+                                                 before keys were bound to the destination ID of
+                                                 --show FILE (or --url URL [--kind K]); remove one
 
 Common options:
   --ffmpeg PATH   use this ffmpeg (also: CUTLINE_FFMPEG); default: the bundled one
   --data DIR      where shared objects (chat, polls, bids) are journaled (also: CUTLINE_DATA_DIR);
                   default ~/.cutline
+  --media-dir DIR (repeatable) the only folders API callers may read or write files in (also:
+                  CUTLINE_MEDIA_DIR, a path list); default: the show file's folder and
+                  ~/Documents/Cutline
+  --allow-scheme udp|tcp   (repeatable) let sources open udp:// or tcp:// URLs
+  --allow-host HOST        (repeatable) let sources open a link-local or cloud-metadata address
 `;
 
+/** --media-dir, --allow-scheme and --allow-host for Engine.create (docs/SECURITY.md). */
+function accessOptions(values: Record<string, unknown>, showDir?: string): { mediaDirs?: string[]; allowSchemes?: string[]; allowHosts?: string[] } {
+  const list = (v: unknown) => (Array.isArray(v) ? (v as string[]) : []);
+  const dirs = list(values['media-dir']).map((d) => resolve(d));
+  for (const scheme of list(values['allow-scheme'])) if (!['udp', 'tcp'].includes(scheme)) fail(`--allow-scheme takes udp or tcp, got "${scheme}"`);
+  return {
+    ...(dirs.length ? { mediaDirs: [...dirs, ...(showDir ? [showDir] : [])] } : {}),
+    ...(list(values['allow-scheme']).length ? { allowSchemes: list(values['allow-scheme']) } : {}),
+    ...(list(values['allow-host']).length ? { allowHosts: list(values['allow-host']) } : {}),
+  };
+}
+
 /** The shared-object journal's folder for run and serve. */
-function dataDirOption(values: Record<string, string | boolean | undefined>): string {
+function dataDirOption(values: CliValues): string {
   const dir = resolve((values.data as string | undefined) ?? process.env.CUTLINE_DATA_DIR ?? join(homedir(), '.cutline'));
   mkdirSync(dir, { recursive: true });
   return dir;
+}
+
+/** The public listener from the flags, else from the show's webrtc.publicListen; undefined = none. */
+function publicListenOption(values: Record<string, unknown>, show: unknown): { host: string; port: number } | undefined {
+  const host = values['public-host'] as string | undefined;
+  const portText = values['public-port'] as string | undefined;
+  if (host !== undefined || portText !== undefined) {
+    if (portText === undefined) fail('--public-host needs --public-port too (the public listener\'s port)');
+    const port = Number(portText);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--public-port must be a port number (0-65535), got "${portText}"`);
+    return { host: host ?? '127.0.0.1', port };
+  }
+  try {
+    return parseShow(show ?? {}).webrtc?.publicListen;
+  } catch {
+    return undefined;
+  }
+}
+
+/** --token / CUTLINE_API_TOKEN, refused when empty (that would turn authorization off). */
+function tokenOption(values: Record<string, unknown>): { token: string | undefined; generated: boolean } {
+  const given = (values.token as string | undefined) ?? process.env.CUTLINE_API_TOKEN;
+  try {
+    return resolveApiToken(given);
+  } catch (error) {
+    if (error instanceof TokenError) fail(`${values.token !== undefined ? '--token' : 'CUTLINE_API_TOKEN'}: ${error.message}`);
+    throw error;
+  }
 }
 
 function fail(message: string, code = 2): never {
@@ -112,11 +176,11 @@ export function demoShow(outDir: string): ShowDocumentInput {
   };
 }
 
-async function demo(values: Record<string, string | boolean | undefined>): Promise<void> {
+async function demo(values: CliValues): Promise<void> {
   const duration = secondsOption(values.duration as string | undefined, 30);
   const outDir = resolve((values.out as string | undefined) ?? 'recordings');
   mkdirSync(outDir, { recursive: true });
-  const engine = await Engine.create({ ffmpegPath: values.ffmpeg as string | undefined, show: demoShow(outDir), log: () => {} });
+  const engine = await Engine.create({ ffmpegPath: values.ffmpeg as string | undefined, show: demoShow(outDir), log: () => {}, mediaDirs: [outDir] });
   const port = Number(values.port ?? DEFAULT_PORT);
   const server = new ApiServer(engine, { port, uiDir: UI_DIR });
   let watch = '';
@@ -155,7 +219,7 @@ async function demo(values: Record<string, string | boolean | undefined>): Promi
   await stopEngine(engine, server);
 }
 
-async function run(file: string | undefined, values: Record<string, string | boolean | undefined>): Promise<void> {
+async function run(file: string | undefined, values: CliValues): Promise<void> {
   if (!file) fail('run needs a show file: cutline run show.json [--duration S]');
   let raw: unknown;
   try {
@@ -169,7 +233,20 @@ async function run(file: string | undefined, values: Record<string, string | boo
     fail((error as Error).message);
   }
   const duration = secondsOption(values.duration as string | undefined, 0);
-  const engine = await Engine.create({ ffmpegPath: values.ffmpeg as string | undefined, show: raw, dataDir: dataDirOption(values), showDir: dirname(resolve(file)) });
+  const publicListen = publicListenOption(values, raw);
+  const showDir = dirname(resolve(file));
+  const engine = await Engine.create({ ffmpegPath: values.ffmpeg as string | undefined, show: raw, dataDir: dataDirOption(values), showDir, ...accessOptions(values, showDir) });
+  // `run` has no control API; with a public listener, guests and viewers can still join.
+  const server = publicListen ? new ApiServer(engine, { control: false, publicListen }) : undefined;
+  if (server) {
+    try {
+      await server.listen();
+      process.stdout.write(`Public surface (guests, WHIP/WHEP, viewer) on ${server.publicUrl}\n`);
+    } catch (error) {
+      await engine.close();
+      fail((error as Error).message);
+    }
+  }
   const started = await engine.dispatch('destination.startAll', {});
   const state = engine.getState();
   process.stdout.write(
@@ -185,10 +262,12 @@ async function run(file: string | undefined, values: Record<string, string | boo
   const why = await runFor(duration);
   unsubscribe();
   process.stdout.write(`Stopping (${why}).\n`);
-  await stopEngine(engine);
+  await stopEngine(engine, server);
 }
 
-async function serve(values: Record<string, string | boolean | undefined>): Promise<void> {
+async function serve(values: CliValues): Promise<void> {
+  // Refused before anything starts: an empty token must never mean "no authorization".
+  const { token, generated } = tokenOption(values);
   let show: unknown;
   if (values.show) {
     try {
@@ -197,32 +276,39 @@ async function serve(values: Record<string, string | boolean | undefined>): Prom
       fail(`cannot read ${values.show}: ${(error as Error).message}`);
     }
   }
+  const publicListen = publicListenOption(values, show);
   const engine = await Engine.create({
     ffmpegPath: values.ffmpeg as string | undefined,
     show,
     dataDir: dataDirOption(values),
     ...(values.show ? { showDir: dirname(resolve(values.show as string)) } : {}),
+    ...accessOptions(values, values.show ? dirname(resolve(values.show as string)) : undefined),
   });
   const server = new ApiServer(engine, {
     host: values.host as string | undefined,
     port: values.port ? Number(values.port) : undefined,
-    token: (values.token as string | undefined) ?? process.env.CUTLINE_API_TOKEN,
+    token,
     uiDir: UI_DIR,
+    allowedHosts: (values['allowed-host'] as string[] | undefined) ?? [],
+    ...(publicListen ? { publicListen } : {}),
   });
   try {
     await server.listen();
   } catch (error) {
     await engine.close();
-    fail(`cannot listen on ${server.host}:${values.port ?? DEFAULT_PORT}: ${(error as Error).message}`);
+    fail((error as Error).message);
   }
   process.stdout.write(`Cutline is serving on ${server.url} (API ${server.url}/api/v1/state, WebSocket ${server.url.replace('http', 'ws')}/api/v1/ws)\n`);
+  if (server.publicUrl) process.stdout.write(`Public surface (guests, WHIP/WHEP, viewer, /objects/ws) on ${server.publicUrl}: forward only this one through a proxy\n`);
+  // The token rides in the URL fragment, which browsers never send to a server or its logs.
+  if (server.token && (generated || !token)) process.stdout.write(`Open the desk: ${server.url}/#token=${server.token}\n`);
   if (server.token) process.stdout.write(`API token (send as "Authorization: Bearer <token>"): ${server.token}\n`);
   const why = await runFor(0);
   process.stdout.write(`Stopping (${why}).\n`);
   await stopEngine(engine, server);
 }
 
-async function probe(values: Record<string, string | boolean | undefined>): Promise<void> {
+async function probe(values: CliValues): Promise<void> {
   const location = locateFfmpeg(values.ffmpeg as string | undefined);
   const result = await probeFfmpeg({ ffmpegPath: location.path, source: location.source });
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
@@ -236,10 +322,18 @@ async function main(): Promise<void> {
       port: { type: 'string' },
       host: { type: 'string' },
       token: { type: 'string' },
+      'allowed-host': { type: 'string', multiple: true },
+      'public-host': { type: 'string' },
+      'public-port': { type: 'string' },
       show: { type: 'string' },
       out: { type: 'string' },
       ffmpeg: { type: 'string' },
       data: { type: 'string' },
+      'media-dir': { type: 'string', multiple: true },
+      url: { type: 'string' },
+      kind: { type: 'string' },
+      'allow-scheme': { type: 'string', multiple: true },
+      'allow-host': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -257,6 +351,11 @@ async function main(): Promise<void> {
       return serve(values);
     case 'probe':
       return probe(values);
+    case 'secrets': {
+      const problem = secretsCommand(rest, values, process.stdout);
+      if (problem) fail(problem);
+      return;
+    }
     default:
       fail(`unknown command "${command}"\n\n${USAGE}`);
   }

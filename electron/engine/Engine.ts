@@ -10,6 +10,9 @@ import { join } from 'node:path';
 import type { z } from 'zod';
 import { COMMANDS, type CommandName, type CommandResult, type EngineState, isCommandName, ProtocolError } from '../../shared/protocol.ts';
 import { describeZodError } from '../../shared/show.ts';
+import { logHandlers } from './commands/log.ts';
+import { secretHandlers } from './commands/secrets.ts';
+import { webrtcHandlers } from './commands/webrtc.ts';
 import { audioHandlers } from './commands/audio.ts';
 import { checkResult } from './commands/checkResult.ts';
 import type { CommandContext, CommandHandler, HandlerMap } from './commands/context.ts';
@@ -23,18 +26,24 @@ import { showHandlers } from './commands/show.ts';
 import { removeSource, sourceHandlers } from './commands/sources.ts';
 import { stateHandlers } from './commands/state.ts';
 import type { Destination } from './destinations/Destination.ts';
-import { headlessSecretStore } from './destinations/engineSupport.ts';
 import { EventHub, type EventListener } from './EventHub.ts';
 import { ffmpegVersion, locateFfmpeg } from './ffmpeg/locate.ts';
 import { type ProbeResult, probeFfmpeg } from './ffmpeg/probe.ts';
+import { defaultMediaDirs, documentsFolder, MediaAccess } from './files/MediaAccess.ts';
+import { checkShow } from './files/specAccess.ts';
 import { GraphicsLayer } from './graphics/GraphicsLayer.ts';
+import { PreviewGraphics } from './graphics/PreviewGraphics.ts';
+import { EngineLog } from './log/EngineLog.ts';
 import { MetersTimer } from './MetersTimer.ts';
+import { JournalLockedError } from './objects/Journal.ts';
 import type { Caller } from './objects/ObjectCommands.ts';
 import { ObjectsGateway } from './objects/ObjectsGateway.ts';
 import { SharedObjectStore } from './objects/SharedObjectStore.ts';
+import { TimedDataFeed } from './objects/TimedDataFeed.ts';
 import type { Program } from './program/Program.ts';
 import { maskSecret } from './redact.ts';
-import type { SecretStore } from './secrets/SecretStore.ts';
+import { BoundSecrets } from './secrets/BoundSecrets.ts';
+import { defaultSecretsFile, FileSecretStore, type SecretStore } from './secrets/SecretStore.ts';
 import { Show } from './Show.ts';
 import { parseShow } from './showFile.ts';
 import { mapShowSecrets } from './showSecrets.ts';
@@ -56,6 +65,13 @@ export interface EngineOptions {
   dataDir?: string;
   /** Folder relative overlay image paths are resolved against (the show file's folder). */
   showDir?: string;
+  /** Folders API callers may read and write in (`--media-dir`); default: CUTLINE_MEDIA_DIR, the
+   * show's folder and ~/Documents/Cutline (docs/SECURITY.md). */
+  mediaDirs?: string[];
+  /** Source URL schemes allowed beyond the default ones (`udp`, `tcp`). */
+  allowSchemes?: string[];
+  /** Link-local / metadata hosts sources may open anyway. */
+  allowHosts?: string[];
 }
 
 /** Callers of the API and the desktop UI are the producer; guests and viewers say so. */
@@ -73,7 +89,20 @@ const HANDLERS: HandlerMap<CommandName> = {
   ...guestHandlers,
   ...objectHandlers,
   ...overlayHandlers,
+  ...logHandlers,
+  ...webrtcHandlers,
+  ...secretHandlers,
 };
+
+/** The journal of another engine on the same data folder is a clear error, not a stack trace. */
+async function openObjects(path: string): Promise<SharedObjectStore> {
+  try {
+    return await SharedObjectStore.open(path);
+  } catch (error) {
+    if (error instanceof JournalLockedError) throw new ProtocolError('conflict', error.message);
+    throw error;
+  }
+}
 
 export class Engine {
   private show!: Show;
@@ -87,6 +116,16 @@ export class Engine {
   /** `/objects/ws`: guests and token holders read and change shared objects (ObjectsGateway). */
   readonly objectsWs: ObjectsGateway;
   private graphics!: GraphicsLayer;
+  /** The overlays the preview monitor draws: those on air plus those cued with `onPreview`. */
+  private previewGraphics!: PreviewGraphics;
+  /** Object changes for players, in the video (only what the audience may see, within the data budget). */
+  private timedData!: TimedDataFeed;
+  /** Recent log lines for the desk's Health panel (`log.list`). */
+  private readonly recentLog: EngineLog;
+  /** Which files and addresses commands may make the engine touch (files/MediaAccess.ts). */
+  media!: MediaAccess;
+  /** Stored keys, released only to the destination they were stored for (secrets/BoundSecrets.ts). */
+  secrets!: BoundSecrets;
   private readonly meters: MetersTimer;
   /** Where this engine's HTTP server (WHIP/WHEP, viewer) is reachable, once one is attached. */
   private httpBaseUrl: (() => string) | undefined;
@@ -96,17 +135,23 @@ export class Engine {
     readonly probe: ProbeResult,
     log: (line: string) => void,
   ) {
-    this.log = log;
     this.events = new EventHub(log);
+    this.recentLog = new EngineLog(log, (entry) => this.events.emit('log.appended', entry));
+    log = this.recentLog.log;
+    this.log = log;
     this.meters = new MetersTimer(() => this.show.program, this.events);
     this.webrtc = new WebRtcGateway({
       ffmpegPath: ffmpeg.path,
       settings: () => this.show.settings.webrtc,
       program: () => this.show.program,
       hasSource: (id) => this.show.sources.has(id),
+      isGuestSource: (id) => this.show.isGuestSource(id),
       // A guest (re)joining or leaving on its own: the network starts these, not a command.
       addGuestSource: (id, label) => addGuestSource(this.liveContext(), id, label),
       removeSource: (id) => removeSource(this.liveContext(), id),
+      renameSource: async (id, label) => {
+        await this.dispatch('source.update', { id, label });
+      },
       log,
     });
     this.objectsWs = new ObjectsGateway({
@@ -125,20 +170,34 @@ export class Engine {
     const version = ffmpegVersion(location.path);
     const probe = await probeFfmpeg({ ffmpegPath: location.path, source: location.source, preferred: document.output.encoder });
     const engine = new Engine({ path: location.path, version, source: location.source }, probe, log);
-    const secrets = options.secrets ?? headlessSecretStore((id) => engine.show.destinationKind(id), log);
-    const objects = options.dataDir ? await SharedObjectStore.open(join(options.dataDir, 'objects.jsonl')) : new SharedObjectStore();
+    const engineLog = engine.log;
+    engine.media = new MediaAccess({
+      mediaDirs: options.mediaDirs ?? defaultMediaDirs(options.showDir),
+      ...(options.showDir ? { baseDir: options.showDir } : {}),
+      createOnDemand: [documentsFolder()],
+      ...(options.allowSchemes ? { allowSchemes: options.allowSchemes } : {}),
+      ...(options.allowHosts ? { allowHosts: options.allowHosts } : {}),
+    });
+    // Headless: the 0600 secrets file and CUTLINE_STREAM_KEY_<ID> etc., bound to the startup show's destinations.
+    engine.secrets = options.secrets ? new BoundSecrets(options.secrets) : new BoundSecrets(new FileSecretStore(defaultSecretsFile(), engineLog), process.env);
+    engine.secrets.trustStartupShow(document.destinations);
+    const objects = options.dataDir ? await openObjects(join(options.dataDir, 'objects.jsonl')) : new SharedObjectStore();
+    if (objects.tornBytes) engineLog(`the shared-object journal ended in a torn line (${objects.tornBytes} bytes, a crash mid-write): it was never acknowledged and is skipped`);
     engine.attachObjects(objects, options.showDir);
     engine.show = new Show(document, {
       ffmpegPath: location.path,
       probe,
       events: engine.events,
-      log,
+      log: engineLog,
       graphics: engine.graphics,
+      previewGraphics: engine.previewGraphics.layer,
       objects,
       feedFor: (spec) => engine.webrtc.feedFor(spec),
-      secrets,
+      secrets: engine.secrets,
+      recentLog: engine.recentLog,
     });
-    await engine.show.build(document);
+    const checked = await checkShow(document, engine.media);
+    await engine.show.build(checked, await engine.show.prepareSources(checked));
     engine.meters.start();
     return engine;
   }
@@ -154,15 +213,18 @@ export class Engine {
   private attachObjects(objects: SharedObjectStore, showDir?: string): void {
     this.objects = objects;
     this.graphics = new GraphicsLayer({ objects, ...(showDir ? { baseDir: showDir } : {}) });
+    this.previewGraphics = new PreviewGraphics(this.graphics, new GraphicsLayer({ objects, ...(showDir ? { baseDir: showDir } : {}) }));
     // A change is stamped with the frame that will first show it: the next one composed.
     objects.setPtsProvider(() => (this.show?.program?.running ? this.show.program.encoder.nextFramePtsMs() : null));
-    objects.on('changed', (change) => {
-      this.events.emit('object.changed', change);
-      if (change.pts === null) return;
-      const record = { pts: change.pts, object: change.id, version: change.version, op: change.op, state: change.state };
+    // Every player reads the video: only what the audience may see, within the data budget.
+    this.timedData = new TimedDataFeed((record) => {
       this.show.program.fanout.queueData(record);
       // WHEP viewers get a separate encode: it carries the same SEI (ReturnFeed).
       this.webrtc.returnFeed.queueData(record);
+    });
+    objects.on('changed', (change) => {
+      this.events.emit('object.changed', change);
+      this.timedData.change(change);
     });
     objects.on('created', (created) => this.events.emit('object.created', created));
     objects.on('deleted', (deleted) => this.events.emit('object.deleted', deleted));
@@ -171,10 +233,11 @@ export class Engine {
   }
 
   /** Mounts the WHIP/WHEP endpoints and the guest page on an HTTP server (ApiServer does this). */
-  attachHttp(server: { addRoute(route: WebRtcGateway['route']): void; addUpgrade?(handler: ObjectsGateway['upgrade']): void; readonly url: string }): void {
+  attachHttp(server: { addRoute(route: WebRtcGateway['route']): void; addUpgrade?(handler: ObjectsGateway['upgrade']): void; readonly url: string; readonly publicUrl?: string }): void {
     server.addRoute(this.webrtc.route);
     server.addUpgrade?.(this.objectsWs.upgrade);
-    this.webrtc.setBaseUrl(() => server.url);
+    // Guest links point at the public listener when there is one (docs/SECURITY.md).
+    this.webrtc.setBaseUrl(() => server.publicUrl ?? server.url);
     this.httpBaseUrl = () => server.url;
   }
 
@@ -227,6 +290,10 @@ export class Engine {
       objects: this.objects,
       graphics: this.graphics,
       objectTokens: this.objectsWs,
+      media: this.media,
+      secrets: this.secrets,
+      recentLog: this.recentLog,
+      log: this.log,
       httpBaseUrl: () => this.httpBaseUrl?.(),
       getState: () => this.getState(),
     };
@@ -264,9 +331,11 @@ export class Engine {
     if (this.closed) return;
     this.closed = true;
     this.meters.stop();
+    this.timedData.close();
     this.objectsWs.close();
     await this.webrtc.close();
     await this.show.teardown();
+    this.previewGraphics.dispose();
     this.graphics.dispose();
     await this.objects.close();
     this.events.clear();

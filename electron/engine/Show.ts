@@ -8,7 +8,7 @@
 import { sourcesIn } from '../../shared/layout.ts';
 import type { PreflightResult } from '../../shared/destinationPreflight.ts';
 import { ProtocolError } from '../../shared/protocol.ts';
-import type { DestinationSpec, LayoutSpec, OutputSettings, ShowDocument, SourceSpec } from '../../shared/show.ts';
+import type { DestinationSpec, LayoutSpec, OutputSettings, ShowDocument, SourceSpec, WebRtcSettings } from '../../shared/show.ts';
 import { Destination } from './destinations/Destination.ts';
 import { preflightDestination } from './destinations/programPreflight.ts';
 import type { EventHub } from './EventHub.ts';
@@ -16,10 +16,11 @@ import type { H264Encoder } from './ffmpeg/encoderArgs.ts';
 import type { ProbeResult } from './ffmpeg/probe.ts';
 import { MediaProbeError } from './ffmpeg/mediaProbe.ts';
 import type { GraphicsLayer } from './graphics/GraphicsLayer.ts';
+import type { EngineLog } from './log/EngineLog.ts';
 import type { Caller } from './objects/ObjectCommands.ts';
 import type { SharedObjectStore } from './objects/SharedObjectStore.ts';
 import { Program } from './program/Program.ts';
-import type { SecretStore } from './secrets/SecretStore.ts';
+import type { BoundSecrets } from './secrets/BoundSecrets.ts';
 import { type PipeFeed, Source } from './sources/Source.ts';
 
 /** Objects a show document lists are created by the producer. */
@@ -32,11 +33,15 @@ export interface ShowContext {
   log: (line: string) => void;
   /** Overlays of the show are drawn by the engine's graphics layer (it outlives a show). */
   graphics: GraphicsLayer;
+  /** The overlays the preview monitor draws: those on air plus those cued with `onPreview`. */
+  previewGraphics: GraphicsLayer;
   /** Shared objects outlive a show too; a show only creates the ones it lists that are missing. */
   objects: SharedObjectStore;
   /** The feed of a `guest` or `whep` source (WebRtcGateway.feedFor). */
   feedFor(spec: SourceSpec): PipeFeed | undefined;
-  secrets?: SecretStore;
+  secrets: BoundSecrets;
+  /** Sources' and destinations' state changes go to the desk's Health log. */
+  recentLog: EngineLog;
 }
 
 export class Show {
@@ -71,9 +76,34 @@ export class Show {
 
   // ---- building and tearing down ----
 
-  async build(show: ShowDocument): Promise<void> {
+  /**
+   * Opens the show's file sources (the part of building a show that reads media and can fail)
+   * without touching the running show, so show.load can give up with the old show still on air.
+   */
+  async prepareSources(show: ShowDocument): Promise<Map<string, Source>> {
+    const prepared = new Map<string, Source>();
+    for (const spec of show.sources) {
+      if (spec.kind !== 'file') continue;
+      const source = this.newSource(spec, show.output.fps);
+      prepared.set(spec.id, source);
+      try {
+        await source.prepare();
+      } catch (error) {
+        await Promise.all([...prepared.values()].map((s) => s.close()));
+        throw new ProtocolError('failed', `source "${spec.id}": ${(error as Error).message}`);
+      }
+    }
+    return prepared;
+  }
+
+  async build(show: ShowDocument, prepared: Map<string, Source> = new Map()): Promise<void> {
     this.settingsDoc = show;
     for (const spec of show.sources) {
+      const ready = prepared.get(spec.id);
+      if (ready) {
+        this.sourceMap.set(spec.id, ready);
+        continue;
+      }
       const source = this.createSource(spec);
       try {
         await source.prepare();
@@ -109,6 +139,7 @@ export class Show {
       layout: this.settingsDoc.layout,
       preview: this.settingsDoc.preview,
       graphics: this.ctx.graphics,
+      previewGraphics: this.ctx.previewGraphics,
     });
     this.current.on('stats', (stats) => this.ctx.events.emit('program.stats', stats));
     this.current.on('layoutChanged', (changed) => this.ctx.events.emit('program.layoutChanged', changed));
@@ -131,20 +162,33 @@ export class Show {
     for (const d of running) d.start();
   }
 
+  /** New WebRTC settings (webrtc.set); guests and viewers joining from now on get them. */
+  changeWebRtc(webrtc: WebRtcSettings): void {
+    this.settingsDoc = { ...this.settingsDoc, webrtc };
+  }
+
   // ---- sources ----
 
   private createSource(spec: SourceSpec): Source {
+    const source = this.newSource(spec, this.settingsDoc.output.fps);
+    this.sourceMap.set(spec.id, source);
+    return source;
+  }
+
+  private newSource(spec: SourceSpec, fps: number): Source {
     const probe = this.ctx.probe;
     const source = new Source(spec, {
       ffmpegPath: this.ctx.ffmpegPath,
-      fps: this.settingsDoc.output.fps,
+      fps,
       hwaccel: probe.chosenHwaccel,
       drawtextFont: probe.capabilities.drawtext ? (probe.capabilities.fontFile ?? null) : undefined,
       log: this.ctx.log,
       feed: this.ctx.feedFor(spec),
     });
-    source.on('status', (status) => this.ctx.events.emit('source.stateChanged', status));
-    this.sourceMap.set(spec.id, source);
+    source.on('status', (status) => {
+      this.ctx.recentLog.watchStatus('source', status);
+      this.ctx.events.emit('source.stateChanged', status);
+    });
     return source;
   }
 
@@ -203,10 +247,13 @@ export class Show {
       videoBitrateKbps: () => this.settingsDoc.output.videoBitrateKbps,
       output: () => this.settingsDoc.output,
       preflight: (s) => this.preflight(s),
-      ...(this.ctx.secrets ? { secrets: this.ctx.secrets } : {}),
+      secrets: this.ctx.secrets,
       log: this.ctx.log,
     });
-    destination.on('status', (status) => this.ctx.events.emit('destination.stateChanged', status));
+    destination.on('status', (status) => {
+      this.ctx.recentLog.watchStatus('destination', status);
+      this.ctx.events.emit('destination.stateChanged', status);
+    });
     this.destinationMap.set(spec.id, destination);
     return destination;
   }

@@ -23,6 +23,37 @@ export function redactText(text: string, secrets: readonly (string | undefined)[
   return out;
 }
 
+/** Secrets written into a URL: the password of `user:pass@` and well-known query parameters. */
+export function urlSecrets(url: string): string[] {
+  const secrets: string[] = [];
+  const auth = /\/\/[^/@:]+:([^/@]+)@/.exec(url);
+  if (auth) secrets.push(auth[1]);
+  for (const m of url.matchAll(/[?&](?:key|token|passphrase|streamkey|secret|auth|password)=([^&\s]+)/gi)) secrets.push(m[1]);
+  return secrets;
+}
+
+/** The stream name of an RTMP URL (`rtmp://host/app/<name>`): for most services it is the stream key. */
+export function rtmpPathKey(url: string): string | undefined {
+  const m = /^rtmps?:\/\/[^/]+\/[^/?#]+\/([^?#]+)/i.exec(url);
+  return m?.[1] ? decodeURIComponent(m[1]) : undefined;
+}
+
+/** A URL as the state API and events show it: credentials, secret parameters and an RTMP URL's stream name masked. */
+export function maskUrlSecrets(url: string): string {
+  const key = /^rtmps?:/i.test(url) ? rtmpPathKey(url) : undefined;
+  const masked = redactUrl(url);
+  return key ? masked.replace(/^(rtmps?:\/\/[^/]+\/[^/?#]+\/)[^?#]+/i, `$1${maskSecret(key)}`) : masked;
+}
+
+/** A URL as a show file keeps it: without credentials, secret parameters or an RTMP URL's stream name (they go to the secret store). */
+export function stripUrlSecrets(url: string): string {
+  return url
+    .replace(/\/\/[^/@\s]+@/, '//')
+    .replace(/([?&])(?:key|token|passphrase|streamkey|secret|auth|password)=[^&\s]*&?/gi, '$1')
+    .replace(/[?&]$/, '')
+    .replace(/^(rtmps?:\/\/[^/]+\/[^/?#]+)\/[^?#]+/i, '$1');
+}
+
 /** Masks credentials and well-known secret query parameters in a URL without knowing the secret. */
 export function redactUrl(url: string): string {
   return url

@@ -82,5 +82,6 @@ export class EncryptedFileSecretStore implements SecretStore {
   }
 }
 
-// The destination id → secret bookkeeping is the engine's (protocol sessions keep keys there).
-export { rememberDestinationSecret as rememberSecret } from '../engine/secrets/SecretStore.ts';
+// The destination id → secret bookkeeping is the engine's (protocol sessions keep keys there),
+// bound to the destination's kind and host (electron/engine/secrets/BoundSecrets.ts).
+export { rememberDestinationSecret as rememberSecret } from '../engine/secrets/BoundSecrets.ts';

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, dialog, type IpcMainInvokeEvent, ipcMain, net, protocol, safeStorage, screen, session, shell, type WebContents } from 'electron';
 import { Engine } from '../engine/Engine.ts';
@@ -81,7 +81,9 @@ if (!app.requestSingleInstanceLock()) {
     const bundled = app.isPackaged ? packagedFfmpegPath(process.resourcesPath, process.platform, process.arch, join) : undefined;
     const ffmpegPath = process.env.CUTLINE_FFMPEG ?? (bundled && existsSync(bundled) ? bundled : undefined);
     if (bundled && !ffmpegPath) log(`bundled ffmpeg missing at ${bundled}; falling back to ffmpeg on PATH`);
-    const created = await Engine.create({ ffmpegPath, show: await startupShow(), secrets: await secrets, dataDir: app.getPath('userData'), log });
+    const showArg = startupShowPath();
+    // The opened show's folder is a media folder, as for `cutline run` (docs/SECURITY.md).
+    const created = await Engine.create({ ffmpegPath, show: await startupShow(), secrets: await secrets, dataDir: app.getPath('userData'), log, ...(showArg ? { showDir: dirname(resolve(showArg)) } : {}) });
     engine = created;
     ffmpegVersion = created.getState().ffmpeg.version;
     // Monitors (WHEP), guest links (WHIP) and the viewer need HTTP. The window itself talks to the
@@ -106,8 +108,12 @@ if (!app.requestSingleInstanceLock()) {
   const bridge = new EngineBridge(enginePromise as Promise<EngineLike>, { secrets, log });
 
   /** `Cutline path/to/show.json` opens that show (its keys come from the secret store). */
+  function startupShowPath(): string | undefined {
+    return process.argv.slice(app.isPackaged ? 1 : 2).find((a) => /\.json$/i.test(a) && existsSync(a));
+  }
+
   async function startupShow(): Promise<unknown> {
-    const arg = process.argv.slice(app.isPackaged ? 1 : 2).find((a) => /\.json$/i.test(a) && existsSync(a));
+    const arg = startupShowPath();
     if (!arg) return undefined;
     try {
       return JSON.parse(await readFile(arg, 'utf8'));
@@ -347,6 +353,8 @@ if (!app.requestSingleInstanceLock()) {
     const base = basename(path).replace(/\.[^.]+$/, '').toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 48) || 'file';
     let id = base;
     for (let n = 2; taken.has(id); n++) id = `${base}-${n}`;
+    // Picked by the person at this machine in our own dialog: allowed outside the media folders.
+    current.media.grant(path);
     try {
       await current.dispatch('source.add', { kind: 'file', id, label: basename(path).slice(0, 80), path, loop: true });
     } catch (error) {

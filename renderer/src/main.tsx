@@ -7,7 +7,7 @@ import { createRoot } from 'react-dom/client';
 import { UI_API_VERSION } from './client/apiVersion.ts';
 import type { EngineClient } from './client/EngineClient.ts';
 import { IpcClient } from './client/IpcClient.ts';
-import { engineSocketUrl, WebSocketClient } from './client/WebSocketClient.ts';
+import { engineSocketUrl, takeTokenFromUrl, WebSocketClient } from './client/WebSocketClient.ts';
 import { App } from './components/App.tsx';
 import { connectEngine } from './store/actions.ts';
 import { useCutline } from './store/store.ts';
@@ -15,16 +15,15 @@ import './styles.css';
 
 function chooseClient(): EngineClient {
   if (window.cutline) return new IpcClient(window.cutline);
-  // Keep a token given once in the URL for this tab, then drop it from the address bar.
-  const query = new URLSearchParams(location.search);
-  const token = query.get('token');
+  // Keep a token given once in the URL (#token=…, as `cutline serve` prints it) for this tab, then
+  // drop it from the address bar so it is not bookmarked or shared by accident.
+  const { token, cleanUrl } = takeTokenFromUrl(location);
   if (token) {
     sessionStorage.setItem('cutline.token', token);
-    query.delete('token');
-    const rest = query.toString();
-    history.replaceState(null, '', `${location.pathname}${rest ? `?${rest}` : ''}${location.hash}`);
+    history.replaceState(null, '', cleanUrl);
   }
-  return new WebSocketClient({ url: engineSocketUrl(location, sessionStorage.getItem('cutline.token')), apiVersion: UI_API_VERSION });
+  const stored = sessionStorage.getItem('cutline.token') ?? undefined;
+  return new WebSocketClient({ url: engineSocketUrl(location), apiVersion: UI_API_VERSION, ...(stored ? { token: stored } : {}) });
 }
 
 connectEngine(chooseClient());

@@ -81,7 +81,8 @@ describe('control API', () => {
     expect(malformed.status).toBe(400);
     expect(malformed.json.error?.message).toMatch(/not valid JSON/);
     const wrongType = await post('layout.set', 'preset=solo', { 'content-type': 'text/plain' });
-    expect(wrongType.status).toBe(400);
+    expect(wrongType.status).toBe(415);
+    expect(wrongType.json.error?.message).toMatch(/Content-Type: application\/json/);
     // Give the clock a few ticks (15 fps) so "the program ran on" can be seen.
     await sleep(300);
     const after = await state();

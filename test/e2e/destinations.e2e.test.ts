@@ -17,6 +17,8 @@ import type { DestinationStatus, EventMessage } from '../../shared/protocol.ts';
 import { Engine } from '../../electron/engine/Engine.ts';
 import type { PreflightResult } from '../../shared/destinationPreflight.ts';
 import type { PresetListing } from '../../shared/destinationPresets.ts';
+import { DestinationSpec } from '../../shared/show.ts';
+import { BoundSecrets } from '../../electron/engine/secrets/BoundSecrets.ts';
 import { MemorySecretStore } from '../../electron/engine/secrets/SecretStore.ts';
 import { probeDuration, probeStreams, probeVideoPackets, pullRtmp, SYSTEM_FFMPEG } from '../helpers/media.ts';
 import {
@@ -130,7 +132,8 @@ describe.skipIf(!nginxRtmpAvailable || !stunnelAvailable)('destinations: one enc
     process.env.CUTLINE_TLS_CA_FILE = stunnel.caFile;
 
     const secrets = new MemorySecretStore();
-    secrets.set('nginx', KEYS.nginx); // this one's key comes from the secret store, not the show
+    // This one's key comes from the secret store, not the show: stored bound to that destination (BoundSecrets).
+    new BoundSecrets(secrets).remember(DestinationSpec.parse({ id: 'nginx', kind: 'rtmp', url: nginx.url, streamKey: KEYS.nginx }));
     engine = await Engine.create({
       log: (line) => logs.push(line),
       secrets,

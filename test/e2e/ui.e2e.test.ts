@@ -302,7 +302,7 @@ describe.skipIf(!HAVE_CHROMIUM)(title, () => {
     // The moved file: the engine's error stays under it, with a way to take it off the list.
     await dialog.getByRole('button', { name: `Open ${rehearsal}` }).click();
     const gone = dialog.locator(`[data-recent-path="${rehearsal}"]`);
-    await expect.poll(() => gone.getByRole('alert').textContent()).toMatch(/cannot read show file .*ENOENT/);
+    await expect.poll(() => gone.getByRole('alert').textContent()).toMatch(/the show file .*file not found/);
     await shot('14-open-recent-missing');
     await gone.getByRole('button', { name: 'Remove from list' }).click();
     await gone.waitFor({ state: 'detached' });

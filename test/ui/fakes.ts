@@ -9,6 +9,9 @@ import { ClientError, type EngineClient } from '../../renderer/src/client/Engine
 
 type Handler = (params: unknown) => unknown;
 
+/** What the store reads on connect and after a show is loaded (actions.ts connectEngine, loadLiveData). */
+const STORE_READS = new Set<string>(['state.get', 'meters.subscribe', 'overlay.list', 'object.list', 'log.list', 'overlay.thumbnail']);
+
 export class FakeEngineClient implements EngineClient {
   readonly sent: { command: CommandName; params: unknown }[] = [];
   private readonly listeners = new Set<(message: EventMessage) => void>();
@@ -46,9 +49,9 @@ export class FakeEngineClient implements EngineClient {
     for (const listener of this.listeners) listener({ type: 'event', event, data } as EventMessage);
   }
 
-  /** Commands sent, without the state reads and meter subscription the store makes itself. */
+  /** Commands sent, without the reads and the meter subscription the store makes by itself. */
   commands(): { command: CommandName; params: unknown }[] {
-    return this.sent.filter((s) => s.command !== 'state.get' && s.command !== 'meters.subscribe');
+    return this.sent.filter((s) => !STORE_READS.has(s.command));
   }
 }
 

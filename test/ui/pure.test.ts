@@ -1,7 +1,8 @@
 /** Pure pieces of the desk: layout geometry and the custom editor's moves, presets, ids, recent shows. */
 import { describe, expect, it } from 'vitest';
 import { API_VERSION } from '../../shared/protocol.ts';
-import { UI_API_VERSION } from '../../renderer/src/client/apiVersion.ts';
+import { UI_API_VERSION, UI_MAX_REQUEST_BYTES } from '../../renderer/src/client/apiVersion.ts';
+import { MAX_BODY_BYTES } from '../../electron/engine/server/ApiServer.ts';
 import { PRESETS } from '../../shared/destinationPresets.ts';
 import { ShowDocument } from '../../shared/show.ts';
 import { editableUrl, formatUptime, formWarnings, withAvailability } from '../../renderer/src/destinations/presets.ts';
@@ -121,6 +122,7 @@ describe('ids and versions', () => {
 
   it('the UI speaks the protocol’s API version', () => {
     expect(UI_API_VERSION).toBe(API_VERSION);
+    expect(UI_MAX_REQUEST_BYTES).toBe(MAX_BODY_BYTES);
   });
 });
 

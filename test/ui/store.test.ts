@@ -19,8 +19,9 @@ describe('the store mirrors the engine', () => {
   it('reads the whole state on connect and subscribes to meters', () => {
     expect(useCutline.getState().engine?.show.name).toBe('Test show');
     expect(useCutline.getState().connection.state).toBe('open');
-    expect(client.sent.map((s) => s.command)).toEqual(['state.get', 'meters.subscribe']);
-    expect(client.sent[1].params).toEqual({ enabled: true });
+    // The state, then what EngineState does not carry (graphics, shared objects, the recent log).
+    expect(client.sent.map((s) => s.command)).toEqual(['state.get', 'overlay.list', 'object.list', 'log.list', 'meters.subscribe']);
+    expect(client.sent[4].params).toEqual({ enabled: true });
   });
 
   it('applies state events without re-reading', () => {

@@ -1,7 +1,7 @@
 /** The WebSocket transport: hello, request/response matching, errors, events, reconnect. */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ClientError } from '../../renderer/src/client/EngineClient.ts';
-import { engineSocketUrl, WebSocketClient } from '../../renderer/src/client/WebSocketClient.ts';
+import { engineSocketUrl, socketProtocols, takeTokenFromUrl, WebSocketClient } from '../../renderer/src/client/WebSocketClient.ts';
 
 class FakeSocket {
   static all: FakeSocket[] = [];
@@ -10,7 +10,10 @@ class FakeSocket {
   onmessage: ((e: { data: string }) => void) | null = null;
   onclose: (() => void) | null = null;
   onerror: (() => void) | null = null;
-  constructor(readonly url: string) {
+  constructor(
+    readonly url: string,
+    readonly protocols?: string | string[],
+  ) {
     FakeSocket.all.push(this);
   }
   send(data: string) {
@@ -94,9 +97,26 @@ describe('WebSocketClient', () => {
     client.close();
   });
 
-  it('finds the engine at the page origin, or ?engine=, and passes ?token=', () => {
+  it('finds the engine at the page origin, or ?engine=, and never puts the token in the URL', () => {
     expect(engineSocketUrl({ protocol: 'http:', host: '127.0.0.1:7710', search: '' })).toBe('ws://127.0.0.1:7710/api/v1/ws');
-    expect(engineSocketUrl({ protocol: 'https:', host: 'desk.example', search: '?token=a b' })).toBe('wss://desk.example/api/v1/ws?token=a%20b');
-    expect(engineSocketUrl({ protocol: 'http:', host: 'localhost:5173', search: '?engine=127.0.0.1:7710' }, 'tok')).toBe('ws://127.0.0.1:7710/api/v1/ws?token=tok');
+    expect(engineSocketUrl({ protocol: 'https:', host: 'desk.example', search: '?token=a b' })).toBe('wss://desk.example/api/v1/ws');
+    expect(engineSocketUrl({ protocol: 'http:', host: 'localhost:5173', search: '?engine=127.0.0.1:7710' })).toBe('ws://127.0.0.1:7710/api/v1/ws');
+  });
+
+  it('offers the token as a base64url subprotocol beside cutline.v1, and only cutline.v1 without one', () => {
+    expect(socketProtocols(undefined)).toEqual(['cutline.v1']);
+    const [ours, carrier] = socketProtocols('tök en/+=');
+    expect(ours).toBe('cutline.v1');
+    expect(carrier).toMatch(/^cutline\.token\.[A-Za-z0-9_-]+$/);
+    expect(Buffer.from(carrier.slice('cutline.token.'.length), 'base64url').toString('utf8')).toBe('tök en/+=');
+    new WebSocketClient({ url: 'ws://127.0.0.1:7710/api/v1/ws', token: 'secret-123', apiVersion: 1, WebSocketImpl: FakeSocket as unknown as typeof WebSocket });
+    expect(FakeSocket.all[0].url).not.toContain('secret');
+    expect(FakeSocket.all[0].protocols).toEqual(socketProtocols('secret-123'));
+  });
+
+  it('takes the token from #token= (or the older ?token=) and gives the URL without it', () => {
+    expect(takeTokenFromUrl({ pathname: '/', search: '', hash: '#token=abc123' })).toEqual({ token: 'abc123', cleanUrl: '/' });
+    expect(takeTokenFromUrl({ pathname: '/', search: '?engine=h:1&token=old', hash: '' })).toEqual({ token: 'old', cleanUrl: '/?engine=h%3A1' });
+    expect(takeTokenFromUrl({ pathname: '/desk', search: '', hash: '' })).toEqual({ token: undefined, cleanUrl: '/desk' });
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SourceSpec } from '../../shared/show.ts';
 import { buildDecoderArgs, drawtextSafe } from '../../electron/engine/sources/decoderArgs.ts';
+import { loopPlaylistText } from '../../electron/engine/sources/LoopPlaylist.ts';
 
 const target = { width: 640, height: 360, fit: 'fit' as const };
 const ctx = { fps: 30, hwaccel: 'none' as const, hasAudio: true, hasVideo: true };
@@ -21,6 +22,25 @@ describe('source decoder command lines', () => {
     const args = buildDecoderArgs(spec, target, { ...ctx, hasAudio: false, startAtS: 12.5 });
     expect(args).toEqual(expect.arrayContaining(['-stream_loop', '-1', '-ss', '12.500', '-i', '/m/clip.mp4']));
     expect(args.join(' ')).not.toContain('pipe:3');
+  });
+
+  it('looped file with a playlist: read through the concat demuxer, played once: the file itself', () => {
+    const spec = SourceSpec.parse({ id: 'f', kind: 'file', path: '/m/clip.mp4' });
+    const looped = buildDecoderArgs(spec, target, { ...ctx, loopPlaylist: '/tmp/x/loop.ffconcat', startAtS: 3 });
+    // Only files, even through the playlist: a concat script cannot reach the network.
+    expect(looped.join(' ')).toContain('-re -stream_loop -1 -f concat -safe 0 -ss 3.000 -protocol_whitelist file -i /tmp/x/loop.ffconcat');
+    const once = buildDecoderArgs(SourceSpec.parse({ ...spec, loop: false }), target, { ...ctx, loopPlaylist: '/tmp/x/loop.ffconcat' });
+    expect(once.join(' ')).toContain('-re -protocol_whitelist file -i /m/clip.mp4');
+    expect(once.join(' ')).not.toContain('concat');
+  });
+
+  it('loop playlist: a day of passes, quotes in paths escaped the ffconcat way', () => {
+    const text = loopPlaylistText("/m/it's.mp4", 10);
+    const lines = text.trim().split('\n');
+    expect(lines[0]).toBe('ffconcat version 1.0');
+    expect(lines).toHaveLength(1 + 8640);
+    expect(lines[1]).toBe("file '/m/it'\\''s.mp4'");
+    expect(loopPlaylistText('/m/a.mp4', 0.01).trim().split('\n')).toHaveLength(1 + 100_000);
   });
 
   it('device: hardware decode is never applied to camera frames', () => {

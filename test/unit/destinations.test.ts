@@ -13,7 +13,8 @@ import { type PreflightContext, preflight } from '../../shared/destinationPrefli
 import { listPresets, PRESETS, presetFor } from '../../shared/destinationPresets.ts';
 import { muxerArgs } from '../../electron/engine/destinations/targets.ts';
 import { ChunkReader, chunkMessage, decodeAmf0, encodeAmf0, MSG, parseRtmpTarget } from '../../electron/engine/destinations/rtmp.ts';
-import { EnvSecretStore, FileSecretStore, MemorySecretStore, secretEnvName, withSecret } from '../../electron/engine/secrets/SecretStore.ts';
+import { BoundSecrets } from '../../electron/engine/secrets/BoundSecrets.ts';
+import { FileSecretStore, MemorySecretStore, secretEnvName } from '../../electron/engine/secrets/SecretStore.ts';
 
 const ctx = (output: Partial<OutputSettings> = {}, extra: Partial<PreflightContext> = {}): PreflightContext => ({
   output: OutputSettings.parse(output),
@@ -148,17 +149,20 @@ describe('secrets', () => {
     expect(lines.join()).not.toContain('leaked-key');
   });
 
-  it('the environment wins, named by kind and id', () => {
+  it('the environment wins, named by kind and id, for the startup show\'s destination of that id', () => {
     expect(secretEnvName('rtmp', 'yt-main')).toBe('CUTLINE_STREAM_KEY_YT_MAIN');
     expect(secretEnvName('whip', 'xdn')).toBe('CUTLINE_WHIP_TOKEN_XDN');
     const file = new MemorySecretStore();
     file.set('yt-main', 'from-file');
-    const store = new EnvSecretStore(() => 'rtmp', file, { CUTLINE_STREAM_KEY_YT_MAIN: 'from-env' });
-    expect(store.get('yt-main')).toBe('from-env');
-    expect(withSecret(spec({ id: 'yt-main', kind: 'rtmp', url: 'rtmp://h/app' }), store)).toMatchObject({ streamKey: 'from-env' });
+    const secrets = new BoundSecrets(file, { CUTLINE_STREAM_KEY_YT_MAIN: 'from-env' });
+    const yt = spec({ id: 'yt-main', kind: 'rtmp', url: 'rtmp://h/app' });
+    secrets.trustStartupShow([yt]);
+    expect(secrets.release(yt).spec).toMatchObject({ streamKey: 'from-env' });
     // A key in the spec is used as given; a masked one is replaced.
-    expect(withSecret(spec({ id: 'yt-main', kind: 'rtmp', url: 'rtmp://h/app', streamKey: 'own' }), store)).toMatchObject({ streamKey: 'own' });
-    expect(withSecret(spec({ id: 'yt-main', kind: 'rtmp', url: 'rtmp://h/app', streamKey: '****abcd' }), store)).toMatchObject({ streamKey: 'from-env' });
+    expect(secrets.release(spec({ id: 'yt-main', kind: 'rtmp', url: 'rtmp://h/app', streamKey: 'own' })).spec).toMatchObject({ streamKey: 'own' });
+    expect(secrets.release(spec({ id: 'yt-main', kind: 'rtmp', url: 'rtmp://h/app', streamKey: '****abcd' })).spec).toMatchObject({ streamKey: 'from-env' });
+    // The same id pointed elsewhere gets nothing.
+    expect(secrets.release(spec({ id: 'yt-main', kind: 'rtmp', url: 'rtmp://evil/app' }))).toMatchObject({ error: "the stored key for 'yt-main' belongs to rtmp://h; enter a key for this destination" });
   });
 });
 

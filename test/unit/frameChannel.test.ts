@@ -79,7 +79,13 @@ describe.skipIf(!unix)('FrameChannel', () => {
 
 describe('a decoder through each frame transport', () => {
   let source: Source | undefined;
+  // What the program clock does every tick: put the next decoded frame on screen.
+  let ticker: NodeJS.Timeout | undefined;
+  const tick = (s: Source) => {
+    ticker = setInterval(() => s.advanceFrame(), 1000 / 30);
+  };
   afterEach(async () => {
+    clearInterval(ticker);
     await source?.close();
   });
 
@@ -92,7 +98,9 @@ describe('a decoder through each frame transport', () => {
       source.target = { width: 160, height: 90, fit: 'fit' };
       await source.prepare();
       source.start();
+      tick(source);
       await waitUntil(() => source?.status().state === 'live', 10_000, 'live');
+      await new Promise((resolve) => setTimeout(resolve, 100));
       const frame = source.latestFrame;
       expect(frame?.width).toBe(160);
       expect(frame?.data.length).toBe(160 * 90 * 1.5);
@@ -109,6 +117,7 @@ describe('a decoder through each frame transport', () => {
       source.target = { width: 320, height: 180, fit: 'fit' };
       await source.prepare();
       source.start();
+      tick(source);
       await waitUntil(() => source?.status().state === 'live', 10_000, 'live');
       for (let round = 0; round < 3; round++) {
         // A busy event loop: the old decoder's frames wait unread in the socket or pipe.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AudioMixer } from '../../electron/engine/media/AudioMixer.ts';
+import { AudioClockRecovery } from '../../electron/engine/media/AudioClockRecovery.ts';
 import { AudioRing } from '../../electron/engine/media/AudioRing.ts';
 import { encodeTag, FlvDemuxer, flvHeader, isSequenceHeader, isVideoKeyframe, TAG_AUDIO, TAG_VIDEO } from '../../electron/engine/media/flv.ts';
 import { RawFrameReader } from '../../electron/engine/media/RawFrameReader.ts';
@@ -156,5 +157,94 @@ describe('FLV', () => {
 
   it('refuses a stream that is not FLV', () => {
     expect(() => new FlvDemuxer().push(Buffer.from('not an flv stream at all'))).toThrow(/not an FLV/);
+  });
+});
+
+describe('AudioRing resampled reads', () => {
+  const sine = (frames: number, hz: number, from = 0) => {
+    const s = new Int16Array(frames * 2);
+    for (let i = 0; i < frames; i++) s[2 * i] = s[2 * i + 1] = Math.round(10000 * Math.sin((2 * Math.PI * hz * (from + i)) / 48000));
+    return Buffer.from(s.buffer);
+  };
+
+  it('plays 0.5 % faster by consuming 0.5 % more, without clicks', () => {
+    const ring = new AudioRing(0, 1000);
+    ring.push(sine(48000, 440));
+    const out = new Int16Array(1600 * 2);
+    let maxStep = 0;
+    let last = 0;
+    for (let t = 0; t < 20; t++) {
+      ring.read(out, 1.005);
+      for (let i = 0; i < out.length; i += 2) {
+        if (t + i > 0) maxStep = Math.max(maxStep, Math.abs(out[i] - last));
+        last = out[i];
+      }
+    }
+    expect(ring.consumedFrames).toBeGreaterThanOrEqual(Math.floor(20 * 1600 * 1.005) - 1);
+    expect(ring.consumedFrames).toBeLessThanOrEqual(Math.ceil(20 * 1600 * 1.005) + 1);
+    // A 440 Hz sine of amplitude 10000 moves at most ~576 per sample (×1.005): no discontinuity.
+    expect(maxStep).toBeLessThan(600);
+  });
+
+  it('delay() plays silence first without consuming; skip() drops the oldest', () => {
+    const ring = new AudioRing(0, 1000);
+    ring.push(Buffer.from(new Int16Array(200).fill(5).buffer));
+    ring.delay(30);
+    const out = new Int16Array(100);
+    ring.read(out);
+    expect(out[59]).toBe(0);
+    expect(out[60]).toBe(5);
+    expect(ring.consumedFrames).toBe(20);
+    ring.skip(50);
+    expect(ring.consumedFrames).toBe(70);
+    expect(ring.writtenFrames).toBe(100);
+  });
+});
+
+describe('AudioClockRecovery', () => {
+  it('follows a source whose audio runs 0.5 % fast: the lead settles at its target with no hard resync', () => {
+    const clock = new AudioClockRecovery({ targetMs: 60 });
+    const period = 1 / 30; // steady from the start: the settling rule never fires
+    let written = 0.06 * 48000; // primed at the target
+    let consumed = 0;
+    const leads: number[] = [];
+    for (let tick = 0; tick < 30 * 300; tick++) {
+      written += 1600 * 1.005;
+      const lead = written - consumed; // measured before this tick's block is played
+      const step = clock.step(lead, period);
+      consumed += 1600 * step.ratio + step.dropFrames;
+      leads.push((lead / 48000) * 1000);
+    }
+    const lastMinute = leads.slice(-30 * 60);
+    expect(clock.hardResyncs).toBe(0);
+    expect(Math.max(...lastMinute)).toBeLessThan(60 + 1);
+    expect(Math.min(...lastMinute)).toBeGreaterThan(60 - 1);
+    expect(clock.ratio).toBeCloseTo(1.005, 3);
+  });
+
+  it('in its first seconds, a source whose lead moves by a frame (frames start waiting) is aligned at once, not over 3 s', () => {
+    const clock = new AudioClockRecovery({ targetMs: 60 });
+    clock.step(0.06 * 48000, 1 / 30);
+    let aligned: { dropFrames: number; silenceFrames: number } | undefined;
+    for (let i = 0; i < 30 && !aligned; i++) {
+      const step = clock.step((0.06 - 0.033) * 48000, 1 / 30); // the picture on screen is a frame older
+      if (step.silenceFrames > 0) aligned = step;
+    }
+    expect(aligned?.silenceFrames).toBeGreaterThan(0.015 * 48000);
+    // After the settling time the same jump is resampled away instead.
+    const later = new AudioClockRecovery({ targetMs: 60, settleS: 0 });
+    later.step(0.06 * 48000, 1 / 30);
+    for (let i = 0; i < 30; i++) expect(later.step((0.06 - 0.033) * 48000, 1 / 30).silenceFrames).toBe(0);
+    expect(later.ratio).toBeLessThan(1);
+  });
+
+  it('aligns a starting source at once and cuts a burst far beyond what resampling absorbs', () => {
+    const clock = new AudioClockRecovery({ targetMs: 60, settleS: 0 });
+    expect(clock.step(0.02 * 48000, 1 / 30)).toEqual({ ratio: 1, dropFrames: 0, silenceFrames: 1920 });
+    clock.step(0.06 * 48000, 1 / 30);
+    let step = clock.step(0.06 * 48000, 1 / 30);
+    for (let i = 0; i < 60 && step.dropFrames === 0; i++) step = clock.step(1.06 * 48000, 1 / 30);
+    expect(step.dropFrames).toBe(48000);
+    expect(clock.hardResyncs).toBe(1);
   });
 });

@@ -7,10 +7,13 @@
  */
 import type { CommandName, CommandParams, CommandResult, EngineState } from '../../../shared/protocol.ts';
 import type { EventHub } from '../EventHub.ts';
+import type { MediaAccess } from '../files/MediaAccess.ts';
 import type { ProbeResult } from '../ffmpeg/probe.ts';
 import type { GraphicsLayer } from '../graphics/GraphicsLayer.ts';
+import type { EngineLog } from '../log/EngineLog.ts';
 import type { Caller } from '../objects/ObjectCommands.ts';
 import type { SharedObjectStore } from '../objects/SharedObjectStore.ts';
+import type { BoundSecrets } from '../secrets/BoundSecrets.ts';
 import type { Show } from '../Show.ts';
 import type { WebRtcGateway } from '../webrtc/WebRtcGateway.ts';
 import type { ObjectTokens } from './objects.ts';
@@ -24,6 +27,13 @@ export interface CommandContext {
   readonly objects: SharedObjectStore;
   readonly graphics: GraphicsLayer;
   readonly objectTokens: ObjectTokens;
+  /** Which files and addresses commands may make the engine touch (files/MediaAccess.ts). */
+  readonly media: MediaAccess;
+  /** Stored keys, released only to the destination they were stored for. */
+  readonly secrets: BoundSecrets;
+  /** Recent log lines for the desk's Health panel (`log.list`). */
+  readonly recentLog: EngineLog;
+  readonly log: (line: string) => void;
   /** Where this engine's HTTP server (WHIP/WHEP, viewer) is reachable, once one is attached. */
   httpBaseUrl(): string | undefined;
   getState(): EngineState;

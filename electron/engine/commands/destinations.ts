@@ -1,6 +1,8 @@
 /** Destinations: where the program goes (RTMP(S), WHIP, SRT, recordings), going live and stopping. */
 import { ProtocolError } from '../../../shared/protocol.ts';
 import { listPresets } from '../../../shared/destinationPresets.ts';
+import { SHOW_LIMITS } from '../../../shared/show.ts';
+import { checkDestination } from '../files/specAccess.ts';
 import type { HandlerMap } from './context.ts';
 
 type DestinationCommand =
@@ -14,8 +16,10 @@ type DestinationCommand =
   | 'destination.preflight';
 
 export const destinationHandlers: HandlerMap<DestinationCommand> = {
-  'destination.add': (spec, ctx) => {
-    if (ctx.show.destinations.has(spec.id)) throw new ProtocolError('conflict', `a destination with id "${spec.id}" already exists`);
+  'destination.add': (given, ctx) => {
+    if (ctx.show.destinations.has(given.id)) throw new ProtocolError('conflict', `a destination with id "${given.id}" already exists`);
+    if (ctx.show.destinations.size >= SHOW_LIMITS.destinations) throw new ProtocolError('conflict', `a show has at most ${SHOW_LIMITS.destinations} destinations: remove one first`);
+    const spec = checkDestination(given, ctx.media);
     const destination = ctx.show.createDestination(spec);
     ctx.events.emit('destination.added', { id: spec.id });
     return destination.status();

@@ -4,8 +4,9 @@
  * from the transport, never from the params (a guest cannot claim to be the producer or someone
  * else); the store applies the role rules and rate limits of each operation.
  */
-import type { IssuedObjectToken, ObjectCommandParams, ObjectTokenInfo } from '../../../shared/objects.ts';
+import type { BlockedClient, IssuedObjectToken, ObjectCommandParams, ObjectTokenInfo } from '../../../shared/objects.ts';
 import { ProtocolError } from '../../../shared/protocol.ts';
+import type { MediaAccess } from '../files/MediaAccess.ts';
 import type { GraphicsLayer } from '../graphics/GraphicsLayer.ts';
 import { bindIdentity } from '../objects/ObjectCommands.ts';
 import type { SharedObjectStore } from '../objects/SharedObjectStore.ts';
@@ -16,6 +17,9 @@ export interface ObjectTokens {
   issue(params: ObjectCommandParams<'object.issueToken'>): IssuedObjectToken;
   revoke(params: ObjectCommandParams<'object.revokeToken'>): { revoked: boolean };
   list(): ObjectTokenInfo[];
+  block(params: ObjectCommandParams<'object.blockClient'>): { blocked: true };
+  unblock(params: ObjectCommandParams<'object.unblockClient'>): { unblocked: boolean };
+  listBlocked(): BlockedClient[];
 }
 
 /** What object and overlay handlers need (the engine gives all; a bare store works for tests). */
@@ -23,6 +27,8 @@ export interface ObjectsContext {
   objects: SharedObjectStore;
   graphics?: GraphicsLayer;
   objectTokens?: ObjectTokens;
+  /** Which files overlays may read (image paths); absent = no check (a bare store in tests). */
+  media?: MediaAccess;
 }
 
 type ObjectCommand =
@@ -33,7 +39,10 @@ type ObjectCommand =
   | 'object.delete'
   | 'object.issueToken'
   | 'object.revokeToken'
-  | 'object.listTokens';
+  | 'object.listTokens'
+  | 'object.blockClient'
+  | 'object.unblockClient'
+  | 'object.listBlocked';
 
 function tokens(ctx: ObjectsContext, caller: { role: string }): ObjectTokens {
   if (caller.role !== 'producer') throw new ProtocolError('unauthorized', 'Only the producer can issue or revoke tokens.');
@@ -59,4 +68,7 @@ export const objectHandlers: HandlerMap<ObjectCommand, ObjectsContext> = {
   'object.issueToken': (p, ctx, caller) => tokens(ctx, caller).issue(p),
   'object.revokeToken': (p, ctx, caller) => tokens(ctx, caller).revoke(p),
   'object.listTokens': (_p, ctx, caller) => tokens(ctx, caller).list(),
+  'object.blockClient': (p, ctx, caller) => tokens(ctx, caller).block(p),
+  'object.unblockClient': (p, ctx, caller) => tokens(ctx, caller).unblock(p),
+  'object.listBlocked': (_p, ctx, caller) => tokens(ctx, caller).listBlocked(),
 };

@@ -1,5 +1,7 @@
 /** Overlays: the graphics drawn over the program (images, lower thirds, clocks, data overlays). Producer only. */
 import { ProtocolError } from '../../../shared/protocol.ts';
+import { SHOW_LIMITS } from '../../../shared/show.ts';
+import { checkOverlay } from '../files/specAccess.ts';
 import type { GraphicsLayer } from '../graphics/GraphicsLayer.ts';
 import type { Caller } from '../objects/ObjectCommands.ts';
 import type { HandlerMap } from './context.ts';
@@ -11,9 +13,18 @@ function graphics(ctx: ObjectsContext, caller: Caller): GraphicsLayer {
   return ctx.graphics;
 }
 
-export const overlayHandlers: HandlerMap<'overlay.add' | 'overlay.update' | 'overlay.show' | 'overlay.hide' | 'overlay.remove' | 'overlay.list', ObjectsContext> = {
-  'overlay.add': (spec, ctx, caller) => graphics(ctx, caller).add(spec),
-  'overlay.update': (changes, ctx, caller) => graphics(ctx, caller).update(changes),
+export const overlayHandlers: HandlerMap<'overlay.add' | 'overlay.update' | 'overlay.show' | 'overlay.hide' | 'overlay.remove' | 'overlay.list' | 'overlay.thumbnail', ObjectsContext> = {
+  'overlay.add': (spec, ctx, caller) => {
+    // The same caps as a show file: as many overlays, image files only inside the media folders.
+    const layer = graphics(ctx, caller);
+    if (layer.list().length >= SHOW_LIMITS.overlays && !layer.list().some((o) => o.id === spec.id))
+      throw new ProtocolError('conflict', `a show has at most ${SHOW_LIMITS.overlays} overlays: remove one first`);
+    return layer.add(ctx.media ? checkOverlay(spec, ctx.media) : spec);
+  },
+  'overlay.update': (changes, ctx, caller) => {
+    const layer = graphics(ctx, caller);
+    return layer.update(ctx.media ? checkOverlay(changes, ctx.media) : changes);
+  },
   'overlay.show': ({ id, fadeMs }, ctx, caller) => graphics(ctx, caller).show(id, fadeMs),
   'overlay.hide': ({ id, fadeMs }, ctx, caller) => graphics(ctx, caller).hide(id, fadeMs),
   'overlay.remove': ({ id }, ctx, caller) => {
@@ -21,4 +32,5 @@ export const overlayHandlers: HandlerMap<'overlay.add' | 'overlay.update' | 'ove
     return {};
   },
   'overlay.list': (_p, ctx, caller) => graphics(ctx, caller).list(),
+  'overlay.thumbnail': ({ id }, ctx, caller) => graphics(ctx, caller).thumbnail(id),
 };

@@ -1,6 +1,7 @@
 /** Sources: adding, removing and changing the inputs of the show, and the devices there are. */
 import { ProtocolError } from '../../../shared/protocol.ts';
-import { describeZodError, SourceSpec } from '../../../shared/show.ts';
+import { describeZodError, SHOW_LIMITS, SourceSpec } from '../../../shared/show.ts';
+import { checkSource } from '../files/specAccess.ts';
 import { listDevices } from '../sources/devices.ts';
 import type { CommandContext, HandlerMap } from './context.ts';
 
@@ -22,7 +23,11 @@ export async function removeGuestSource(ctx: CommandContext, id: string): Promis
 }
 
 export const sourceHandlers: HandlerMap<'source.add' | 'source.remove' | 'source.update' | 'device.list'> = {
-  'source.add': async (spec, ctx) => {
+  'source.add': async (given, ctx) => {
+    if (ctx.show.sources.has(given.id)) throw new ProtocolError('conflict', `a source with id "${given.id}" already exists`);
+    if (ctx.show.sources.size >= SHOW_LIMITS.sources) throw new ProtocolError('conflict', `a show has at most ${SHOW_LIMITS.sources} sources: remove one first`);
+    // Files only inside the media folders, network sources only to allowed schemes and hosts.
+    const spec = await checkSource(given, ctx.media);
     await addSource(ctx, spec);
     return { id: spec.id };
   },
@@ -34,8 +39,9 @@ export const sourceHandlers: HandlerMap<'source.add' | 'source.remove' | 'source
     const source = ctx.show.requireSource(id);
     const parsed = SourceSpec.safeParse({ ...source.spec, ...changes });
     if (!parsed.success) throw new ProtocolError('invalid_params', `source.update: ${describeZodError(parsed.error)}`);
+    const checked = await checkSource(parsed.data, ctx.media);
     try {
-      await source.update(parsed.data);
+      await source.update(checked);
     } catch (error) {
       throw new ProtocolError('failed', (error as Error).message);
     }

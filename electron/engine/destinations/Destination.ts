@@ -15,11 +15,11 @@ import { encodeTag, type FlvTag, flvHeader, isVideoKeyframe, TAG_AUDIO, TAG_SCRI
 import type { TimedDataRecord } from '../media/timedMetadata.ts';
 import type { FlvConsumer, FlvFanout } from '../program/FlvFanout.ts';
 import { redactText } from '../redact.ts';
-import { type SecretStore, withSecret } from '../secrets/SecretStore.ts';
+import type { Released } from '../secrets/BoundSecrets.ts';
 import { TypedEmitter } from '../TypedEmitter.ts';
 import type { PreflightResult } from '../../../shared/destinationPreflight.ts';
 import { type RtmpClosed, RtmpPublisher } from './RtmpPublisher.ts';
-import { describeTarget, destinationSecrets, muxerArgs, recordingFilePath } from './targets.ts';
+import { describeTarget, destinationSecrets, muxerArgs, recordingFilePath, secretOnCommandLine } from './targets.ts';
 import { H264_CONSTRAINED_BASELINE, WhipError, WhipPublisher } from './WhipPublisher.ts';
 
 export interface DestinationContext {
@@ -31,8 +31,9 @@ export interface DestinationContext {
   output?: () => OutputSettings;
   /** Checks the spec against its service and this engine; run on every start. */
   preflight?: (spec: DestinationSpec) => PreflightResult;
-  /** Where a spec without a secret gets its stream key / token / passphrase. */
-  secrets?: SecretStore;
+  /** Where a spec without a secret gets its stream key / token / passphrase: only one stored for
+   * exactly this destination (BoundSecrets). */
+  secrets?: { release(spec: DestinationSpec): Released };
   log?: (line: string) => void;
 }
 
@@ -84,6 +85,10 @@ function explainFailure(stderr: string[], spec: DestinationSpec): string {
   return last ? `the output stopped: ${last}` : 'the output stopped';
 }
 
+function diskFullMessage(file: string | undefined): string {
+  return `the disk is full: the recording stopped${file ? ` (${file} plays up to that point)` : ''}; free some space or record to another folder, then start it again`;
+}
+
 export class Destination extends TypedEmitter<Events> implements FlvConsumer {
   private process: FfmpegProcess | undefined;
   private publisher: WhipPublisher | undefined;
@@ -119,6 +124,8 @@ export class Destination extends TypedEmitter<Events> implements FlvConsumer {
   filePath: string | undefined;
   /** Timed data beside a recording: one JSON object per line, pts in ms from the file's start. */
   private sidecar: WriteStream | undefined;
+  /** Why the sidecar cannot be written (full disk, a folder in its place): the recording goes on without it. */
+  private sidecarProblem: string | undefined;
   /** onTextData tags that arrived while waiting for a keyframe: sent if that keyframe is theirs. */
   private heldData: FlvTag[] = [];
   /** Program timestamps of the last video and audio tags written. */
@@ -165,7 +172,7 @@ export class Destination extends TypedEmitter<Events> implements FlvConsumer {
       target: this.filePath ?? describeTarget(this.spec),
       state: this.state,
       ...(this.message ? { message: this.message } : {}),
-      ...(this.warnings.length ? { warnings: this.warnings } : {}),
+      ...(this.warnings.length || this.sidecarProblem ? { warnings: [...this.warnings, ...(this.sidecarProblem ? [this.sidecarProblem] : [])] } : {}),
       attempt: this.attempt,
       ...(this.nextRetryAt ? { nextRetryS: Math.max(0, Math.round((this.nextRetryAt - Date.now()) / 100) / 10) } : {}),
       bitrateKbps: this.bitrateKbps,
@@ -185,7 +192,7 @@ export class Destination extends TypedEmitter<Events> implements FlvConsumer {
 
   /** The spec with its secret from the secret store when the spec itself has none. */
   private effectiveSpec(): DestinationSpec {
-    return withSecret(this.spec, this.ctx.secrets);
+    return this.ctx.secrets?.release(this.spec).spec ?? this.spec;
   }
 
   start(): void {
@@ -193,6 +200,12 @@ export class Destination extends TypedEmitter<Events> implements FlvConsumer {
     const check = this.checkPreflight();
     if (check?.blocking) {
       this.setState('error', check.blocking);
+      return;
+    }
+    // A key stored for another destination (or not yet confirmed for this one) is not sent anywhere.
+    const refused = this.ctx.secrets?.release(this.spec).error ?? secretOnCommandLine(this.effectiveSpec());
+    if (refused) {
+      this.setState('error', refused);
       return;
     }
     this.wanted = true;
@@ -203,6 +216,7 @@ export class Destination extends TypedEmitter<Events> implements FlvConsumer {
     this.framesSent = 0;
     this.lastVideoTs = -1;
     this.lastAudioTs = -1;
+    this.sidecarProblem = undefined;
     if (this.spec.kind === 'recording') this.filePath = recordingFilePath(this.spec.path, this.ctx.showName());
     this.statsTimer = setInterval(() => this.sampleStats(), 1000);
     this.ctx.fanout().add(this);
@@ -220,7 +234,7 @@ export class Destination extends TypedEmitter<Events> implements FlvConsumer {
     await this.closeConnection(3000);
     const sidecar = this.sidecar;
     this.sidecar = undefined;
-    if (sidecar) await new Promise((done) => sidecar.end(done));
+    if (sidecar && !sidecar.destroyed) await new Promise((done) => sidecar.end(done));
     if (this.state !== 'error') this.setState('stopped');
   }
 
@@ -270,9 +284,22 @@ export class Destination extends TypedEmitter<Events> implements FlvConsumer {
   onData(record: TimedDataRecord): void {
     if (this.spec.kind !== 'recording' || !this.process || this.waitingForKeyframe || record.pts < this.baseTimestamp) return;
     const path = this.sidecarPath;
-    if (!path) return;
-    this.sidecar ??= createWriteStream(path, { flags: 'a' });
+    if (!path || this.sidecarProblem) return;
+    if (!this.sidecar) {
+      const sidecar = createWriteStream(path, { flags: 'a' });
+      // Without this an unwritable sidecar is an uncaught exception that ends the engine and every stream.
+      sidecar.on('error', (error: NodeJS.ErrnoException) => this.onSidecarError(sidecar, path, error));
+      this.sidecar = sidecar;
+    }
     this.sidecar.write(`${JSON.stringify({ ...record, pts: record.pts - this.baseTimestamp })}\n`);
+  }
+
+  private onSidecarError(sidecar: WriteStream, path: string, error: NodeJS.ErrnoException): void {
+    sidecar.destroy();
+    if (this.sidecar === sidecar) this.sidecar = undefined;
+    this.sidecarProblem = `the timed-data file ${path} cannot be written (${error.code ?? error.message}): the recording goes on without it`;
+    this.ctx.log?.(`destination ${this.id}: ${this.sidecarProblem}`);
+    this.emit('status', this.status());
   }
 
   onStreamStart(): void {
@@ -387,7 +414,8 @@ export class Destination extends TypedEmitter<Events> implements FlvConsumer {
         this.filePath = recordingFilePath(this.filePath, this.ctx.showName());
         const old = this.sidecar;
         this.sidecar = undefined;
-        old?.end();
+        this.sidecarProblem = undefined;
+        if (old && !old.destroyed) old.end();
       }
       this.spawnMuxer(spec, muxerArgs(spec, this.filePath));
     }
@@ -519,6 +547,8 @@ export class Destination extends TypedEmitter<Events> implements FlvConsumer {
       void publisher?.close();
       if (!this.wanted) return;
       if (isAuthFailure(text)) return this.fail(reason);
+      // A full disk does not empty itself: retrying would only make more broken files.
+      if (spec.kind === 'recording' && /No space left on device/i.test(text)) return this.fail(diskFullMessage(this.filePath));
       this.retryOrFail(reason, spec.kind === 'rtmp' && !published && !this.stallReason && isClosedBeforePublish(text));
     });
   }

@@ -6,7 +6,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DestinationSpec } from '../../../shared/show.ts';
-import { maskSecret, redactUrl } from '../redact.ts';
+import { maskSecret, maskUrlSecrets, redactUrl, rtmpPathKey, urlSecrets } from '../redact.ts';
 
 /** rtmp://host/app + key → rtmp://host/app/key (a key may also already be in the URL). */
 export function rtmpPublishUrl(url: string, streamKey?: string): string {
@@ -17,21 +17,33 @@ export function rtmpPublishUrl(url: string, streamKey?: string): string {
 export function destinationSecrets(spec: DestinationSpec): string[] {
   switch (spec.kind) {
     case 'rtmp':
-      return spec.streamKey ? [spec.streamKey] : [];
+      return [spec.streamKey, ...urlSecrets(spec.url), rtmpPathKey(spec.url)].filter((s): s is string => Boolean(s));
     case 'whip':
-      return [spec.token, ...(spec.iceServers ?? []).map((s) => s.credential)].filter((s): s is string => Boolean(s));
+      return [spec.token, ...urlSecrets(spec.url), ...(spec.iceServers ?? []).map((s) => s.credential)].filter((s): s is string => Boolean(s));
     case 'srt':
-      return spec.passphrase ? [spec.passphrase] : [];
+      return [spec.passphrase, ...urlSecrets(spec.url)].filter((s): s is string => Boolean(s));
     case 'recording':
       return [];
   }
+}
+
+/**
+ * Why a destination must not start because its secret would sit in a muxer's command line (any
+ * user of the machine can read those with `ps`); undefined when it may. RTMP goes out from Node,
+ * WHIP's token stays in Node; only SRT's passphrase would reach ffmpeg, which takes it nowhere else.
+ */
+export function secretOnCommandLine(spec: DestinationSpec): string | undefined {
+  if (spec.kind !== 'srt') return undefined;
+  if (spec.passphrase || /[?&]passphrase=/i.test(spec.url))
+    return 'an SRT passphrase would be on the muxer\'s command line, where every user of this machine can read it, and this ffmpeg takes it no other way: Cutline refuses. Send without a passphrase over a network you trust (or a VPN), or use an RTMPS destination';
+  return undefined;
 }
 
 /** What the UI and the state API show as the target. */
 export function describeTarget(spec: DestinationSpec): string {
   switch (spec.kind) {
     case 'rtmp':
-      return spec.streamKey ? rtmpPublishUrl(redactUrl(spec.url), maskSecret(spec.streamKey)) : redactUrl(spec.url);
+      return spec.streamKey ? rtmpPublishUrl(maskUrlSecrets(spec.url), maskSecret(spec.streamKey)) : maskUrlSecrets(spec.url);
     case 'srt':
       return redactUrl(spec.url);
     case 'whip':
@@ -90,10 +102,9 @@ export function muxerArgs(spec: DestinationSpec, filePath?: string, whip?: WhipM
     case 'recording':
       // Matroska written as it goes stays playable up to the last cluster if the app is killed.
       return [...copyAll, '-f', 'matroska', '-cluster_time_limit', '1000', filePath ?? spec.path];
-    case 'srt': {
-      const url = spec.passphrase ? `${spec.url}${spec.url.includes('?') ? '&' : '?'}passphrase=${encodeURIComponent(spec.passphrase)}` : spec.url;
-      return [...copyAll, '-bsf:v', 'h264_mp4toannexb', '-f', 'mpegts', url];
-    }
+    case 'srt':
+      // Never a passphrase: it would be in the command line (secretOnCommandLine refuses those).
+      return [...copyAll, '-bsf:v', 'h264_mp4toannexb', '-f', 'mpegts', spec.url];
     case 'whip': {
       if (!whip) throw new Error('WHIP needs its RTP ports');
       const gop = Math.max(1, Math.round(whip.fps));

@@ -46,6 +46,10 @@ export interface GraphicsEvents {
   overlayFailed: { id: string; message: string };
 }
 
+/** The program size thumbnails are drawn for (small: they are for a list). */
+const THUMB_WIDTH = 640;
+const THUMB_HEIGHT = 360;
+
 /** Widest ticker text drawn (Skia's canvas limit is 32767 px); later items are dropped. */
 const MAX_TICKER_UNIT = 16_000;
 
@@ -107,6 +111,7 @@ export class GraphicsLayer extends TypedEmitter<GraphicsEvents> {
   /** Composes so far: the current frame interval. */
   private interval = 0;
   private scheduled = false;
+  private messageAnnounce = false;
   private readonly objects?: ObjectSource;
   private readonly wallClock: () => number;
   private readonly baseDir: string;
@@ -191,6 +196,24 @@ export class GraphicsLayer extends TypedEmitter<GraphicsEvents> {
     return this.status(this.require(id));
   }
 
+  /**
+   * `overlay.thumbnail`: the overlay drawn on its own as it would be on a 640×360 program, whether
+   * it is shown or not, as a PNG data: URL. Drawn fresh (not from the program's cache, which only
+   * holds shown overlays at the program's size); a ticker shows its band without the moving text.
+   */
+  thumbnail(id: string): { id: string; png: string; width: number; height: number } {
+    const o = this.require(id);
+    const box = overlayBox(o.spec, THUMB_WIDTH, THUMB_HEIGHT);
+    const canvas = createCanvas(box.w, box.h);
+    const input: RenderInput = { spec: o.spec, width: box.w, height: box.h, object: this.boundObject(o), wallNow: this.wallClock(), since: o.since, image: o.image };
+    try {
+      rendererFor(o.spec.kind).draw(canvas.getContext('2d'), input);
+    } catch (error) {
+      throw new ProtocolError('failed', `Could not draw overlay "${id}": ${(error as Error).message}`);
+    }
+    return { id, png: `data:image/png;base64,${canvas.toBuffer('image/png').toString('base64')}`, width: box.w, height: box.h };
+  }
+
   /** Resolves when pending image loads have finished (successfully or not). */
   async whenLoaded(): Promise<void> {
     await Promise.all([...this.overlays.values()].map((o) => o.imageLoad));
@@ -258,6 +281,8 @@ export class GraphicsLayer extends TypedEmitter<GraphicsEvents> {
   private fadeLevel(o: Overlay, now: number): number {
     const f = o.fade;
     f.start ??= now;
+    // A restarted program (output.set) counts its time from 0 again: a fade begun before is over.
+    if (now < f.start) f.start = now - f.duration;
     const t = f.duration > 0 ? Math.min(1, Math.max(0, (now - f.start) / f.duration)) : 1;
     return f.from + (f.to - f.from) * t;
   }
@@ -297,6 +322,21 @@ export class GraphicsLayer extends TypedEmitter<GraphicsEvents> {
     });
   }
 
+  /**
+   * Why an overlay shows nothing is part of its status: a change of it is announced like any other
+   * (once per event-loop turn, off the frame path), so a UI sees "could not load image" at once.
+   */
+  private setMessage(o: Overlay, message: string | undefined): void {
+    if (o.message === message) return;
+    o.message = message;
+    if (this.messageAnnounce) return;
+    this.messageAnnounce = true;
+    setImmediate(() => {
+      this.messageAnnounce = false;
+      if (this.overlays.size > 0 || this.ordered.length > 0) this.emit('changed', { overlays: this.list() });
+    });
+  }
+
   private status(o: Overlay): OverlayStatus {
     const s: OverlayStatus = { id: o.spec.id, kind: o.spec.kind, visible: o.spec.visible, opacity: o.level * o.spec.opacity, spec: o.spec };
     if (o.message) s.message = o.message;
@@ -307,10 +347,10 @@ export class GraphicsLayer extends TypedEmitter<GraphicsEvents> {
     if (!isDataOverlay(o.spec)) return undefined;
     const snap = this.objects?.peek(o.spec.object);
     const needed = DATA_OVERLAY_TYPES[o.spec.kind];
-    if (!snap) o.message = `Waiting for shared object "${o.spec.object}" (a ${needed}).`;
-    else if (snap.type !== needed) o.message = `Object "${o.spec.object}" is a ${snap.type}, not a ${needed}.`;
+    if (!snap) this.setMessage(o, `Waiting for shared object "${o.spec.object}" (a ${needed}).`);
+    else if (snap.type !== needed) this.setMessage(o, `Object "${o.spec.object}" is a ${snap.type}, not a ${needed}.`);
     else {
-      o.message = undefined;
+      this.setMessage(o, undefined);
       return snap;
     }
     return undefined;
@@ -344,8 +384,9 @@ export class GraphicsLayer extends TypedEmitter<GraphicsEvents> {
     } catch (error) {
       o.key = key;
       o.bitmap = undefined;
-      o.message = `Could not draw overlay "${o.spec.id}": ${(error as Error).message}`;
-      this.emit('overlayFailed', { id: o.spec.id, message: o.message });
+      const message = `Could not draw overlay "${o.spec.id}": ${(error as Error).message}`;
+      this.setMessage(o, message);
+      this.emit('overlayFailed', { id: o.spec.id, message });
     }
   }
 
@@ -384,12 +425,13 @@ export class GraphicsLayer extends TypedEmitter<GraphicsEvents> {
       const img = await loadImage(data);
       if (gen !== o.imageGen) return;
       o.image = img;
-      o.message = undefined;
+      this.setMessage(o, undefined);
       this.schedule();
     })().catch((error: Error) => {
       if (gen !== o.imageGen) return;
-      o.message = `Could not load image for overlay "${o.spec.id}": ${error.message}`;
-      this.emit('overlayFailed', { id: o.spec.id, message: o.message });
+      const message = `Could not load image for overlay "${o.spec.id}": ${error.message}`;
+      this.setMessage(o, message);
+      this.emit('overlayFailed', { id: o.spec.id, message });
     });
   }
 }

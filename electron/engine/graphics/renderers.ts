@@ -12,6 +12,7 @@ import type {
   ChalkStroke,
   ChatState,
   GpsState,
+  KvState,
   ObjectSnapshot,
   OverlayKind,
   OverlaySpec,
@@ -491,6 +492,40 @@ const gps: Renderer<Spec<'gps'>> = {
   },
 };
 
+// ---- scoreboard (a kv object) -------------------------------------------------------------------
+
+/** The rows a scoreboard shows: its keys in order, or the object's first 8; values as text. */
+export function scoreRows(spec: Spec<'scoreboard'>, state: KvState | undefined): [string, string][] {
+  const entries = state?.entries ?? {};
+  const keys = spec.keys ?? Object.keys(entries).slice(0, 8);
+  return keys.map((key) => {
+    const value = entries[key];
+    return [key, value === undefined ? '–' : typeof value === 'string' || typeof value === 'number' ? String(value) : JSON.stringify(value)];
+  });
+}
+
+const scoreboard: Renderer<Spec<'scoreboard'>> = {
+  draw(ctx, { spec, width: w, height: h, object }) {
+    const rows = scoreRows(spec, object?.state as KvState | undefined);
+    if (rows.length === 0) return;
+    const p = pad(w, h);
+    panel(ctx, 0, 0, w, h, p * 0.8, css(spec.background));
+    let y = p;
+    if (spec.title) y = header(ctx, spec.title, spec.accent, p, p, w - 2 * p, h * 0.14);
+    const rowH = (h - y - p) / rows.length;
+    ctx.textBaseline = 'middle';
+    for (const [i, [key, value]] of rows.entries()) {
+      const cy = y + rowH * (i + 0.5);
+      ctx.textAlign = 'left';
+      ctx.fillStyle = css(spec.color);
+      ctx.fillText(fitText(ctx, key.toUpperCase(), w * 0.62 - p, rowH * 0.6, true), p, cy);
+      ctx.textAlign = 'right';
+      ctx.fillStyle = css(spec.accent);
+      ctx.fillText(fitText(ctx, value, w * 0.34, rowH * 0.72, true), w - p, cy);
+    }
+  },
+};
+
 export const RENDERERS: { [K in OverlayKind]: Renderer<Spec<K>> } = {
   image,
   text,
@@ -504,6 +539,7 @@ export const RENDERERS: { [K in OverlayKind]: Renderer<Spec<K>> } = {
   auction,
   chalkboard,
   gps,
+  scoreboard,
 };
 export function rendererFor(kind: OverlayKind): Renderer {
   return RENDERERS[kind] as unknown as Renderer;

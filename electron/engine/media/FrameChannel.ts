@@ -14,14 +14,18 @@
  * be a Unix socket, so there `FrameChannel.supported()` is false and the caller reads the pipe with
  * RawFrameReader instead.
  *
- * Frames alternate between two buffers: the frame passed to `onFrame` stays intact while the next
- * one is being read, so the newest complete frame is always whole. A caller that keeps older frames
- * must copy them.
+ * Frames are read into a small pool of reused buffers: the frame last passed to `onFrame` stays
+ * intact while the next one is being read, and so does every frame the caller says it still holds
+ * (`isHeld`: a source keeps a frame or two waiting for their tick). The pool grows only when all
+ * its buffers are held, up to MAX_FRAME_BUFFERS.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+/** A pool this size covers the frame shown, the frames waiting for a tick and the one being read. */
+export const MAX_FRAME_BUFFERS = 6;
 
 let socketDir: string | undefined;
 let socketCount = 0;
@@ -45,8 +49,9 @@ function privateSocketDir(): string {
 }
 
 export class FrameChannel {
-  private readonly buffers: [Buffer, Buffer];
-  private turn = 0;
+  private readonly buffers: Buffer[] = [];
+  private current: Buffer;
+  private lastDelivered: Buffer | undefined;
   private filled = 0;
   private closed = false;
 
@@ -59,7 +64,7 @@ export class FrameChannel {
    * Connects the two ends. `onFrame` is called with each complete frame of `frameSize` bytes.
    * Rejects if the socket cannot be made (the caller then falls back to a pipe).
    */
-  static async open(frameSize: number, onFrame: (frame: Buffer) => void): Promise<FrameChannel> {
+  static async open(frameSize: number, onFrame: (frame: Buffer) => void, isHeld: (frame: Buffer) => boolean = () => false): Promise<FrameChannel> {
     const path = join(privateSocketDir(), `${process.pid}-${++socketCount}.sock`);
     if (Buffer.byteLength(path) > MAX_SOCKET_PATH_BYTES) throw new Error(`the socket path would be too long (${Buffer.byteLength(path)} bytes, the limit is ${MAX_SOCKET_PATH_BYTES}): ${path}`);
     const server = net.createServer({ pauseOnConnect: true });
@@ -69,7 +74,7 @@ export class FrameChannel {
         server.listen(path, () => resolve());
       });
       const accepted = new Promise<net.Socket>((resolve) => server.once('connection', resolve));
-      const channel = new FrameChannel(frameSize, onFrame, path);
+      const channel = new FrameChannel(frameSize, onFrame, path, isHeld);
       try {
         await new Promise<void>((resolve, reject) => {
           channel.reader.once('connect', resolve);
@@ -96,18 +101,20 @@ export class FrameChannel {
     readonly frameSize: number,
     private readonly onFrame: (frame: Buffer) => void,
     path: string,
+    private readonly isHeld: (frame: Buffer) => boolean,
   ) {
-    this.buffers = [Buffer.allocUnsafe(frameSize), Buffer.allocUnsafe(frameSize)];
+    this.current = this.nextBuffer();
     this.reader = net.connect({
       path,
       onread: {
         // Asked before every read: the rest of the frame being filled, so a read stops at its end.
-        buffer: () => this.buffers[this.turn].subarray(this.filled),
+        buffer: () => this.current.subarray(this.filled),
         callback: (bytes: number) => {
           this.filled += bytes;
           if (this.filled === this.frameSize) {
-            const frame = this.buffers[this.turn];
-            this.turn ^= 1;
+            const frame = this.current;
+            this.lastDelivered = frame;
+            this.current = this.nextBuffer();
             this.filled = 0;
             if (!this.closed) this.onFrame(frame);
           }
@@ -117,6 +124,19 @@ export class FrameChannel {
     });
     // A decoder that dies resets the connection; its exit is reported by the process itself.
     this.reader.on('error', () => {});
+  }
+
+  /** A buffer no one holds: reused from the pool, or a new one while the pool is small. */
+  private nextBuffer(): Buffer {
+    const free = this.buffers.find((b) => b !== this.lastDelivered && !this.isHeld(b));
+    if (free) return free;
+    if (this.buffers.length < MAX_FRAME_BUFFERS) {
+      const buffer = Buffer.allocUnsafe(this.frameSize);
+      this.buffers.push(buffer);
+      return buffer;
+    }
+    // The caller holds more frames than the pool has: overwrite the oldest it holds.
+    return this.buffers.find((b) => b !== this.lastDelivered) ?? this.buffers[0];
   }
 
   /**

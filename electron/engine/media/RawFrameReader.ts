@@ -3,23 +3,33 @@
  * Pure: push chunks in, get frames out. Decoders use it where FrameChannel (frames read straight
  * into their buffers through a Unix socket) is not available: on Windows.
  *
- * Frames are assembled into two buffers used in turn, so a source at 1080p30 does not allocate
- * 90 MB/s for the garbage collector: a returned frame stays valid until the frame after next is
- * complete — the latest frame is always intact while the next one is being filled. A caller that
- * needs more than the newest frame of one push must copy the others.
+ * Frames are assembled into a small pool of reused buffers, so a source at 1080p30 does not
+ * allocate 90 MB/s for the garbage collector: the latest frame stays intact while the next one is
+ * being filled, and so does every frame the caller says it holds (`isHeld`, as FrameChannel).
  */
+import { MAX_FRAME_BUFFERS } from './FrameChannel.ts';
+
 export class RawFrameReader {
   private pending: Buffer | undefined;
   private filled = 0;
   private readonly buffers: Buffer[] = [];
-  private turn = 0;
+  private lastDelivered: Buffer | undefined;
 
-  constructor(readonly frameSize: number) {}
+  /** @param isHeld frames the caller still holds (see FrameChannel): their buffers are not reused */
+  constructor(
+    readonly frameSize: number,
+    private readonly isHeld: (frame: Buffer) => boolean = () => false,
+  ) {}
 
   private nextBuffer(): Buffer {
-    const index = this.turn++ % 2;
-    this.buffers[index] ??= Buffer.allocUnsafe(this.frameSize);
-    return this.buffers[index];
+    const free = this.buffers.find((b) => b !== this.lastDelivered && !this.isHeld(b));
+    if (free) return free;
+    if (this.buffers.length < MAX_FRAME_BUFFERS) {
+      const buffer = Buffer.allocUnsafe(this.frameSize);
+      this.buffers.push(buffer);
+      return buffer;
+    }
+    return this.buffers.find((b) => b !== this.lastDelivered) ?? this.buffers[0];
   }
 
   push(chunk: Buffer): Buffer[] {
@@ -42,6 +52,7 @@ export class RawFrameReader {
       offset += n;
       if (this.filled === this.frameSize) {
         frames.push(this.pending);
+        this.lastDelivered = this.pending;
         this.pending = undefined;
       }
     }

@@ -4,12 +4,15 @@
  * flight are written together by the next one (group commit), so a burst costs one sync per batch,
  * not one per operation, and each is still acknowledged only once it is on disk.
  *
- * A crash can leave a torn last line; open() drops it (it was never acknowledged) and truncates the
- * file there so later appends start on a clean line. A bad line anywhere else is corruption and
- * open() refuses to guess. rewrite() replaces the whole file atomically (compaction to snapshots).
+ * A crash can leave a torn last line (cut short, or zeros the file system left after it); open()
+ * drops it (it was never acknowledged), says so in `tornBytes` for the engine to warn about, and
+ * truncates the file there so later appends start on a clean line. A bad line anywhere else is
+ * corruption and open() refuses to guess. rewrite() replaces the whole file atomically (compaction
+ * to snapshots). A lock file beside the journal keeps a second engine off the same data folder:
+ * two writers would interleave versions.
  */
 import { constants as fsConstants } from 'node:fs';
-import { type FileHandle, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 export const JOURNAL_FORMAT = 'cutline-objects';
@@ -54,6 +57,45 @@ export class JournalCorruptError extends Error {
   }
 }
 
+export class JournalLockedError extends Error {
+  constructor(path: string, pid: number) {
+    super(
+      `Another Cutline engine (process ${pid}) is using the data folder ${dirname(path)}: stop it first, or give this one a folder of its own (--data DIR or CUTLINE_DATA_DIR).`,
+    );
+    this.name = 'JournalLockedError';
+  }
+}
+
+/** Lock files this process holds (two engines in one process are refused too). */
+const heldLocks = new Set<string>();
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Takes `<journal>.lock` (our pid inside); a lock whose process is gone is stale and taken over. */
+async function takeLock(path: string): Promise<string> {
+  const lock = `${path}.lock`;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      await writeFile(lock, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
+      heldLocks.add(lock);
+      return lock;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const pid = Number.parseInt(await readFile(lock, 'utf8').catch(() => ''), 10);
+    if (heldLocks.has(lock) || (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid))) throw new JournalLockedError(path, pid || process.pid);
+    await rm(lock, { force: true });
+  }
+  throw new Error(`could not take the lock ${lock}`);
+}
+
 type Item =
   | { kind: 'append'; line: string; resolve: () => void; reject: (e: Error) => void }
   | { kind: 'rewrite'; records: JournalRecord[]; resolve: () => void; reject: (e: Error) => void };
@@ -67,6 +109,8 @@ export class Journal {
   private closed = false;
   private drained: (() => void)[] = [];
   readonly stats: JournalStats;
+
+  private lock: string | undefined;
 
   private constructor(
     readonly path: string,
@@ -82,6 +126,19 @@ export class Journal {
   static async open(path: string, options: JournalOptions = {}): Promise<OpenedJournal> {
     const opts: Required<JournalOptions> = { sync: options.sync ?? true, maxBatchBytes: options.maxBatchBytes ?? 4 << 20 };
     await mkdir(dirname(path), { recursive: true });
+    const lock = await takeLock(path);
+    try {
+      const opened = await Journal.openLocked(path, opts);
+      opened.journal.lock = lock;
+      return opened;
+    } catch (error) {
+      heldLocks.delete(lock);
+      await rm(lock, { force: true });
+      throw error;
+    }
+  }
+
+  private static async openLocked(path: string, opts: Required<JournalOptions>): Promise<OpenedJournal> {
     let text: string;
     try {
       text = await readFile(path, 'utf8');
@@ -139,6 +196,10 @@ export class Journal {
     this.closed = true;
     if (this.flushing || this.queue.length > 0) await new Promise<void>((resolve) => this.drained.push(resolve));
     await this.fh.close();
+    if (this.lock) {
+      heldLocks.delete(this.lock);
+      await rm(this.lock, { force: true });
+    }
   }
 
   private kick(): void {
@@ -252,6 +313,9 @@ function parse(path: string, text: string): { records: JournalRecord[]; goodByte
       lines.push(tail);
       needsNewline = true;
     } else tornBytes = Buffer.byteLength(tail);
+  } else if (lines.length > 1 && parseRecord(lines[lines.length - 1]) === undefined) {
+    // A last line that ends in a newline but is no record (zeros after a power cut): torn too.
+    tornBytes = Buffer.byteLength(lines.pop() as string) + 1;
   }
   lines.forEach((line, i) => {
     if (line.length === 0) return;

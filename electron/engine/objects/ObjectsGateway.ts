@@ -1,25 +1,44 @@
 /**
- * The objects WebSocket for guests and viewers: `GET /objects/ws?token=…` (or `Authorization:
- * Bearer …`). The token decides who is calling, never the messages:
+ * The objects WebSocket for guests and viewers: `GET /objects/ws` with `Authorization: Bearer …`,
+ * or from a browser the subprotocols `cutline.v1` + `cutline.token.<base64url>` (or the older
+ * `?token=…`, which proxies log). The token decides who is calling, never the messages:
  *  - a guest's invite token (guest.invite) → role `guest`, client id = the guest's id, name = its label;
  *  - a token from `object.issueToken {role, label?}` → that role; a `guest` token is one person
  *    (client id `token:<id>`), a `viewer` token may be shared by an audience, so every connection
- *    is its own client (`token:<id>:<n>`).
+ *    is its own client (`token:<id>:<n>`); a token's label is the name its posts, bids and bets carry.
+ * What goes out is the audience's view (audience.ts): no poll answer or hidden counts before reveal.
  * On the socket only `object.list`, `object.get` and `object.op` run (through the engine's
  * dispatcher with that caller, so the store's role rules and per-client rate limits apply), and the
  * server pushes `object.changed`, `object.created` and `object.deleted`. Any web origin may connect
  * (guest pages and audience sites live elsewhere): the token is the protection. A token that stops
  * being valid (revoked, guest invite forgotten) closes its sockets (code 4401) at its next message or event.
+ *
+ * Limits (docs/SECURITY.md): sockets per token (a guest is one person, a viewer token an audience)
+ * and in all, refused at the upgrade with 429 + Retry-After; and one request budget per token, not
+ * per socket, so opening more sockets never buys more requests.
+ * A client or token the producer blocked (`object.blockClient`) has its sockets closed (4403) and
+ * its requests and new connections refused, with the producer's reason.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { type WebSocket, WebSocketServer } from 'ws';
-import { type IssuedObjectToken, MAX_ARGS_BYTES, type ObjectTokenInfo } from '../../../shared/objects.ts';
+import type { WebSocket } from 'ws';
+import { WebSocketServer } from 'ws';
+import {
+  type BlockedClient,
+  type IssuedObjectToken,
+  MAX_ARGS_BYTES,
+  type ObjectChangedEvent,
+  type ObjectCreatedEvent,
+  type ObjectSnapshot,
+  type ObjectTokenInfo,
+} from '../../../shared/objects.ts';
 import { type EventMessage, type EventName, ProtocolError } from '../../../shared/protocol.ts';
-import { presentedToken, sameSecret } from '../server/tokens.ts';
+import { sameSecret } from '../server/tokens.ts';
 import { openWebSocketSession } from '../server/webSocketSession.ts';
+import { audienceChange, audienceCreated, audienceSnapshot, audienceState } from './audience.ts';
 import type { Caller } from './ObjectCommands.ts';
+import { presentedToken, WS_PROTOCOL } from '../server/requestGuard.ts';
 import { RateLimiter } from './RateLimiter.ts';
 import { ObjectRejection } from './rejections.ts';
 
@@ -28,10 +47,17 @@ export const OBJECTS_WS_PATH = '/objects/ws';
 export const OBJECTS_WS_COMMANDS = ['object.list', 'object.get', 'object.op'] as const;
 const COMMANDS = new Set<string>(OBJECTS_WS_COMMANDS);
 const EVENTS = new Set<EventName>(['object.changed', 'object.created', 'object.deleted']);
-/** Requests of any kind per connection (object.op is limited again per client by the store). */
-const REQUEST_RATE = { perSecond: 30, burst: 60 };
-const MAX_CONNECTIONS = 2000;
+/** Requests of any kind per token, over all its sockets (object.op is limited again per client by the store). */
+export const TOKEN_REQUEST_RATE = { perSecond: 30, burst: 60 };
+export const MAX_CONNECTIONS = 2000;
+/** Sockets one guest (an invite token or a guest-role token) may hold: a few tabs, not a flood. */
+export const MAX_CONNECTIONS_PER_GUEST_TOKEN = 4;
+/** Sockets one viewer token may hold (an audience shares it); per-person tokens are the audience-scale issue's. */
+export const MAX_CONNECTIONS_PER_VIEWER_TOKEN = 500;
+/** What a refused socket is told to wait, in seconds. */
+const CONNECTION_RETRY_AFTER_S = 5;
 const MAX_TOKENS = 1000;
+const MAX_BLOCKS = 1000;
 /** A reader this far behind is cut off rather than buffered for. */
 const MAX_BUFFERED = 4 << 20;
 
@@ -67,10 +93,38 @@ export interface ObjectsHello {
   name?: string;
 }
 
+/** Events as viewers and guests may see them (audience.ts: no poll answer or hidden counts). */
+function forAudience(message: EventMessage): EventMessage {
+  if (message.event === 'object.changed') return { ...message, data: audienceChange(message.data as ObjectChangedEvent) } as EventMessage;
+  if (message.event === 'object.created') return { ...message, data: audienceCreated(message.data as ObjectCreatedEvent) } as EventMessage;
+  return message;
+}
+
+/** object.get's snapshot and object.op's {version, state}, as viewers and guests may see them. */
+function audienceResult(command: string, result: unknown): unknown {
+  if (command === 'object.get') return audienceSnapshot(result as ObjectSnapshot);
+  if (command === 'object.op' && result && typeof result === 'object' && 'state' in result) {
+    const r = result as { version: number; state: { options?: unknown; showResults?: unknown } };
+    // Only polls change under audienceState; their state has showResults.
+    return 'showResults' in r.state ? { ...r, state: audienceState('poll', r.state) } : r;
+  }
+  return result;
+}
+
 export class ObjectsGateway {
   private readonly tokens = new Map<string, IssuedToken>();
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_ARGS_BYTES + 16 * 1024 });
-  private readonly requests = new RateLimiter(REQUEST_RATE, () => Date.now());
+  private readonly wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_ARGS_BYTES + 16 * 1024,
+    // A browser that sends its token as a subprotocol must get one back, or it drops the socket.
+    handleProtocols: (offered) => (offered.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
+  });
+  private readonly requests = new RateLimiter(TOKEN_REQUEST_RATE, () => Date.now());
+  /** Open sockets per guest id (invite tokens are not in `tokens`). */
+  private readonly guestSockets = new Map<string, Set<WebSocket>>();
+  /** `client:<client id>` or `token:<token id>` → the block. */
+  private readonly blocked = new Map<string, BlockedClient>();
+  private readonly sessions = new Set<{ ws: WebSocket; clientId: string; tokenId?: string }>();
   private nextToken = 1;
   private nextConnection = 1;
   private closed = false;
@@ -102,6 +156,36 @@ export class ObjectsGateway {
     return [...this.tokens.values()].map((t) => this.describe(t));
   }
 
+  // ---- blocking (object.blockClient / unblockClient / listBlocked) ----
+
+  block(params: { clientId?: string; tokenId?: string; reason?: string }): { blocked: true } {
+    const key = params.clientId !== undefined ? `client:${params.clientId}` : `token:${params.tokenId}`;
+    if (this.blocked.size >= MAX_BLOCKS && !this.blocked.has(key)) throw new ProtocolError('conflict', `${MAX_BLOCKS} clients are blocked: unblock some first`);
+    const entry: BlockedClient = {
+      ...(params.clientId !== undefined ? { clientId: params.clientId } : { tokenId: params.tokenId }),
+      reason: params.reason || 'no reason given',
+      at: new Date().toISOString(),
+    };
+    this.blocked.set(key, entry);
+    for (const session of this.sessions) {
+      // A close reason is at most 123 bytes.
+      if (this.blockFor(session.clientId, session.tokenId)) session.ws.close(4403, Buffer.from(`blocked: ${entry.reason}`).subarray(0, 120).toString());
+    }
+    return { blocked: true };
+  }
+
+  unblock(params: { clientId?: string; tokenId?: string }): { unblocked: boolean } {
+    return { unblocked: this.blocked.delete(params.clientId !== undefined ? `client:${params.clientId}` : `token:${params.tokenId}`) };
+  }
+
+  listBlocked(): BlockedClient[] {
+    return [...this.blocked.values()];
+  }
+
+  private blockFor(clientId: string | undefined, tokenId: string | undefined): BlockedClient | undefined {
+    return (clientId !== undefined ? this.blocked.get(`client:${clientId}`) : undefined) ?? (tokenId !== undefined ? this.blocked.get(`token:${tokenId}`) : undefined);
+  }
+
   private describe(t: IssuedToken): ObjectTokenInfo {
     return { id: t.id, role: t.role, ...(t.label ? { label: t.label } : {}), createdAt: t.createdAt.toISOString(), connections: t.sockets.size };
   }
@@ -117,31 +201,60 @@ export class ObjectsGateway {
   /** An HTTP upgrade handler: true when the request was for this endpoint (answered either way). */
   readonly upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): boolean => {
     if (url.pathname !== OBJECTS_WS_PATH) return false;
-    const token = presentedToken(req, url);
-    const refuse = (status: string): true => {
-      socket.end(`HTTP/1.1 ${status}\r\nWWW-Authenticate: Bearer\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+    // Header or subprotocol first: a token in the query string ends up in proxy logs (kept for old links).
+    const token = presentedToken(req.headers) ?? url.searchParams.get('token') ?? '';
+    const refuse = (status: string, message: string, headers = 'WWW-Authenticate: Bearer\r\n'): true => {
+      const body = `${message}\n`;
+      socket.end(`HTTP/1.1 ${status}\r\n${headers}Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
       return true;
     };
-    if (this.closed) return refuse('503 Service Unavailable');
+    const busy = (message: string) => refuse('429 Too Many Requests', message, `Retry-After: ${CONNECTION_RETRY_AFTER_S}\r\n`);
+    if (this.closed) return refuse('503 Service Unavailable', 'the show is closing');
     const guest = token ? this.host.guestForToken(token) : undefined;
     const issued = guest ? undefined : this.findIssued(token);
-    if (!guest && !issued) return refuse('401 Unauthorized');
-    if (this.wss.clients.size >= MAX_CONNECTIONS) return refuse('503 Service Unavailable');
+    if (!guest && !issued) return refuse('401 Unauthorized', 'missing or wrong token: use the link or token the producer gave you');
+    const block = guest ? this.blockFor(guest.id, undefined) : this.blockFor(issued?.role === 'guest' ? `token:${issued.id}` : undefined, issued?.id);
+    if (block) {
+      const body = `blocked by the producer: ${block.reason}`;
+      socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      return true;
+    }
+    if (this.wss.clients.size >= MAX_CONNECTIONS) return busy(`this show already has ${MAX_CONNECTIONS} objects sockets: try again later`);
+    const sockets = guest ? this.socketsOfGuest(guest.id) : (issued as IssuedToken).sockets;
+    const cap = guest || issued?.role === 'guest' ? MAX_CONNECTIONS_PER_GUEST_TOKEN : MAX_CONNECTIONS_PER_VIEWER_TOKEN;
+    if (sockets.size >= cap) return busy(`this token already has ${cap} open sockets (the limit): close one first`);
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      if (guest) this.onSocket(ws, { role: 'guest', clientId: guest.id, name: guest.label }, () => this.host.guestForToken(token)?.id === guest.id);
+      sockets.add(ws);
+      ws.on('close', () => {
+        sockets.delete(ws);
+        if (guest && sockets.size === 0 && this.guestSockets.get(guest.id) === sockets) this.guestSockets.delete(guest.id);
+      });
+      if (guest) this.onSocket(ws, { role: 'guest', clientId: guest.id, name: guest.label }, `guest:${guest.id}`, () => this.host.guestForToken(token)?.id === guest.id, undefined);
       else if (issued) {
         const clientId = issued.role === 'guest' ? `token:${issued.id}` : `token:${issued.id}:${this.nextConnection++}`;
-        const caller: WsCaller = { role: issued.role, clientId, ...(issued.role === 'guest' ? { name: issued.label ?? issued.id } : {}) };
-        issued.sockets.add(ws);
-        ws.on('close', () => issued.sockets.delete(ws));
-        this.onSocket(ws, caller, () => this.tokens.get(issued.id) === issued);
+        // The token's label is the name its posts, bids and bets carry; without one a viewer's typed name is marked self-chosen.
+        const name = issued.label ?? (issued.role === 'guest' ? issued.id : undefined);
+        const caller: WsCaller = { role: issued.role, clientId, ...(name ? { name } : {}) };
+        this.onSocket(ws, caller, `token:${issued.id}`, () => this.tokens.get(issued.id) === issued, issued.id);
       }
     });
     return true;
   };
 
-  private onSocket(ws: WebSocket, caller: WsCaller, stillValid: () => boolean): void {
-    const connectionKey = `${caller.clientId}#${this.nextConnection++}`;
+  private socketsOfGuest(id: string): Set<WebSocket> {
+    let set = this.guestSockets.get(id);
+    if (!set) {
+      set = new Set();
+      this.guestSockets.set(id, set);
+    }
+    return set;
+  }
+
+  /** `budgetKey` names the token: every socket opened with it spends from the same requests budget. */
+  private onSocket(ws: WebSocket, caller: WsCaller, budgetKey: string, stillValid: () => boolean, tokenId: string | undefined): void {
+    const session = { ws, clientId: caller.clientId, ...(tokenId ? { tokenId } : {}) };
+    this.sessions.add(session);
+    ws.on('close', () => this.sessions.delete(session));
     const hello: Omit<ObjectsHello, 'type' | 'apiVersion' | 'commands'> = { role: caller.role, clientId: caller.clientId, ...(caller.name ? { name: caller.name } : {}) };
     openWebSocketSession(ws, {
       engine: this.host,
@@ -150,9 +263,18 @@ export class ObjectsGateway {
       hello,
       helloCommands: OBJECTS_WS_COMMANDS,
       events: EVENTS,
+      // What goes out is the audience's view (audience.ts).
+      viewEvent: forAudience,
+      viewResult: audienceResult,
+      blockedFor: () => this.blockFor(caller.clientId, tokenId)?.reason,
+      onBlocked: () => ws.close(4403, 'blocked'),
       refuseCommand: (command) =>
         COMMANDS.has(command) ? undefined : { code: 'unauthorized', message: `only ${OBJECTS_WS_COMMANDS.join(', ')} run on this socket; "${command}" is the producer's` },
-      overLimit: () => (this.requests.take(connectionKey) ? undefined : new ObjectRejection('too_many_requests', 'rate_limited', 'Too many requests on this connection: slow down.').toJSON()),
+      overLimit: () => {
+        if (this.requests.take(budgetKey)) return undefined;
+        const wait = this.requests.retryAfterS(budgetKey).toFixed(1);
+        return new ObjectRejection('too_many_requests', 'rate_limited', `Too many requests with this token (all its connections together): wait ${wait} s.`).toJSON();
+      },
       tokenStillValid: stillValid,
       onTokenInvalid: () => ws.close(4401, 'token no longer valid'),
       ...(this.host.log ? { log: this.host.log } : {}),

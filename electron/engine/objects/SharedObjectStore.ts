@@ -11,6 +11,7 @@
 import {
   type ClientRole,
   MAX_ARGS_BYTES,
+  MAX_STATE_BYTES,
   OBJECT_OPS,
   OBJECT_OPTIONS,
   type ObjectChangedEvent,
@@ -58,12 +59,11 @@ export interface StoreOptions {
   /** Every op from one non-producer client, across all objects. */
   clientRate?: Rate;
   maxObjects?: number;
-}
-
-export interface OpenStoreOptions extends StoreOptions, JournalOptions {
-  /** Rewrite the journal as snapshots at open when it holds more records than this. */
+  /** Rewrite the journal as snapshots (at open, and while running) when it holds more records than this. */
   compactAfter?: number;
 }
+
+export interface OpenStoreOptions extends StoreOptions, JournalOptions {}
 
 interface Entry {
   id: string;
@@ -76,7 +76,12 @@ interface Entry {
   /** Last durable version and its public state: what get() and events show. */
   committed?: { version: number; state: ObjectState };
   chatRate?: RateLimiter;
+  /** Length of the public state as JSON after the last op (undefined = not measured yet). */
+  stateBytes?: number;
 }
+
+/** How much one op can grow a state beyond its args' own length (field names, counters). */
+const OP_GROWTH_MARGIN = 8 * 1024;
 
 const PRODUCER = 'producer';
 
@@ -86,7 +91,11 @@ export class SharedObjectStore extends TypedEmitter<StoreEvents> {
   private readonly now: () => number;
   private readonly clientRate: RateLimiter;
   private readonly maxObjects: number;
+  private readonly compactAfter: number;
+  private compacting = false;
   private closed = false;
+  /** Bytes of a torn last journal line dropped at open (a crash mid-write): the engine warns. */
+  tornBytes = 0;
 
   /** An in-memory store; use SharedObjectStore.open() for one backed by a journal. */
   constructor(
@@ -98,15 +107,17 @@ export class SharedObjectStore extends TypedEmitter<StoreEvents> {
     this.now = options.now ?? Date.now;
     this.clientRate = new RateLimiter(options.clientRate ?? { perSecond: 20, burst: 40 }, this.now);
     this.maxObjects = options.maxObjects ?? 256;
+    this.compactAfter = options.compactAfter ?? 50_000;
   }
 
   /** Opens the journal at `path`, restores every object at its last version, and keeps journaling there. */
   static async open(path: string, options: OpenStoreOptions = {}): Promise<SharedObjectStore> {
-    const { journal, records } = await Journal.open(path, options);
+    const { journal, records, tornBytes } = await Journal.open(path, options);
     const store = new SharedObjectStore(options, journal);
+    store.tornBytes = tornBytes;
     try {
       store.replay(records, path);
-      if (records.length > (options.compactAfter ?? 50_000)) await store.compact();
+      if (records.length > store.compactAfter) await store.compact();
     } catch (error) {
       await journal.close();
       throw error;
@@ -178,11 +189,22 @@ export class SharedObjectStore extends TypedEmitter<StoreEvents> {
       reject('too_many_requests', 'rate_limited', `You are posting too fast: wait ${entry.chatRate.retryAfterS(clientId).toFixed(1)} s.`);
 
     const at = this.now();
+    // Near the state cap, keep a copy to roll back to: the rules mutate in place.
+    const nearCap = entry.stateBytes === undefined || entry.stateBytes + rawJson.length + OP_GROWTH_MARGIN > MAX_STATE_BYTES;
+    const before = nearCap ? JSON.stringify(entry.rules.save(entry.state)) : undefined;
     this.runOp(entry, op, canonical, at, clientId);
-    const version = ++entry.version;
     const state = entry.rules.view(entry.state, entry.options) as ObjectState;
+    const stateBytes = JSON.stringify(state).length;
+    // (Far from the cap one op cannot cross it by more than OP_GROWTH_MARGIN; the next op is checked.)
+    if (stateBytes > MAX_STATE_BYTES && before !== undefined) {
+      entry.state = entry.rules.load(JSON.parse(before));
+      reject('payload_too_large', 'state_too_large', `"${id}" would hold ${stateBytes} bytes of state (at most ${MAX_STATE_BYTES}): clear or remove some of it first.`);
+    }
+    entry.stateBytes = stateBytes;
+    const version = ++entry.version;
     await this.persist({ t: 'op', id, v: version, op, args: canonical, at, by: clientId });
     if (!entry.committed || entry.committed.version < version) entry.committed = { version, state };
+    this.compactIfLong();
     this.emit('changed', { id, type: entry.type, version, op, args: canonical, state, pts: this.pts(), at });
     return { version, state };
   }
@@ -231,6 +253,19 @@ export class SharedObjectStore extends TypedEmitter<StoreEvents> {
       at,
     }));
     await this.journal.rewrite(records);
+  }
+
+  /** A long-running show's journal would grow without end: rewrite it as snapshots now and then. */
+  private compactIfLong(): void {
+    const stats = this.journal?.stats;
+    if (!stats || this.compacting || this.closed || stats.records <= this.compactAfter) return;
+    this.compacting = true;
+    // A failed rewrite fails the journal itself (nothing more is acknowledged), as a failed append does.
+    this.compact()
+      .catch(() => {})
+      .finally(() => {
+        this.compacting = false;
+      });
   }
 
   /** Waits for pending writes and closes the journal. Idempotent. */

@@ -36,6 +36,8 @@ export type RejectionReason =
   | 'too_many_tracks'
   | 'too_many_keys'
   | 'unknown_key'
+  | 'reserved_name'
+  | 'state_too_large'
   | 'store_closed'
   | 'journal_failed';
 

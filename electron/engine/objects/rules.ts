@@ -70,6 +70,7 @@ const EPSILON = 1e-9;
 const keepLast = <T>(list: T[], max: number): void => {
   if (list.length > max) list.splice(0, list.length - max);
 };
+const round4 = (v: number) => Math.round(v * 10_000) / 10_000;
 const money = (n: number, currency: string) => `${currency}${Number.isInteger(n) ? n : n.toFixed(2)}`;
 
 // ---- chat -------------------------------------------------------------------------------------
@@ -85,7 +86,15 @@ const chat = rules<ChatInternal, ObjectOptions<'chat'>, ChatState>({
     post: (s, a: z.infer<typeof ChatPost>, ctx, o) => {
       if (a.text.length > o.maxTextLength)
         reject('invalid_params', 'text_too_long', `Message is ${a.text.length} characters; this chat allows ${o.maxTextLength}. Shorten it.`);
-      s.messages.push({ seq: s.nextSeq++, author: a.author, text: a.text, at: ctx.at });
+      // Who posted, for moderation (object.blockClient); the producer's own posts need no name.
+      s.messages.push({
+        seq: s.nextSeq++,
+        author: a.author,
+        ...(a.selfChosen ? { selfChosen: true as const } : {}),
+        text: a.text,
+        at: ctx.at,
+        ...(ctx.clientId && ctx.clientId !== 'producer' ? { from: ctx.clientId } : {}),
+      });
       s.total++;
       keepLast(s.messages, o.maxMessages);
     },
@@ -226,7 +235,7 @@ const bets = rules<BetsInternal, ObjectOptions<'bets'>, BetsState>({
       sel.bets++;
       m.totalStake += a.stake;
       m.bets++;
-      s.recentBets.push({ bettor: a.bettor, market: m.id, selection: sel.id, stake: a.stake, odds: sel.odds, at: ctx.at });
+      s.recentBets.push({ bettor: a.bettor, ...(a.selfChosen ? { selfChosen: true as const } : {}), market: m.id, selection: sel.id, stake: a.stake, odds: sel.odds, at: ctx.at });
       keepLast(s.recentBets, o.recentBets);
     },
     closeMarket: (s, a: z.infer<typeof BetsMarket>) => {
@@ -287,7 +296,7 @@ const auction = rules<AuctionInternal, ObjectOptions<'auction'>, AuctionState>({
           : `the start price is ${money(s.startPrice, o.currency)}`;
         reject('conflict', 'bid_too_low', `Bid at least ${money(min, o.currency)}: ${why}.`);
       }
-      const bid: AuctionBidRecord = { bidder: a.bidder, amount: a.amount, at: ctx.at };
+      const bid: AuctionBidRecord = { bidder: a.bidder, ...(a.selfChosen ? { selfChosen: true as const } : {}), amount: a.amount, at: ctx.at };
       s.current = bid;
       s.bidCount++;
       s.recentBids.push(bid);
@@ -322,8 +331,13 @@ const chalkboard = rules<ChalkInternal, ObjectOptions<'chalkboard'>, ChalkboardS
   init: () => ({ epoch: 0, nextSeq: 1, strokes: [] }),
   ops: {
     stroke: (s, a: z.infer<typeof ChalkboardStroke>, _ctx, o) => {
-      s.strokes.push({ seq: s.nextSeq++, points: a.points, color: a.color, width: a.width });
+      // A ten-thousandth of the board is finer than any screen; it keeps the state (and the SEI) short.
+      const points = a.points.map(([x, y]) => [round4(x), round4(y)] as [number, number]);
+      s.strokes.push({ seq: s.nextSeq++, points, color: a.color, width: a.width });
       keepLast(s.strokes, o.maxStrokes);
+      // Old journals' options have no maxPoints: the default then.
+      let total = s.strokes.reduce((n, st) => n + st.points.length, 0);
+      while (total > (o.maxPoints ?? 20_000) && s.strokes.length > 1) total -= (s.strokes.shift() as ChalkStroke).points.length;
     },
     clear: (s) => {
       s.epoch++;

@@ -12,8 +12,10 @@
  * audio alike) are skipped and counted, so memory and delay stay flat and sync is kept; the
  * output then runs slightly short of wall time, as OBS's "skipped frames" do.
  *
- * Supervised: if either process exits unexpectedly both restart; `restarted` tells the fan-out
- * that the stream (and its sequence headers) begins anew.
+ * Supervised: if either process exits unexpectedly both restart at once (0.1 s, more if it keeps
+ * dying) and carry on the same timeline: their tags are offset by the time already encoded, so
+ * destinations see one stream that resumes at a keyframe (see FlvFanout.encoderRestarted) rather
+ * than a new one starting at 0.
  */
 import type { OutputSettings } from '../../../shared/show.ts';
 import { encodeAmf0 } from '../destinations/rtmp.ts';
@@ -25,7 +27,7 @@ import { TypedEmitter } from '../TypedEmitter.ts';
 
 interface Events {
   tag: FlvTag;
-  /** The encoder processes started again after one died; a new FLV stream follows. */
+  /** The encoder processes started again after one died; their tags continue the timeline. */
   restarted: { reason: string };
   log: string;
 }
@@ -82,7 +84,10 @@ export function programMetadata(settings: OutputSettings): FlvTag {
   return { type: TAG_SCRIPT, timestamp: 0, payload };
 }
 
-const RESTART_DELAY_MS = 500;
+/** Delays before restarting a dead encoder: at once, then slower if it keeps dying. */
+const RESTART_DELAYS_MS = [100, 500, 2000, 5000];
+/** An encoder that ran this long before dying counts as healthy: the next restart is at once. */
+const HEALTHY_RUN_MS = 5_000;
 /** Video frames allowed to wait for the encoder before ticks are skipped. */
 export const MAX_QUEUED_FRAMES = 3;
 
@@ -95,6 +100,10 @@ export class Encoder extends TypedEmitter<Events> {
   skippedTicks = 0;
   private framesWritten = 0;
   private videoTagsOut = 0;
+  /** Added to the current processes' tag timestamps: the time encoded before they started. */
+  private timelineOffsetMs = 0;
+  private spawnedAt = 0;
+  private quickDeaths = 0;
   /** performance.now() when each recent frame was handed to the encoder, by frame index. */
   private readonly writtenAt = new Map<number, number>();
   /** Recent "canvas written → its FLV video tag out" delays, ms. */
@@ -135,9 +144,17 @@ export class Encoder extends TypedEmitter<Events> {
   start(): void {
     if (this.closed) return;
     this.framesWritten = 0;
-    this.videoTagsOut = 0;
-    this.writtenAt.clear();
     this.emit('tag', programMetadata(this.settings));
+    this.spawnBoth();
+  }
+
+  /** Both processes, continuing the timeline from the frames written so far. */
+  private spawnBoth(): void {
+    this.videoTagsOut = this.framesWritten;
+    this.writtenAt.clear();
+    // Audio is written tick by tick with its video, so both timelines are at this instant.
+    this.timelineOffsetMs = Math.round((this.framesWritten * 1000) / this.settings.fps);
+    this.spawnedAt = performance.now();
     this.video = this.spawn('video encoder', buildVideoEncoderArgs(this.settings, this.encoder));
     this.audio = this.spawn('audio encoder', buildAudioEncoderArgs(this.settings));
   }
@@ -146,6 +163,8 @@ export class Encoder extends TypedEmitter<Events> {
     const proc = new FfmpegProcess({ ffmpegPath: this.ffmpegPath, args, name });
     const demuxer = new FlvDemuxer();
     proc.stdout.on('data', (chunk: Buffer) => {
+      // A sibling stopped after a crash may still flush: its tags belong to no stream now.
+      if (this.video !== proc && this.audio !== proc) return;
       let tags: FlvTag[];
       try {
         tags = demuxer.push(chunk);
@@ -157,7 +176,7 @@ export class Encoder extends TypedEmitter<Events> {
         // Each encoder writes its own onMetaData; the program's was sent at start.
         if (tag.type === TAG_SCRIPT) continue;
         if (tag.type === TAG_VIDEO && tag.payload[1] === 1) this.noteLatency();
-        this.emit('tag', tag);
+        this.emit('tag', this.timelineOffsetMs ? { ...tag, timestamp: tag.timestamp + this.timelineOffsetMs } : tag);
       }
     });
     proc.on('stderrLine', (line) => {
@@ -171,14 +190,18 @@ export class Encoder extends TypedEmitter<Events> {
       const others = [this.video, this.audio].filter((p) => p && p !== proc);
       this.video = undefined;
       this.audio = undefined;
-      void Promise.all(others.map((p) => p?.stop({ graceMs: 500 }))).then(() =>
+      const ranMs = performance.now() - this.spawnedAt;
+      this.quickDeaths = ranMs > HEALTHY_RUN_MS ? 0 : this.quickDeaths + 1;
+      const delay = RESTART_DELAYS_MS[Math.min(this.quickDeaths, RESTART_DELAYS_MS.length - 1)];
+      // The sibling's output is of no use now: stop it at once rather than let it flush.
+      void Promise.all(others.map((p) => p?.stop({ closeStdin: false, graceMs: 300 }))).then(() =>
         setTimeout(() => {
           if (this.closed) return;
           this.restarts++;
-          // Tell the fan-out first: the new stream's metadata and headers follow.
+          // Tell the fan-out first: the new processes' headers follow.
           this.emit('restarted', { reason });
-          this.start();
-        }, RESTART_DELAY_MS),
+          this.spawnBoth();
+        }, delay),
       );
     });
     return proc;

@@ -27,6 +27,8 @@ export class FlvFanout {
   /** Tags since the last video keyframe: a consumer that joins starts from there at once
    * instead of waiting up to a keyframe interval (like an RTMP server's GOP cache). */
   private gop: FlvTag[] = [];
+  /** The headers before an encoder restart, to tell whether the new stream is the same one. */
+  private previousInit: { video: FlvTag; audio: FlvTag } | undefined;
   /** Data changes waiting for the video frame they belong to. */
   private pendingData: TimedDataRecord[] = [];
   tagsOut = 0;
@@ -65,10 +67,15 @@ export class FlvFanout {
     return [...this.gop];
   }
 
-  /** The encoder restarted: forget the old headers; consumers restart when new ones arrive. */
-  reset(): void {
+  /**
+   * The encoder processes were restarted on the same timeline (Encoder): when their sequence
+   * headers match the old ones (the same settings make the same SPS/PPS and AAC config), the
+   * stream simply resumes at the new encoder's first keyframe and no consumer notices more than a
+   * short gap; otherwise consumers start a new stream (an RTMP destination reconnects once).
+   */
+  encoderRestarted(): void {
+    this.previousInit = this.videoHeader && this.audioHeader ? { video: this.videoHeader, audio: this.audioHeader } : undefined;
     this.gop = [];
-    this.script = undefined;
     this.videoHeader = undefined;
     this.audioHeader = undefined;
   }
@@ -82,7 +89,12 @@ export class FlvFanout {
       const wasReady = this.ready;
       if (tag.type === TAG_VIDEO) this.videoHeader = tag;
       if (tag.type === TAG_AUDIO) this.audioHeader = tag;
-      if (!wasReady && this.ready) for (const c of this.consumers) c.onStreamStart(this.initTags());
+      if (!wasReady && this.ready) {
+        const previous = this.previousInit;
+        this.previousInit = undefined;
+        const same = previous?.video.payload.equals(this.videoHeader!.payload) && previous.audio.payload.equals(this.audioHeader!.payload);
+        if (!same) for (const c of this.consumers) c.onStreamStart(this.initTags());
+      }
       return;
     }
     if (!this.ready) return;

@@ -41,6 +41,8 @@ export interface ProgramOptions {
   preview?: LayoutSpec;
   /** Overlays drawn over every frame, after the layout. */
   graphics?: GraphicsLayer;
+  /** Overlays the preview monitor draws (on air plus cued ones); MonitorFeed asks for them. */
+  previewGraphics?: GraphicsLayer;
 }
 
 interface Transition {
@@ -72,6 +74,8 @@ export class Program extends TypedEmitter<Events> {
   private canvasTurn = 0;
   private readonly fadeFrom: YuvFrame;
   private readonly fadeTo: YuvFrame;
+  /** Program time of the last composed frame: preview overlays fade on the same clock. */
+  private lastFrameMs = 0;
 
   constructor(private readonly options: ProgramOptions) {
     super();
@@ -87,7 +91,7 @@ export class Program extends TypedEmitter<Events> {
     this.mixer = new AudioMixer(Math.ceil(48_000 / this.settings.fps) + 1);
     this.encoder = new Encoder(options.ffmpegPath, this.settings, options.encoder.name);
     this.encoder.on('tag', (tag) => this.fanout.push(tag));
-    this.encoder.on('restarted', () => this.fanout.reset());
+    this.encoder.on('restarted', () => this.fanout.encoderRestarted());
     this.encoder.on('log', (line) => this.emit('log', line));
     this.clock = new ProgramClock(this.settings.fps, (tick) => this.onTick(tick));
   }
@@ -109,6 +113,11 @@ export class Program extends TypedEmitter<Events> {
     this.clock.stop();
     clearInterval(this.statsTimer);
     await this.encoder.stop();
+  }
+
+  /** Draws the preview monitor's overlays over a composed preview picture (any size). */
+  composePreviewOverlays(canvas: YuvFrame): void {
+    this.options.previewGraphics?.compose(canvas, this.lastFrameMs);
   }
 
   /** Puts a layout on program at once (a cut). */
@@ -241,9 +250,11 @@ export class Program extends TypedEmitter<Events> {
     // and mix-minus feeds keep moving.
     const samples = samplesForTick(tick.index, this.settings.fps);
     const inputs: MixInput[] = [];
+    // Each source's next picture first: its sound is anchored to the picture on screen.
+    for (const source of this.sources.values()) source.advanceFrame();
     for (const source of this.sources.values()) {
       const block = new Int16Array(samples * CHANNELS);
-      source.audio.read(block);
+      source.readAudio(block, 1 / this.settings.fps);
       inputs.push({ id: source.id, samples: block, gainDb: source.gainDb, muted: source.muted });
     }
     const mixed = new Int16Array(samples * CHANNELS);
@@ -268,7 +279,8 @@ export class Program extends TypedEmitter<Events> {
       this.compositor.compose(this.layout, this.sources, canvas, now);
     }
     // Overlays go over the finished picture (over both sides of a fade alike).
-    this.options.graphics?.compose(canvas, (tick.index * 1000) / this.settings.fps);
+    this.lastFrameMs = (tick.index * 1000) / this.settings.fps;
+    this.options.graphics?.compose(canvas, this.lastFrameMs);
     const encodedIndex = this.encoder.framesEncoded;
     if (!this.encoder.write(canvas.data, Buffer.from(mixed.buffer, mixed.byteOffset, mixed.byteLength))) return;
     this.emit('frame', { index: tick.index, encodedIndex, canvas });

@@ -1,7 +1,9 @@
 /**
  * A fixed-rate clock that does not drift: tick n is due at start + n × period, whatever happened
  * before, so timing errors never accumulate. A late tick runs at once (and is counted); output
- * timestamps come from the tick count, never from the wall clock.
+ * timestamps come from the tick count, never from the wall clock. Time is `process.hrtime`,
+ * which is monotonic: a wall-clock step (NTP) cannot make it burst or stall
+ * (test/e2e/recoveries.e2e.test.ts steps the engine's wall clock to prove it).
  */
 export interface TickInfo {
   /** 0, 1, 2, ... */

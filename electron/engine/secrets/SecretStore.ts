@@ -10,8 +10,9 @@
  *   `CUTLINE_STREAM_KEY_<ID>` (for rtmp), `CUTLINE_WHIP_TOKEN_<ID>`, `CUTLINE_SRT_PASSPHRASE_<ID>`,
  *   where <ID> is the destination id upper-cased with `-` as `_`. The environment wins over the file.
  *
- * Keys are destination ids: a destination without a secret in its spec gets `store.get(id)` when it
- * starts. Secrets are never logged; `redact.ts` masks them everywhere else.
+ * Keys are destination ids; each value is bound to the destination it was stored for (kind and
+ * host), and released only to it: BoundSecrets.ts. Secrets are never logged; `redact.ts` masks them
+ * everywhere else.
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -71,7 +72,12 @@ export class FileSecretStore implements SecretStore {
   }
 
   get(id: string): string | undefined {
-    return this.secrets[id];
+    return Object.hasOwn(this.secrets, id) ? this.secrets[id] : undefined;
+  }
+
+  /** The destination ids with a stored secret (`cutline secrets list`). */
+  ids(): string[] {
+    return Object.keys(this.secrets);
   }
 
   set(id: string, secret: string): void {
@@ -111,73 +117,4 @@ const ENV_PREFIX: Record<DestinationSpec['kind'], string | undefined> = {
 export function secretEnvName(kind: DestinationSpec['kind'], id: string): string | undefined {
   const prefix = ENV_PREFIX[kind];
   return prefix ? `${prefix}${id.toUpperCase().replace(/-/g, '_')}` : undefined;
-}
-
-/** The environment first, then the store. */
-export class EnvSecretStore implements SecretStore {
-  constructor(
-    private readonly kindOf: (id: string) => DestinationSpec['kind'] | undefined,
-    private readonly fallback: SecretStore = new MemorySecretStore(),
-    private readonly env: NodeJS.ProcessEnv = process.env,
-  ) {}
-  get(id: string): string | undefined {
-    const kind = this.kindOf(id) ?? 'rtmp';
-    const name = secretEnvName(kind, id);
-    return (name && this.env[name]) || this.fallback.get(id);
-  }
-  set(id: string, secret: string): void {
-    this.fallback.set(id, secret);
-  }
-  delete(id: string): void {
-    this.fallback.delete(id);
-  }
-}
-
-/** The spec with its secret filled in from the store when the spec has none (or a masked one). */
-export function withSecret(spec: DestinationSpec, store: SecretStore | undefined): DestinationSpec {
-  if (!store) return spec;
-  const has = (v: string | undefined) => Boolean(v && !v.startsWith('****'));
-  switch (spec.kind) {
-    case 'rtmp': {
-      if (has(spec.streamKey)) return spec;
-      const s = store.get(spec.id);
-      return s ? { ...spec, streamKey: s } : spec;
-    }
-    case 'whip': {
-      if (has(spec.token)) return spec;
-      const s = store.get(spec.id);
-      return s ? { ...spec, token: s } : spec;
-    }
-    case 'srt': {
-      if (has(spec.passphrase)) return spec;
-      const s = store.get(spec.id);
-      return s ? { ...spec, passphrase: s } : spec;
-    }
-    case 'recording':
-      return spec;
-  }
-}
-
-// ---- which secret belongs to which destination ---------------------------------------------------
-
-type SecretField = 'streamKey' | 'token' | 'passphrase';
-const SECRET_FIELD: Record<string, SecretField> = { rtmp: 'streamKey', whip: 'token', srt: 'passphrase' };
-
-/**
- * After a successful destination.add: keep its secret under the destination id, where the engine
- * looks for it (`withSecret`) whenever a destination without a key starts — after a restart, or
- * after loading a show file (which never has keys).
- */
-export function rememberDestinationSecret(spec: unknown, store: SecretStore): void {
-  const d = spec as { id?: unknown; kind?: unknown } & Partial<Record<SecretField, unknown>>;
-  const field = typeof d.kind === 'string' ? SECRET_FIELD[d.kind] : undefined;
-  const value = field ? d[field] : undefined;
-  // A masked value ("****abcd") is what the state API shows, never a real key.
-  if (typeof d.id === 'string' && typeof value === 'string' && value && !value.startsWith('****')) store.set(d.id, value);
-}
-
-/** After a successful destination.remove: its key goes too. */
-export function forgetDestinationSecret(params: unknown, store: SecretStore): void {
-  const id = (params as { id?: unknown } | null)?.id;
-  if (typeof id === 'string') store.delete(id);
 }

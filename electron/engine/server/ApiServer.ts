@@ -1,14 +1,17 @@
 /**
- * The HTTP + WebSocket transport of the control protocol, and the web UI's host.
+ * The HTTP + WebSocket transport of the control protocol, the web UI's host, and the listener(s)
+ * of the public surface.
  *   GET  /api/v1/state                 → the whole state
  *   POST /api/v1/commands/<name>       → {ok:true,result} | {ok:false,error:{code,message}} (4xx/5xx)
  *   GET  /api/v1/ws (WebSocket)        → hello, then requests/responses and events
  *   GET  /                              → the built web UI (dist/renderer)
  * It only relays: sessions (ProtocolSession.ts) and the engine's dispatcher do the rest.
  *
- * Security: binds to 127.0.0.1 unless told otherwise; on any other address every request needs
- * `Authorization: Bearer <token>` (WebSocket: `?token=`). Browsers on other origins are refused
- * (Origin check), so a web page cannot drive a local Cutline behind the user's back.
+ * Two surfaces (docs/SECURITY.md): the *control* surface above, guarded by requestGuard.ts (Host,
+ * Origin, JSON-only POSTs, the token), and the *public* surface other modules mount with addRoute /
+ * addUpgrade (guest pages, WHIP, WHEP, the viewer, the objects socket), protected by their own
+ * tokens. With `publicListen` the public surface also gets a listener of its own, which answers 404
+ * to everything else — that listener is what a reverse proxy forwards.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -20,29 +23,39 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import { ERROR_STATUS, ProtocolError, type ProtocolErrorBody } from '../../../shared/protocol.ts';
 import type { Engine } from '../Engine.ts';
 import { type Envelope, ProtocolSession, protocolErrorBody } from './ProtocolSession.ts';
-import { presentedToken, sameSecret } from './tokens.ts';
+import { ControlGuard, type GuardRefusal, isLoopback, WS_PROTOCOL } from './requestGuard.ts';
 import { openWebSocketSession } from './webSocketSession.ts';
 
 export const DEFAULT_PORT = 7710;
-const MAX_BODY_BYTES = 1 << 20;
+/** Largest request (HTTP body or WebSocket message); the desk checks an image upload against its copy (renderer/src/client/apiVersion.ts). */
+export const MAX_BODY_BYTES = 1 << 20;
+/** Desk and automation sockets on `/api/v1/ws` at once (each gets every event; a bidding backend may hold hundreds). */
+export const MAX_CONTROL_SOCKETS = 512;
+/** TCP connections the public listener holds at once: above the objects sockets' own cap (2000). */
+export const PUBLIC_MAX_CONNECTIONS = 4096;
+/** A public request must arrive whole this fast (SDP offers are small): slow senders are cut off. */
+const PUBLIC_REQUEST_TIMEOUT_MS = 20_000;
+const PUBLIC_HEADERS_TIMEOUT_MS = 10_000;
 
 export interface ApiServerOptions {
   host?: string;
   port?: number;
-  /** Required on non-loopback hosts; generated when absent there. */
+  /** The API token (already checked by resolveApiToken); absent on loopback = none needed. */
   token?: string;
   /** Folder of the built web UI. */
   uiDir?: string;
+  /** Names besides the bound address and loopback that the control surface answers to (`--allowed-host`). */
+  allowedHosts?: string[];
+  /** A listener of its own for the public surface (`--public-host/--public-port`, `webrtc.publicListen`). */
+  publicListen?: { host: string; port: number };
+  /** false: no control listener at all, only the public one (`cutline run`). */
+  control?: boolean;
 }
 
 /** Extra routes (WHIP/WHEP endpoints) mounted by other modules. Return false to pass. */
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>;
 /** Extra WebSocket endpoints (the objects socket): return true when the upgrade was answered. */
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL) => boolean;
-
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.');
-}
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -62,6 +75,7 @@ export function errorBody(error: unknown): { status: number; body: { ok: false; 
 
 export class ApiServer {
   private server: Server | undefined;
+  private publicServer: Server | undefined;
   private wss: WebSocketServer | undefined;
   private readonly routes: RouteHandler[] = [];
   private readonly upgrades: UpgradeHandler[] = [];
@@ -69,6 +83,9 @@ export class ApiServer {
   readonly token: string | undefined;
   private readonly uiDir: string | undefined;
   private requestedPort: number;
+  private readonly guard: ControlGuard;
+  private readonly publicListen: { host: string; port: number } | undefined;
+  private readonly control: boolean;
 
   constructor(
     private readonly engine: Engine,
@@ -76,8 +93,13 @@ export class ApiServer {
   ) {
     this.host = options.host ?? '127.0.0.1';
     this.requestedPort = options.port ?? DEFAULT_PORT;
-    this.token = options.token ?? (isLoopback(this.host) ? undefined : randomBytes(18).toString('base64url'));
+    if (options.token !== undefined && options.token.trim() === '') throw new Error('an empty API token would turn authorization off; pass a real one');
+    this.token = options.token ?? (isLoopback(this.host) ? undefined : randomBytes(32).toString('base64url'));
     this.uiDir = options.uiDir;
+    this.publicListen = options.publicListen;
+    this.control = options.control ?? true;
+    if (!this.control && !this.publicListen) throw new Error('an ApiServer without the control surface needs publicListen');
+    this.guard = new ControlGuard({ boundHost: this.host, port: this.requestedPort, allowedHosts: options.allowedHosts ?? [], token: this.token });
     engine.attachHttp(this);
   }
 
@@ -94,56 +116,92 @@ export class ApiServer {
     return (this.server?.address() as AddressInfo | null)?.port ?? this.requestedPort;
   }
 
+  /** The control surface's URL (the desk, the API). */
   get url(): string {
-    const host = this.host.includes(':') ? `[${this.host}]` : this.host;
-    return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${this.port}`;
+    if (!this.control) return this.publicUrl ?? '';
+    return urlOf(this.host, this.port);
+  }
+
+  /** The public listener's URL, when the public surface has its own. */
+  get publicUrl(): string | undefined {
+    if (!this.publicListen) return undefined;
+    const port = (this.publicServer?.address() as AddressInfo | null)?.port ?? this.publicListen.port;
+    return urlOf(this.publicListen.host, port);
   }
 
   async listen(): Promise<void> {
-    const server = createServer((req, res) => {
-      this.handle(req, res).catch((error) => this.sendJson(res, errorBody(error).status, errorBody(error).body));
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: MAX_BODY_BYTES,
+      // The desk offers cutline.v1 (and its token as a second protocol); answer with ours only.
+      handleProtocols: (offered) => (offered.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
     });
-    this.server = server;
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_BODY_BYTES });
-    server.on('upgrade', (req, socket, head) => {
-      const url = new URL(req.url ?? '/', 'http://x');
-      for (const upgrade of this.upgrades) if (upgrade(req, socket, head, url)) return;
-      if (url.pathname !== '/api/v1/ws' || !this.originAllowed(req) || !this.authorized(req, url)) {
-        socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n');
-        return;
-      }
-      this.wss?.handleUpgrade(req, socket, head, (ws) => this.onSocket(ws));
-    });
-    await new Promise<void>((resolveListen, reject) => {
-      server.once('error', reject);
-      server.listen(this.requestedPort, this.host, () => {
-        server.off('error', reject);
-        resolveListen();
+    if (this.control) {
+      const server = createServer((req, res) => {
+        this.handle(req, res).catch((error) => this.sendJson(res, errorBody(error).status, errorBody(error).body));
       });
-    });
+      server.on('upgrade', (req, socket, head) => this.onControlUpgrade(req, socket, head));
+      this.server = server;
+      try {
+        await listenOn(server, this.requestedPort, this.host);
+      } catch (error) {
+        throw new Error(`cannot listen on ${this.host}:${this.requestedPort}: ${(error as Error).message}`);
+      }
+      this.guard.setPort(this.port);
+    }
+    if (this.publicListen) {
+      const server = createServer((req, res) => {
+        this.handlePublic(req, res).catch((error) => {
+          if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+          res.end(`internal error: ${(error as Error)?.message ?? String(error)}`);
+        });
+      });
+      server.on('upgrade', (req, socket, head) => {
+        socket.on('error', () => socket.destroy());
+        const url = new URL(req.url ?? '/', 'http://x');
+        for (const upgrade of this.upgrades) if (upgrade(req, socket, head, url)) return;
+        refuseUpgrade(socket, 404, 'Not Found', 'not here: this is the public listener (guest pages, WHIP, WHEP, the viewer, /objects/ws)');
+      });
+      server.maxConnections = PUBLIC_MAX_CONNECTIONS;
+      server.requestTimeout = PUBLIC_REQUEST_TIMEOUT_MS;
+      server.headersTimeout = PUBLIC_HEADERS_TIMEOUT_MS;
+      this.publicServer = server;
+      try {
+        await listenOn(server, this.publicListen.port, this.publicListen.host);
+      } catch (error) {
+        await this.close();
+        throw new Error(`cannot listen on the public address ${this.publicListen.host}:${this.publicListen.port}: ${(error as Error).message}`);
+      }
+    }
   }
 
   async close(): Promise<void> {
     for (const client of this.wss?.clients ?? []) client.terminate();
     this.wss?.close();
-    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
-    this.server?.closeAllConnections?.();
-  }
-
-  private authorized(req: IncomingMessage, url: URL): boolean {
-    if (!this.token) return true;
-    return sameSecret(presentedToken(req, url), this.token);
-  }
-
-  /** Non-browser clients send no Origin; browsers must come from this server's own pages. */
-  private originAllowed(req: IncomingMessage): boolean {
-    const origin = req.headers.origin;
-    if (!origin || origin === 'null') return !origin;
-    try {
-      return new URL(origin).host === req.headers.host;
-    } catch {
-      return false;
+    for (const server of [this.server, this.publicServer]) {
+      await new Promise<void>((r) => (server?.listening ? server.close(() => r()) : r()));
+      server?.closeAllConnections?.();
     }
+  }
+
+  private onControlUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    const url = new URL(req.url ?? '/', 'http://x');
+    for (const upgrade of this.upgrades) if (upgrade(req, socket, head, url)) return;
+    if (url.pathname !== '/api/v1/ws') {
+      refuseUpgrade(socket, 404, 'Not Found', `no WebSocket at ${url.pathname}`);
+      return;
+    }
+    const refusal = this.guard.checkSite(req.headers) ?? this.guard.checkToken(req.headers);
+    if (refusal) {
+      refuseUpgrade(socket, refusal.status, STATUS_TEXT[refusal.status], refusal.message);
+      return;
+    }
+    if ((this.wss?.clients.size ?? 0) >= MAX_CONTROL_SOCKETS) {
+      refuseUpgrade(socket, 503, 'Service Unavailable', `${MAX_CONTROL_SOCKETS} control sockets are open already: close a desk tab or a client first`);
+      return;
+    }
+    this.wss?.handleUpgrade(req, socket, head, (ws) => this.onSocket(ws));
   }
 
   private sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -153,8 +211,12 @@ export class ApiServer {
     res.end(text);
   }
 
+  private refuse(res: ServerResponse, refusal: GuardRefusal): void {
+    if (refusal.status === 401) res.setHeader('www-authenticate', 'Bearer');
+    this.sendJson(res, refusal.status, { ok: false, error: { code: refusal.code, message: refusal.message } });
+  }
+
   private async readJson(req: IncomingMessage): Promise<unknown> {
-    const type = req.headers['content-type'] ?? '';
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of req) {
@@ -165,8 +227,6 @@ export class ApiServer {
     }
     if (size > MAX_BODY_BYTES) throw new ProtocolError('payload_too_large', `request body over ${MAX_BODY_BYTES} bytes`);
     if (size === 0) return {};
-    // Requiring JSON also forces browsers into a CORS preflight, which this server never grants.
-    if (!/^application\/json\b/i.test(type)) throw new ProtocolError('invalid_request', 'send the parameters as JSON (Content-Type: application/json)');
     try {
       return JSON.parse(Buffer.concat(chunks).toString('utf8'));
     } catch (error) {
@@ -174,19 +234,32 @@ export class ApiServer {
     }
   }
 
+  /** The public listener: only what the public modules mount; the control surface is not here. */
+  private async handlePublic(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://x');
+    for (const route of this.routes) if (await route(req, res, url)) return;
+    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+    res.end('Not found. This address serves guest pages, WHIP, WHEP, the viewer and /objects/ws only.');
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://x');
     for (const route of this.routes) if (await route(req, res, url)) return;
+    // Everything below is the control surface: the desk UI and the API answer only to our own names.
+    const site = this.guard.checkSite(req.headers);
+    if (site) return this.refuse(res, site);
     if (url.pathname.startsWith('/api/')) {
-      if (!this.originAllowed(req)) return this.sendJson(res, 403, { ok: false, error: { code: 'unauthorized', message: 'requests from other web origins are not allowed' } });
-      if (!this.authorized(req, url)) {
-        res.setHeader('www-authenticate', 'Bearer');
-        return this.sendJson(res, 401, { ok: false, error: { code: 'unauthorized', message: 'missing or wrong API token: send Authorization: Bearer <token> (printed by `cutline serve`)' } });
-      }
+      const token = this.guard.checkToken(req.headers);
+      if (token) return this.refuse(res, token);
       if (req.method === 'GET' && url.pathname === '/api/v1/state') return this.sendJson(res, 200, this.engine.getState());
       const match = /^\/api\/v1\/commands\/([A-Za-z.]+)$/.exec(url.pathname);
       if (match) {
         if (req.method !== 'POST') return this.sendJson(res, 405, { ok: false, error: { code: 'invalid_request', message: 'use POST for commands' } });
+        const notJson = ControlGuard.checkJsonBody(req.headers);
+        if (notJson) {
+          req.resume();
+          return this.refuse(res, notJson);
+        }
         let envelope: Envelope;
         try {
           envelope = await new ProtocolSession({ engine: this.engine, log: this.engine.log }).request(match[1], await this.readJson(req));
@@ -223,4 +296,29 @@ export class ApiServer {
   private onSocket(ws: WebSocket): void {
     openWebSocketSession(ws, { engine: this.engine, maxBuffered: 8 << 20, log: this.engine.log });
   }
+}
+
+const STATUS_TEXT: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 415: 'Unsupported Media Type', 421: 'Misdirected Request' };
+
+function urlOf(host: string, port: number): string {
+  const bare = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  return `http://${bare === '0.0.0.0' || bare === '[::]' ? '127.0.0.1' : bare}:${port}`;
+}
+
+function listenOn(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolveListen();
+    });
+  });
+}
+
+/** Answers a refused WebSocket upgrade with a status and a reason a person can read. */
+function refuseUpgrade(socket: Duplex, status: number, text: string, message: string): void {
+  const body = `${message}\n`;
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${status === 401 ? 'WWW-Authenticate: Bearer\r\n' : ''}Connection: close\r\n\r\n${body}`,
+  );
 }

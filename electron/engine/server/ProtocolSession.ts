@@ -19,7 +19,8 @@ import {
 } from '../../../shared/protocol.ts';
 import { describeZodError } from '../../../shared/show.ts';
 import type { Caller } from '../objects/ObjectCommands.ts';
-import { forgetDestinationSecret, rememberDestinationSecret, type SecretStore } from '../secrets/SecretStore.ts';
+import { forgetDestinationSecret, rememberDestinationSecret } from '../secrets/BoundSecrets.ts';
+import type { SecretStore } from '../secrets/SecretStore.ts';
 
 /** What a session needs of the engine (Engine implements it; tests may fake it). */
 export interface SessionEngine {
@@ -55,8 +56,14 @@ export interface ProtocolSessionOptions {
   /** The token the client came with: false once revoked; then `onTokenInvalid` (close the socket). */
   tokenStillValid?: () => boolean;
   onTokenInvalid?: () => void;
-  /** Per-connection rate limit: the error when this request is over it. */
+  /** Rate limit (per connection or per token): the error when this request is over it. */
   overLimit?: () => ProtocolErrorBody | undefined;
+  /** The producer's reason when this client is blocked (object.blockClient); then `onBlocked` (close the socket). */
+  blockedFor?: () => string | undefined;
+  onBlocked?: () => void;
+  /** What this client may see of an event / a result (the objects socket: the audience's view). */
+  viewEvent?: (message: EventMessage) => EventMessage;
+  viewResult?: (command: string, result: unknown) => unknown;
   /** Stream keys of destinations this client adds are kept here (the desktop's keychain store). */
   secrets?: SecretStore | Promise<SecretStore | undefined>;
   /** Where internal errors are logged (command name and stack; never params: they may hold keys). */
@@ -70,6 +77,7 @@ export class ProtocolSession {
   private closed = false;
   private unsubscribe: (() => void) | undefined;
   private tokenGone = false;
+  private blocked = false;
 
   constructor(private readonly options: ProtocolSessionOptions) {
     const send = options.send;
@@ -82,7 +90,7 @@ export class ProtocolSession {
           if (message.event === 'meters.updated' && !this.meters) return;
           // A client whose token is gone stops hearing the show too.
           if (!this.tokenValid()) return this.tokenInvalid();
-          send(message);
+          send(this.options.viewEvent ? this.options.viewEvent(message) : message);
         });
       },
       () => {},
@@ -100,6 +108,11 @@ export class ProtocolSession {
       this.tokenGone = true;
       return { ok: false, error: TOKEN_GONE };
     }
+    const blocked = this.options.blockedFor?.();
+    if (blocked !== undefined) {
+      this.blocked = true;
+      return { ok: false, error: { code: 'unauthorized', message: `blocked by the producer: ${blocked}` } };
+    }
     const refused = this.options.refuseCommand?.(command);
     if (refused) return { ok: false, error: refused };
     const limited = this.options.overLimit?.();
@@ -109,7 +122,7 @@ export class ProtocolSession {
       const engine = await this.options.engine;
       const result = await engine.dispatch(command, params, ...(this.options.caller ? [this.options.caller] : []));
       await this.keepSecrets(command, params);
-      return { ok: true, result };
+      return { ok: true, result: this.options.viewResult ? this.options.viewResult(command, result) : result };
     } catch (error) {
       const body = protocolErrorBody(error);
       if (body.code === 'internal') this.options.log?.(`${command} failed: ${(error as Error)?.stack ?? String(error)}`);
@@ -129,6 +142,7 @@ export class ProtocolSession {
     const response: WsResponse = { type: 'response', requestId, ...envelope };
     this.options.send?.(response);
     if (this.tokenGone) this.tokenInvalid();
+    else if (this.blocked) this.options.onBlocked?.();
   }
 
   close(): void {

@@ -1,14 +1,15 @@
 /**
  * How a client shows its token, the same on every endpoint that takes one (the control API, the
- * objects socket): `Authorization: Bearer <token>`, or `?token=` where a browser cannot set
+ * objects socket): `Authorization: Bearer <token>`, the WebSocket subprotocol `cutline.token.<base64url>`, or `?token=` where a browser cannot set
  * headers (WebSocket). Compared in constant time.
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { presentedToken as headerToken } from './requestGuard.ts';
 
 export function presentedToken(req: IncomingMessage, url: URL): string {
-  const header = req.headers.authorization ?? '';
-  return header.startsWith('Bearer ') ? header.slice(7) : (url.searchParams.get('token') ?? '');
+  // Header or subprotocol first: a token in the query string ends up in proxy logs (kept for old links).
+  return headerToken(req.headers) ?? url.searchParams.get('token') ?? '';
 }
 
 export function sameSecret(a: string, b: string): boolean {

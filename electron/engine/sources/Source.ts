@@ -13,11 +13,13 @@ import { FfmpegProcess } from '../ffmpeg/FfmpegProcess.ts';
 import type { HwAccel } from '../ffmpeg/hwaccel.ts';
 import { explainOpenFailure, type MediaInfo, MediaProbeError, probeMedia } from '../ffmpeg/mediaProbe.ts';
 import { redactUrl } from '../redact.ts';
+import { AudioClockRecovery } from '../media/AudioClockRecovery.ts';
 import { AudioRing } from '../media/AudioRing.ts';
 import { FrameChannel } from '../media/FrameChannel.ts';
 import { RawFrameReader } from '../media/RawFrameReader.ts';
 import { frameBytes, type YuvFrame } from '../media/yuv.ts';
 import { TypedEmitter } from '../TypedEmitter.ts';
+import { LoopPlaylist } from './LoopPlaylist.ts';
 import { AUDIO_FD, buildDecoderArgs, type DecodeTarget, type PipeInputArgs, VIDEO_FD } from './decoderArgs.ts';
 
 export interface SourceContext {
@@ -44,6 +46,8 @@ export interface PipeFeed {
   onInputChanged(callback: () => void): void;
   /** What the source waits for while inputArgs() is null (shown as its message). */
   waitingFor(): string;
+  /** Why the picture stopped, when the feed knows better than "no picture" (a guest reconnecting). */
+  stallReason?(): string | undefined;
   close(): void;
 }
 
@@ -54,6 +58,26 @@ interface Events {
 /** No frame for this long (and at least 4 frame times) = stalled. */
 const STALL_MS = 1000;
 const RESTART_DELAYS_MS = [300, 1000, 2000, 4000, 8000, 15000];
+/**
+ * Audio kept waiting behind the picture on screen: enough that a tick's block (33 ms at 30 fps)
+ * is always there despite delivery jitter. See AudioClockRecovery and docs/ARCHITECTURE.md.
+ */
+const AUDIO_LEAD_MS = 60;
+/** A picture older than this no longer anchors the sound (a stalled or audio-only input). */
+const PICTURE_ANCHOR_MS = 250;
+/**
+ * Frames allowed to wait for a tick. Decoders deliver in bursts under load (two or three frames
+ * within a millisecond, then a gap): showing only the newest at each tick dropped one frame in
+ * three of a flash test on a busy machine. Waiting frames are shown one per tick instead; more
+ * than this and the oldest go (the source runs faster than the program, or a backlog burst in).
+ */
+const MAX_WAITING_FRAMES = 2;
+
+interface WaitingFrame {
+  frame: YuvFrame;
+  /** ring.writtenFrames when it arrived: the audio that came with it. */
+  audioAt: number;
+}
 
 /** Kinds whose input can be opened a second time while the first decoder still reads it. */
 const OPENS_TWICE: ReadonlySet<SourceSpec['kind']> = new Set(['file', 'url', 'testPattern']);
@@ -70,6 +94,7 @@ export class Source extends TypedEmitter<Events> {
   /** A decoder at a new size, started while `process` keeps delivering (see setTarget). */
   private successor: FfmpegProcess | undefined;
   private media: MediaInfo | undefined;
+  private loopPlaylist: LoopPlaylist | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
   private healthTimer: NodeJS.Timeout;
   private closed = false;
@@ -77,15 +102,33 @@ export class Source extends TypedEmitter<Events> {
   private failures = 0;
   private framesThisSecond = 0;
   private fpsMeasured = 0;
-  private lastFpsAt = Date.now();
+  private lastFpsAt = performance.now();
   private playedS = 0;
   private state: SourceState = 'connecting';
   private message: string | undefined;
 
-  /** The newest decoded frame; kept when the decoder stops, so a stall shows the last picture. */
+  /**
+   * The frame on screen (see advanceFrame); kept when the decoder stops, so a stall shows the last
+   * picture.
+   */
   latestFrame: YuvFrame | undefined;
   latestFrameAt = 0;
-  readonly audio = new AudioRing();
+  /**
+   * The same on the monotonic clock: stall detection and audio anchoring must not see a
+   * wall-clock step (NTP) as a picture that stopped or came back.
+   */
+  private latestFrameMonoMs = 0;
+  // The cap is a last resort (a burst after a stall): AudioClockRecovery keeps the level near its target.
+  readonly audio = new AudioRing(AUDIO_LEAD_MS, 500);
+  /** Follows this source's audio clock against its picture (see readAudio). */
+  readonly audioClock = new AudioClockRecovery({ targetMs: AUDIO_LEAD_MS });
+  /** How much audio had arrived when the picture now shown arrived. */
+  private audioAtPicture = 0;
+  private audioAnchored = false;
+  /** Frames decoded but not yet shown, oldest first (see MAX_WAITING_FRAMES). */
+  private readonly waitingFrames: WaitingFrame[] = [];
+  /** Frames dropped from the wait (a source faster than the program, a burst after a stall). */
+  framesDropped = 0;
   target: DecodeTarget = DEFAULT_TARGET;
 
   /** What the show says about this source; changed only through update() and setLevel(). */
@@ -134,7 +177,10 @@ export class Source extends TypedEmitter<Events> {
    * before the source is added, so the show is left as it was.
    */
   async prepare(): Promise<void> {
-    if (this.spec.kind === 'file') this.media = await probeMedia(this.ctx.ffmpegPath, this.spec.path, { timeoutMs: 15_000 });
+    if (this.spec.kind === 'file') this.media = await probeMedia(this.ctx.ffmpegPath, this.spec.path, { timeoutMs: 15_000, inputArgs: ['-protocol_whitelist', 'file'] });
+    this.loopPlaylist?.remove();
+    this.loopPlaylist =
+      this.spec.kind === 'file' && this.spec.loop && this.media?.durationS ? new LoopPlaylist(this.spec.path, this.media.durationS) : undefined;
     if (this.spec.kind === 'testPattern') this.media = { hasVideo: true, hasAudio: true };
     if (this.spec.kind === 'device') this.media = { hasVideo: Boolean(this.spec.video), hasAudio: Boolean(this.spec.audio) };
     if (this.spec.kind === 'guest' || this.spec.kind === 'whep') this.media = { hasVideo: true, hasAudio: true };
@@ -190,6 +236,53 @@ export class Source extends TypedEmitter<Events> {
     };
   }
 
+  /**
+   * Once per program tick, before composing: the next waiting frame goes on screen (none waiting:
+   * the current one stays). Frames beyond MAX_WAITING_FRAMES are dropped oldest first.
+   */
+  advanceFrame(): void {
+    const waiting = this.waitingFrames;
+    while (waiting.length > MAX_WAITING_FRAMES) {
+      waiting.shift();
+      this.framesDropped++;
+    }
+    const next = waiting.shift();
+    if (!next) return;
+    this.latestFrame = next.frame;
+    this.audioAtPicture = next.audioAt;
+  }
+
+  /** True while a buffer holds a frame on screen or waiting (FrameChannel must not reuse it). */
+  private holdsFrame(buffer: Buffer): boolean {
+    return this.latestFrame?.data === buffer || this.waitingFrames.some((w) => w.frame.data === buffer);
+  }
+
+  /**
+   * One tick of this source's audio, played at the speed that keeps it with its picture: the
+   * audio that arrived with the picture on screen is due AUDIO_LEAD_MS later. Without a fresh
+   * picture (audio-only, stalled) the ring's own level is held instead.
+   */
+  readAudio(out: Int16Array, periodS: number): void {
+    const ring = this.audio;
+    if (!ring.isPrimed) {
+      this.audioClock.reset();
+      ring.read(out);
+      return;
+    }
+    const anchored = (this.media?.hasVideo ?? true) && performance.now() - this.latestFrameMonoMs < PICTURE_ANCHOR_MS;
+    // The first picture (or one back after a stall) re-anchors the sound at once: held to the
+    // ring's level until then, it may sit anywhere against the picture.
+    if (anchored !== this.audioAnchored) {
+      this.audioAnchored = anchored;
+      this.audioClock.reset();
+    }
+    const reference = anchored ? this.audioAtPicture : ring.writtenFrames;
+    const step = this.audioClock.step(reference - ring.consumedFrames, periodS);
+    if (step.dropFrames > 0) ring.skip(step.dropFrames);
+    if (step.silenceFrames > 0) ring.delay(step.silenceFrames);
+    ring.read(out, step.ratio);
+  }
+
   /** For tests and supervision: the decoder's pid. */
   get decoderPid(): number | undefined {
     return this.process?.pid;
@@ -209,6 +302,7 @@ export class Source extends TypedEmitter<Events> {
     clearTimeout(this.restartTimer);
     this.ctx.feed?.close();
     await Promise.all([this.process?.stop({ closeStdin: false, graceMs: 1000 }), this.dropSuccessor()]);
+    this.loopPlaylist?.remove();
   }
 
   private setState(state: SourceState, message?: string): void {
@@ -245,6 +339,7 @@ export class Source extends TypedEmitter<Events> {
       hasAudio: media.hasAudio,
       hasVideo: media.hasVideo,
       startAtS: this.spec.kind === 'file' && this.media?.durationS ? this.playedS % this.media.durationS : undefined,
+      ...(this.loopPlaylist ? { loopPlaylist: this.loopPlaylist.path } : {}),
       ...(pipeInput ? { pipeInput } : {}),
     });
     void this.launchDecoder(attempt, role, args, this.target, pipeInput?.extraPipes ?? 1).catch((error: Error) => {
@@ -299,7 +394,7 @@ export class Source extends TypedEmitter<Events> {
     if (channel) {
       channel.childSpawned();
     } else {
-      const reader = new RawFrameReader(frameSize);
+      const reader = new RawFrameReader(frameSize, (buffer) => this.holdsFrame(buffer));
       decoder.pipe(VIDEO_FD).on('data', (chunk: Buffer) => {
         if (this.process !== decoder && this.successor !== decoder) return; // being stopped: see onFrame
         for (const data of reader.push(chunk)) onFrame(data);
@@ -333,7 +428,7 @@ export class Source extends TypedEmitter<Events> {
   private async openFrameChannel(frameSize: number, onFrame: (frame: Buffer) => void): Promise<FrameChannel | null> {
     if (this.ctx.frameTransport === 'pipe' || !FrameChannel.supported()) return null;
     try {
-      return await FrameChannel.open(frameSize, onFrame);
+      return await FrameChannel.open(frameSize, onFrame, (buffer) => this.holdsFrame(buffer));
     } catch (error) {
       this.ctx.log?.(`source ${this.id}: reading frames through a pipe (${(error as Error).message})`);
       return null;
@@ -358,8 +453,16 @@ export class Source extends TypedEmitter<Events> {
   }
 
   private onFrame(frame: YuvFrame): void {
-    this.latestFrame = frame;
+    this.waitingFrames.push({ frame, audioAt: this.audio.writtenFrames });
+    // Bounded here too: a burst between two ticks must not hold every buffer of the pool.
+    if (this.waitingFrames.length > MAX_WAITING_FRAMES + 1) {
+      this.waitingFrames.shift();
+      this.framesDropped++;
+    }
+    // The first picture goes on screen at once (a slate until then).
+    if (!this.latestFrame) this.advanceFrame();
     this.latestFrameAt = Date.now();
+    this.latestFrameMonoMs = performance.now();
     this.framesThisSecond++;
     this.playedS += 1 / this.ctx.fps;
     if (this.state !== 'live') {
@@ -410,20 +513,25 @@ export class Source extends TypedEmitter<Events> {
     this.process = undefined;
     void old?.stop({ closeStdin: false, graceMs: 500 });
     this.audio.clear();
+    // Positions count from the cleared ring now: frames still waiting came with none of it.
+    this.audioAtPicture = 0;
+    for (const waiting of this.waitingFrames) waiting.audioAt = 0;
+    this.audioClock.reset();
     this.ctx.log?.(`source ${this.id}: restarting decoder (${why})`);
     this.spawnDecoder();
   }
 
   private checkHealth(): void {
-    const now = Date.now();
+    const now = performance.now();
     if (now - this.lastFpsAt >= 1000) {
       this.fpsMeasured = Math.round((this.framesThisSecond * 1000) / (now - this.lastFpsAt));
       this.framesThisSecond = 0;
       this.lastFpsAt = now;
     }
     const stallMs = Math.max(STALL_MS, 4000 / this.ctx.fps);
-    if (this.state === 'live' && (this.media?.hasVideo ?? true) && now - this.latestFrameAt > stallMs) {
-      this.setState('stalled', `no picture for ${((now - this.latestFrameAt) / 1000).toFixed(1)} s; holding the last frame, then the slate`);
+    if (this.state === 'live' && (this.media?.hasVideo ?? true) && now - this.latestFrameMonoMs > stallMs) {
+      const why = this.ctx.feed?.stallReason?.() ?? `no picture for ${((now - this.latestFrameMonoMs) / 1000).toFixed(1)} s`;
+      this.setState('stalled', `${why}; holding the last frame, then the slate`);
     }
   }
 }

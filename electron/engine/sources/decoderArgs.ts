@@ -5,6 +5,7 @@
  * unit-tested without running it.
  */
 import type { SourceSpec } from '../../../shared/show.ts';
+import { protocolWhitelistFor } from '../files/MediaAccess.ts';
 import { type HwAccel, hwaccelInputArgs, scaleFilter } from '../ffmpeg/hwaccel.ts';
 import { SAMPLE_RATE } from '../media/AudioRing.ts';
 import { deviceInputArgs } from './devices.ts';
@@ -26,6 +27,8 @@ export interface DecoderContext {
   hasVideo: boolean;
   /** Where a restarted file decoder resumes, in seconds. */
   startAtS?: number;
+  /** A looped file: the ffconcat playlist that repeats it (see LoopPlaylist); else -stream_loop. */
+  loopPlaylist?: string;
   platform?: NodeJS.Platform;
   /** Sources the engine feeds through pipes (guest, whep): their ffmpeg input arguments. */
   pipeInput?: PipeInputArgs;
@@ -84,12 +87,18 @@ export function buildDecoderArgs(spec: SourceSpec, target: DecodeTarget, ctx: De
       ];
     }
     case 'file': {
+      // A looped file is read through its playlist (same A/V offset on every pass: LoopPlaylist);
+      // -stream_loop repeats the playlist after a day, or the file itself if it has no playlist.
+      const playlist = spec.loop && ctx.loopPlaylist;
       const input = [
         '-re',
         ...(spec.loop ? ['-stream_loop', '-1'] : []),
+        ...(playlist ? ['-f', 'concat', '-safe', '0'] : []),
         ...(ctx.startAtS ? ['-ss', ctx.startAtS.toFixed(3)] : []),
         ...hwInput(ctx),
-        '-i', spec.path,
+        // Only files: a playlist or concat script inside it cannot reach out (the loop playlist lists the file itself).
+        '-protocol_whitelist', 'file',
+        '-i', playlist || spec.path,
       ];
       return [...head, ...input, ...outputs(0, 0, target, ctx)];
     }
@@ -99,7 +108,8 @@ export function buildDecoderArgs(spec: SourceSpec, target: DecodeTarget, ctx: De
         : /^(rtmps?|https?|tcp):/i.test(spec.url)
           ? ['-rw_timeout', '10000000']
           : [];
-      return [...head, ...network, ...hwInput(ctx), '-i', spec.url, ...outputs(0, 0, target, ctx)];
+      // The scheme's own protocols only (files/MediaAccess.ts): an HLS playlist cannot name file: or concat: segments.
+      return [...head, ...network, ...hwInput(ctx), '-protocol_whitelist', protocolWhitelistFor(spec.url), '-i', spec.url, ...outputs(0, 0, target, ctx)];
     }
     case 'guest':
     case 'whep': {

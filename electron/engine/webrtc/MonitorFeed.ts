@@ -3,7 +3,8 @@
  * (shared/monitorMosaic.ts) with the preview layout composed in its top-left and every source's
  * latest frame scaled into a 160×90 tile, composed at ≤ 15 fps right after a program frame and
  * encoded once (libx264 ultrafast/zerolatency, Constrained Baseline, 1 s keyframes) for every
- * viewer. Nothing is composed or encoded while nobody watches. The UI crops the preview monitor
+ * viewer. The preview carries the overlays on air and those cued with `onPreview` (PreviewGraphics).
+ * Nothing is composed or encoded while nobody watches. The UI crops the preview monitor
  * and each multiview tile out of this one picture.
  *
  * Cost is bounded by the mosaic, not by the show: the preview is composed at 640×360 (the
@@ -203,6 +204,8 @@ export class MonitorFeed {
       this.previewCanvas = this.previewCompositor.newCanvas();
     }
     this.previewCompositor.compose(program.preview ?? program.layout, sources, this.previewCanvas, now);
+    // What Take would put on air, graphics included, plus graphics cued for preview only.
+    program.composePreviewOverlays(this.previewCanvas);
     blit(this.mosaic, this.previewCanvas, rect.x, rect.y);
     let i = 0;
     for (const source of sources.values()) {

@@ -1,35 +1,76 @@
 /**
  * RTP from a WebRTC peer into a source's decoder: video through a jitter buffer (reorders NACKed
- * retransmissions; a gap it gives up on is a loss) and a depacketizer (marker bit ends a frame)
- * into IVF (VP8) or Annex-B + AUD (H.264) on the decoder's stdin; Opus packets as Ogg pages on fd 4.
+ * retransmissions; werift's receiver sends the NACKs) and our FrameAssembler (whole, decodable
+ * frames only) into IVF (VP8) or Annex-B + AUD (H.264) on the decoder's stdin; Opus packets as Ogg
+ * pages on fd 4.
  *
- * Keyframes: Chromium sends none by itself, so every new decoder, every loss and a stream with no
- * keyframe yet get a PLI, and nothing reaches a decoder before a real keyframe (checked in the
- * bitstream, not trusted from the packetizer). One feed outlives sessions: a publisher that comes
- * back is bound again and the source's decoder restarts for it.
+ * Keyframes: Chromium sends none by itself, so every new decoder, every frame the assembler drops
+ * and a stream with no keyframe yet get a PLI, and nothing reaches a decoder before a real
+ * keyframe (checked in the bitstream, not trusted from the packetizer). One feed outlives
+ * sessions: a publisher that comes back is bound again and the source's decoder restarts for it.
  */
-import type { MediaStreamTrack, RTCRtpReceiver, RtpPacket } from 'werift';
-import { DepacketizeBase, JitterBufferBase } from 'werift/nonstandard';
+import { type MediaStreamTrack, ReceiverEstimatedMaxBitrate, type RTCRtpReceiver, RtcpPayloadSpecificFeedback, type RtpPacket } from 'werift';
+import { JitterBufferBase } from 'werift/nonstandard';
 import type { FfmpegProcess } from '../ffmpeg/FfmpegProcess.ts';
 import type { PipeFeed } from '../sources/Source.ts';
-import { annexBAccessUnit, isH264Keyframe, isVp8Keyframe, ivfFrame, ivfHeader, OggOpusWriter } from './bitstream.ts';
+import { annexBAccessUnit, ivfFrame, ivfHeader, OggOpusWriter } from './bitstream.ts';
+import { type AssembledFrame, FrameAssembler } from './FrameAssembler.ts';
+import { spropParameterSets, type VideoCodec } from './rtpVideoPayload.ts';
 
-export type VideoCodec = 'vp8' | 'h264';
+export type { VideoCodec };
 
 export interface FeedTracks {
-  video?: { track: MediaStreamTrack; receiver: RTCRtpReceiver; codec: VideoCodec };
+  video?: {
+    track: MediaStreamTrack;
+    receiver: RTCRtpReceiver;
+    codec: VideoCodec;
+    /** H.264 SPS/PPS (Annex-B) from the SDP's sprop-parameter-sets, for publishers that send them only there. */
+    parameterSets?: Buffer;
+  };
   audio?: { track: MediaStreamTrack };
+}
+
+/** `{parameterSets}` from a negotiated H.264 codec's sprop-parameter-sets, or nothing. */
+export function parameterSetsOf(codec: { parameters?: string } | undefined): { parameterSets?: Buffer } {
+  const parameterSets = spropParameterSets(codec?.parameters);
+  return parameterSets ? { parameterSets } : {};
 }
 
 const AUDIO_FD = 4;
 /** PLIs no closer than this while waiting for a keyframe. */
 const PLI_MIN_INTERVAL_MS = 300;
+/** How often the bandwidth the guest may use is told again (REMB, RFC draft-alvestrand-rmcat-remb). */
+const REMB_INTERVAL_MS = 1000;
+
+/** REMB's bitrate field: an 18-bit mantissa and a 6-bit exponent. */
+export function rembFields(bps: number): { brExp: number; brMantissa: number } {
+  let brExp = 0;
+  let brMantissa = Math.max(0, Math.round(bps));
+  while (brMantissa >= 1 << 18) {
+    brMantissa = Math.floor(brMantissa / 2);
+    brExp++;
+  }
+  return { brExp, brMantissa };
+}
 
 export interface FeedStats {
   framesIn: number;
   keyframes: number;
   plisSent: number;
+  /** Generic NACK messages werift's receiver sent for this feed's video (each may name several packets). */
+  nacksSent: number;
+  /** Gaps the jitter buffer gave up waiting for (after NACKs). */
   losses: number;
+  /** Frames handed to a decoder. */
+  framesWritten: number;
+  /** Longest time between two frames handed to the decoder since the first (a frozen picture), ms. */
+  longestGapMs: number;
+  /** Frames never handed to the decoder (incomplete, or after a loss until the next keyframe). */
+  framesDropped: number;
+  /** Why the last frame was dropped. */
+  lastDropReason: string | undefined;
+  /** Picture size of the last keyframe (VP8; H.264: unknown here). */
+  frameSize: { width: number; height: number } | undefined;
   bytesIn: number;
   lastPacketAt: number;
   firstFrameAt: number | undefined;
@@ -39,24 +80,50 @@ export class RtpFeed implements PipeFeed {
   private tracks: FeedTracks | undefined;
   private decoder: FfmpegProcess | undefined;
   private restart: (() => void) | undefined;
-  private needKeyframe = true;
   private lastPliAt = 0;
+  private lastWrittenAt = 0;
   private jitter: JitterBufferBase | undefined;
-  private depacketizer: DepacketizeBase | undefined;
+  private assembler: FrameAssembler | undefined;
   private audioJitter: JitterBufferBase | undefined;
   private ogg = new OggOpusWriter();
   private audioBase: number | undefined;
   private videoBase: number | undefined;
   private unsubscribe: (() => void)[] = [];
   private pliTimer: NodeJS.Timeout | undefined;
+  private rembTimer: NodeJS.Timeout | undefined;
   private closed = false;
-  readonly stats: FeedStats = { framesIn: 0, keyframes: 0, plisSent: 0, losses: 0, bytesIn: 0, lastPacketAt: 0, firstFrameAt: undefined };
+  readonly stats: FeedStats = {
+    framesIn: 0,
+    keyframes: 0,
+    plisSent: 0,
+    nacksSent: 0,
+    losses: 0,
+    framesWritten: 0,
+    longestGapMs: 0,
+    framesDropped: 0,
+    lastDropReason: undefined,
+    frameSize: undefined,
+    bytesIn: 0,
+    lastPacketAt: 0,
+    firstFrameAt: undefined,
+  };
   /** Called with each frame written to a decoder (for latency measurement). */
   onFrameWritten: ((at: number) => void) | undefined;
   /** Called once when the source that owns this feed closes it. */
   onClose: (() => void) | undefined;
 
-  constructor(private readonly waiting: string) {}
+  /**
+   * @param waiting what the source shows until a publisher is bound
+   * @param maxBitrateKbps what the sender may use for video: sent as REMB, so a browser goes to
+   *   its full picture size at once instead of creeping up from its start bitrate (without any
+   *   bandwidth feedback Chromium grows ~8 %/s from ~300 kb/s and sends 640x360 of a 720p camera
+   *   for half a minute). Loss still brings it down: the browser uses the lower of REMB and its
+   *   own loss-based estimate.
+   */
+  constructor(
+    private readonly waiting: string,
+    private readonly maxBitrateKbps: () => number = () => 2500,
+  ) {}
 
   get bound(): boolean {
     return Boolean(this.tracks);
@@ -72,12 +139,19 @@ export class RtpFeed implements PipeFeed {
     this.tracks = tracks;
     this.stats.lastPacketAt = Date.now();
     if (tracks.video) {
-      const { track, codec } = tracks.video;
+      const { track, codec, parameterSets } = tracks.video;
+      // 150 ms: time for a NACKed packet to come back over a long path before it counts as lost.
       this.jitter = new JitterBufferBase(90_000, { latency: 150, bufferSize: 2000 });
-      this.depacketizer = new DepacketizeBase(codec === 'vp8' ? 'VP8' : 'MPEG4/ISO/AVC', { isFinalPacketInSequence: (h) => h.marker });
+      this.assembler = new FrameAssembler(codec, parameterSets ? { parameterSets } : {});
       this.videoBase = undefined;
       const sub = track.onReceiveRtp.subscribe((rtp) => this.onVideoRtp(rtp));
-      this.unsubscribe.push(() => sub.unSubscribe());
+      const nacks = tracks.video.receiver.onPacketLost.subscribe(() => {
+        this.stats.nacksSent++;
+      });
+      this.unsubscribe.push(
+        () => sub.unSubscribe(),
+        () => nacks.unSubscribe(),
+      );
     }
     if (tracks.audio) {
       this.audioJitter = new JitterBufferBase(48_000, { latency: 60, bufferSize: 500 });
@@ -85,10 +159,11 @@ export class RtpFeed implements PipeFeed {
       const sub = tracks.audio.track.onReceiveRtp.subscribe((rtp) => this.onAudioRtp(rtp));
       this.unsubscribe.push(() => sub.unSubscribe());
     }
-    this.needKeyframe = true;
     this.pliTimer = setInterval(() => {
-      if (this.needKeyframe) this.requestKeyframe('waiting for a keyframe');
+      if (this.assembler?.waitingForKeyframe) this.requestKeyframe('waiting for a keyframe');
     }, 500);
+    this.sendBandwidthEstimate();
+    this.rembTimer = setInterval(() => this.sendBandwidthEstimate(), REMB_INTERVAL_MS);
     // A new publisher may use another codec: the source needs a decoder made for it.
     this.restart?.();
   }
@@ -96,9 +171,10 @@ export class RtpFeed implements PipeFeed {
   unbind(): void {
     for (const off of this.unsubscribe.splice(0)) off();
     clearInterval(this.pliTimer);
+    clearInterval(this.rembTimer);
     this.tracks = undefined;
     this.jitter = undefined;
-    this.depacketizer = undefined;
+    this.assembler = undefined;
     this.audioJitter = undefined;
   }
 
@@ -130,7 +206,7 @@ export class RtpFeed implements PipeFeed {
 
   attach(decoder: FfmpegProcess): void {
     this.decoder = decoder;
-    this.needKeyframe = true;
+    this.assembler?.requireKeyframe();
     if (this.tracks?.video?.codec === 'vp8') decoder.stdin.write(ivfHeader());
     if (this.tracks?.audio) {
       this.ogg = new OggOpusWriter();
@@ -141,6 +217,12 @@ export class RtpFeed implements PipeFeed {
 
   waitingFor(): string {
     return this.waiting;
+  }
+
+  stallReason(): string | undefined {
+    const silentS = (Date.now() - this.stats.lastPacketAt) / 1000;
+    if (this.tracks ? silentS < 1 : this.stats.firstFrameAt === undefined) return undefined;
+    return `reconnecting: nothing from the publisher for ${silentS.toFixed(1)} s`;
   }
 
   close(): void {
@@ -163,38 +245,60 @@ export class RtpFeed implements PipeFeed {
     video.receiver.sendRtcpPLI(video.track.ssrc).catch(() => {});
   }
 
+  private sendBandwidthEstimate(): void {
+    const video = this.tracks?.video;
+    if (!video?.track.ssrc) return;
+    const remb = new ReceiverEstimatedMaxBitrate({
+      senderSsrc: video.receiver.rtcpSsrc,
+      mediaSsrc: 0,
+      uniqueID: 'REMB',
+      ssrcNum: 1,
+      ...rembFields(this.maxBitrateKbps() * 1000),
+      ssrcFeedbacks: [video.track.ssrc],
+    });
+    video.receiver.dtlsTransport.sendRtcp([new RtcpPayloadSpecificFeedback({ feedback: remb })]).catch(() => {});
+  }
+
   private onVideoRtp(rtp: RtpPacket): void {
     this.stats.lastPacketAt = Date.now();
     this.stats.bytesIn += rtp.payload.length + 12;
     const jitter = this.jitter;
-    const depacketizer = this.depacketizer;
-    if (!jitter || !depacketizer) return;
+    const assembler = this.assembler;
+    if (!jitter || !assembler) return;
     for (const out of jitter.processInput({ rtp })) {
-      if (out.isPacketLost) {
-        this.stats.losses++;
-        // A frame is gone for good: the decoder would show smears until the next keyframe.
-        this.needKeyframe = true;
-        this.requestKeyframe('packet loss');
-      }
+      // The assembler sees the gap in sequence numbers itself and drops what it broke.
+      if (out.isPacketLost) this.stats.losses++;
       if (!out.rtp) continue;
-      for (const { frame } of depacketizer.processInput({ rtp: out.rtp })) {
-        if (frame) this.onVideoFrame(frame.data, frame.timestamp as number);
+      const { sequenceNumber, timestamp, marker } = out.rtp.header;
+      for (const result of assembler.push({ sequenceNumber, timestamp, marker, payload: out.rtp.payload })) {
+        if (result.kind === 'frame') this.onVideoFrame(result);
+        else {
+          this.stats.framesDropped++;
+          this.stats.lastDropReason = result.reason;
+          // The decoder would show smears until the next keyframe: ask for one now.
+          this.requestKeyframe(result.reason);
+        }
       }
     }
   }
 
-  private onVideoFrame(data: Buffer, rtpTimestamp: number): void {
+  private onVideoFrame(frame: AssembledFrame): void {
+    const { data, rtpTimestamp } = frame;
     const codec = this.tracks?.video?.codec;
-    const key = codec === 'vp8' ? isVp8Keyframe(data) : isH264Keyframe(data);
     this.stats.framesIn++;
-    if (key) this.stats.keyframes++;
+    if (frame.keyframe) this.stats.keyframes++;
+    if (frame.size) this.stats.frameSize = frame.size;
     const decoder = this.decoder;
-    if (!decoder?.running) return;
-    if (this.needKeyframe) {
-      if (!key) return;
-      this.needKeyframe = false;
+    if (!decoder?.running) {
+      // Frames between decoders are lost to the next one: it has to start at a keyframe.
+      this.assembler?.requireKeyframe();
+      return;
     }
-    this.stats.firstFrameAt ??= Date.now();
+    const now = Date.now();
+    if (this.stats.firstFrameAt !== undefined) this.stats.longestGapMs = Math.max(this.stats.longestGapMs, now - this.lastWrittenAt);
+    this.stats.firstFrameAt ??= now;
+    this.lastWrittenAt = now;
+    this.stats.framesWritten++;
     if (this.videoBase === undefined) this.videoBase = rtpTimestamp;
     const ms = (((rtpTimestamp - this.videoBase) >>> 0) / 90) | 0;
     decoder.stdin.write(codec === 'vp8' ? ivfFrame(data, ms) : annexBAccessUnit(data));

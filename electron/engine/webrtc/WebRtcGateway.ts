@@ -8,11 +8,16 @@
  * Lifecycle of a guest: invited (source waits) → publishing (source live) → gone silent (source
  * stalled, by the source's own health check) → left after `guestTimeoutS` without packets or when
  * ICE/DTLS fails, or on DELETE (source removed, slot free: the same link joins again).
+ *
+ * Limits (docs/SECURITY.md): one WHIP session per guest, also when offers arrive in parallel
+ * (`joining`), and WebRTC sessions in all and per token (SessionBudget), beyond which a POST gets
+ * 429 with Retry-After. These endpoints are the public surface: a proxy may forward them.
  */
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RTCPeerConnection } from 'werift';
 import { ProtocolError } from '../../../shared/protocol.ts';
+import { sourcesIn } from '../../../shared/layout.ts';
 import { type SourceSpec, WebRtcSettings } from '../../../shared/show.ts';
 import type { Program } from '../program/Program.ts';
 import type { PipeFeed } from '../sources/Source.ts';
@@ -20,7 +25,7 @@ import { GUEST_JS, guestPageHtml } from './guestPage.ts';
 import { answerOffer, H264, peerConfig, RTCPeerConnection as PeerConnection, VP8 } from './peers.ts';
 import { MonitorFeed, MONITORS_MIX } from './MonitorFeed.ts';
 import { PROGRAM_MIX, ReturnFeed } from './ReturnFeed.ts';
-import { type FeedTracks, RtpFeed, type VideoCodec } from './RtpFeed.ts';
+import { type FeedStats, type FeedTracks, parameterSetsOf, RtpFeed, type VideoCodec } from './RtpFeed.ts';
 import {
   ACCEPTED_INGEST_CODECS,
   advertiseAddresses,
@@ -30,18 +35,23 @@ import {
   fmtpValue,
   h264ProfileIdc,
   isAcceptedIngestCodec,
+  refusedIngestKinds,
+  setStartBitrate,
   listCodecs,
   MAX_SDP_BYTES,
   SdpError,
 } from './sdp.ts';
 import { VIEWER_JS, VIEWER_WORKER_JS, viewerPageHtml } from './viewerPage.ts';
 import { WhepPull } from './WhepPull.ts';
+import { SessionBudget, SessionLimitError } from './SessionBudget.ts';
 
 export interface GatewayHost {
   ffmpegPath: string;
   settings(): WebRtcSettings | undefined;
   program(): Program;
   hasSource(id: string): boolean;
+  /** True when the source by that id is a guest (a show loaded since may use the id for another kind). */
+  isGuestSource(id: string): boolean;
   /**
    * A guest whose source the producer removed publishes again: add it back (like source.add).
    * Only for what the network starts; commands (guest.invite / guest.revoke) add and remove
@@ -50,7 +60,24 @@ export interface GatewayHost {
   addGuestSource(id: string, label: string): Promise<void>;
   /** A guest left (timed out, connection failed, over its bitrate): its source goes. */
   removeSource(id: string): Promise<void>;
+  /** The guest chose the name they are shown by (source.update {label}). */
+  renameSource(id: string, label: string): Promise<void>;
   log(line: string): void;
+}
+
+/** What a guest page polls: whether its picture is on program or preview now (a tally light). */
+export interface GuestStatus {
+  label: string;
+  onProgram: boolean;
+  onPreview: boolean;
+}
+
+/** A name a guest may give themselves: printable, 1–60 characters. */
+export function guestName(input: unknown): string | undefined {
+  if (typeof input !== 'string') return undefined;
+  const name = input.replace(/\s+/g, ' ').trim();
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+  return name.length >= 1 && name.length <= 60 && !/[\u0000-\u001f\u007f<>]/.test(name) ? name : undefined;
 }
 
 export interface GuestInvite {
@@ -63,6 +90,8 @@ export interface GuestInvite {
 
 interface Session {
   id: string;
+  /** Whose token let it in (`guest:<id>`, `program`): the per-token session limit counts by it. */
+  tokenKey: string;
   pc: RTCPeerConnection;
   createdAt: number;
   lastPacketAt: number;
@@ -80,9 +109,23 @@ interface Invite {
   feed: RtpFeed | undefined;
   tracks: FeedTracks | undefined;
   session: Session | undefined;
+  /** An offer for this guest is being answered: a second POST meanwhile gets 409, not a second session. */
+  joining: boolean;
   /** POST → first frame written to the decoder, ms, for the last join. */
   joinMs: number | undefined;
+  /**
+   * The last media of a session whose connection failed: the guest keeps its source (stalled,
+   * "reconnecting") and its place in every layout until guestTimeoutS after this, so a guest page
+   * that rejoins (Wi-Fi to mobile data, an outage) comes back where it was.
+   */
+  droppedMediaAt: number | undefined;
 }
+
+/**
+ * Where a guest's browser starts its bandwidth estimate (kb/s, capped by maxGuestBitrateKbps):
+ * enough for 720p30 from the first frame; loss brings it down on a weaker uplink.
+ */
+const GUEST_START_BITRATE_KBPS = 1500;
 
 const CORS = {
   'access-control-allow-origin': '*',
@@ -109,6 +152,10 @@ export class WebRtcGateway {
   readonly monitorFeed: MonitorFeed;
   private baseUrl: () => string = () => 'http://127.0.0.1:7710';
   private readonly watchdog: NodeJS.Timeout;
+  private readonly budget = new SessionBudget(
+    () => this.liveSessions(),
+    () => this.settings,
+  );
 
   constructor(private readonly host: GatewayHost) {
     this.returnFeed = new ReturnFeed(() => host.program(), host.ffmpegPath, (line) => host.log(line));
@@ -159,7 +206,7 @@ export class WebRtcGateway {
   }
 
   private newInvite(id: string, label: string): Invite {
-    const invite: Invite = { id, label, token: randomBytes(18).toString('base64url'), feed: undefined, tracks: undefined, session: undefined, joinMs: undefined };
+    const invite: Invite = { id, label, token: randomBytes(18).toString('base64url'), feed: undefined, tracks: undefined, session: undefined, joining: false, joinMs: undefined, droppedMediaAt: undefined };
     this.invites.set(id, invite);
     return invite;
   }
@@ -181,7 +228,7 @@ export class WebRtcGateway {
     if (spec.kind === 'whep') return new WhepPull(spec.url, spec.token, this.settings, (line) => this.host.log(`source ${spec.id}: ${line}`));
     if (spec.kind !== 'guest') return undefined;
     const invite = this.invites.get(spec.id) ?? this.newInvite(spec.id, spec.label ?? spec.id);
-    const feed = new RtpFeed('waiting for the guest to join (send them the link from guest.invite)');
+    const feed = new RtpFeed('waiting for the guest to join (send them the link from guest.invite)', () => this.settings.maxGuestBitrateKbps);
     invite.feed = feed;
     feed.onClose = () => {
       // The producer removed the guest's source: end the session (the link still works).
@@ -196,6 +243,12 @@ export class WebRtcGateway {
   /** For tests and the bench: the last POST → first decoded-frame time of a guest. */
   joinTimeMs(id: string): number | undefined {
     return this.invites.get(id)?.joinMs;
+  }
+
+  /** For tests, the bench and diagnostics: what a guest's video feed has received and dropped. */
+  feedStats(id: string): (FeedStats & { codec: VideoCodec | undefined }) | undefined {
+    const feed = this.invites.get(id)?.feed;
+    return feed ? { ...feed.stats, codec: feed.codec } : undefined;
   }
 
   guestIds(): string[] {
@@ -219,16 +272,19 @@ export class WebRtcGateway {
     const whip = /^\/(whip|whep)\/([A-Za-z0-9_-]{1,64})(?:\/([A-Za-z0-9-]{1,64}))?$/.exec(path);
     const guest = /^\/guest\/([A-Za-z0-9_.-]{1,64})$/.exec(path);
     const viewer = /^\/viewer(?:\/(viewer\.js|viewer-worker\.js))?$/.exec(path);
-    if (!whip && !guest && !viewer) return false;
+    const guestApi = /^\/guest\/([A-Za-z0-9_-]{1,64})\/(status|name)$/.exec(path);
+    if (!whip && !guest && !viewer && !guestApi) return false;
     try {
-      if (viewer) this.serveViewerPage(viewer[1], req, res);
+      if (guestApi) await this.serveGuestApi(guestApi[1], guestApi[2] as 'status' | 'name', req, res);
+      else if (viewer) this.serveViewerPage(viewer[1], req, res);
       else if (guest) this.serveGuestPage(guest[1], req, res);
       else if (whip) await this.serveWhipWhep(whip[1] as 'whip' | 'whep', whip[2], whip[3], req, res);
     } catch (error) {
-      const status = error instanceof HttpError || error instanceof SdpError ? error.status : 500;
+      const status = error instanceof HttpError || error instanceof SdpError ? error.status : error instanceof SessionLimitError ? 429 : 500;
       if (status === 500) this.host.log(`webrtc: ${(error as Error).stack ?? error}`);
       if (!res.headersSent) {
-        res.writeHead(status, { ...CORS, 'content-type': 'text/plain; charset=utf-8', ...(status === 401 ? { 'www-authenticate': 'Bearer' } : {}) });
+        const extra = error instanceof SessionLimitError ? { 'retry-after': String(error.retryAfterS) } : {};
+        res.writeHead(status, { ...CORS, ...extra, 'content-type': 'text/plain; charset=utf-8', ...(status === 401 ? { 'www-authenticate': 'Bearer' } : {}) });
         res.end((error as Error).message);
       }
     }
@@ -247,6 +303,29 @@ export class WebRtcGateway {
     if (!invite) throw new HttpError(404, `no guest "${name}" in this show: ask the producer for a new link`);
     res.writeHead(200, { ...headers, 'content-type': 'text/html; charset=utf-8' });
     res.end(guestPageHtml(invite.id, invite.label, this.settings.iceServers));
+  }
+
+  /** `GET /guest/<id>/status` (the tally) and `POST /guest/<id>/name {name}`, with the invite's token. */
+  private async serveGuestApi(id: string, what: 'status' | 'name', req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const invite = this.invites.get(id);
+    if (!invite) throw new HttpError(404, `no guest "${id}" in this show: ask the producer for a new link`);
+    this.checkToken(req, invite.token);
+    if (what === 'name') {
+      if (req.method !== 'POST') throw new HttpError(405, 'use POST with {"name": "…"}');
+      const name = guestName(await readSmallJson(req).then((body) => (body as { name?: unknown } | undefined)?.name));
+      if (!name) throw new HttpError(400, 'a name is 1 to 60 printable characters, without < or >');
+      invite.label = name;
+      if (this.host.isGuestSource(id)) await this.host.renameSource(id, name);
+      this.host.log(`guest ${id}: calls themselves "${name}"`);
+    } else if (req.method !== 'GET') throw new HttpError(405, 'use GET');
+    const program = this.host.program();
+    const status: GuestStatus = {
+      label: invite.label,
+      onProgram: sourcesIn(program.layout).includes(id),
+      onPreview: program.preview ? sourcesIn(program.preview).includes(id) : false,
+    };
+    res.writeHead(200, { ...CORS, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(JSON.stringify(status));
   }
 
   /** The program viewer page (WHEP + the data overlay read from the SEI); viewerPage.ts. */
@@ -299,12 +378,22 @@ export class WebRtcGateway {
     }
     if (req.method !== 'POST' || sessionId) throw new HttpError(405, `use POST ${kind === 'whip' ? '/whip' : '/whep'}/<id> with an SDP offer, DELETE on the session URL`);
     if (!/^application\/sdp\b/i.test(req.headers['content-type'] ?? '')) throw new HttpError(415, 'send the SDP offer as Content-Type: application/sdp');
-    const offer = await readBody(req, MAX_SDP_BYTES);
-    checkOffer(offer);
-    const { sdp, location } =
-      kind === 'whip' && invite
-        ? await this.ingest(invite, offer, stillAllowed)
-        : await this.serveReturn(isMonitors ? MONITORS_MIX : isProgram ? PROGRAM_MIX : id, offer, kind, id, stillAllowed);
+    const tokenKey = isProgram ? 'program' : `guest:${id}`;
+    // A WHIP offer for a guest already joining is refused before its place is taken (409, not 429).
+    if (kind === 'whip' && invite?.joining) throw alreadyJoining(id);
+    const release = this.budget.reserve(tokenKey);
+    let answered: { sdp: string; location: string };
+    try {
+      const offer = await readBody(req, MAX_SDP_BYTES);
+      checkOffer(offer);
+      answered =
+        kind === 'whip' && invite
+          ? await this.ingest(invite, offer, stillAllowed)
+          : await this.serveReturn(isMonitors ? MONITORS_MIX : isProgram ? PROGRAM_MIX : id, offer, tokenKey, id, stillAllowed);
+    } finally {
+      release();
+    }
+    const { sdp, location } = answered;
     res.writeHead(201, { ...CORS, 'content-type': 'application/sdp', location, etag: `"${location.split('/').pop()}"` });
     res.end(sdp);
   }
@@ -321,9 +410,23 @@ export class WebRtcGateway {
 
   private async ingest(invite: Invite, offer: string, stillAllowed: () => void): Promise<{ sdp: string; location: string }> {
     const codecs = listCodecs(offer);
-    const video = codecs.filter((c) => c.kind === 'video' && isAcceptedIngestCodec(c));
-    const audio = codecs.filter((c) => c.kind === 'audio' && isAcceptedIngestCodec(c));
-    if (video.length === 0 && audio.length === 0) throw new HttpError(406, `none of the offered codecs is supported; accepted are ${ACCEPTED_INGEST_CODECS}`);
+    // A section we cannot take would be dropped silently (a guest with no picture): refuse it.
+    const refused = refusedIngestKinds(codecs);
+    if (refused.length > 0) {
+      const offered = codecs.filter((c) => refused.includes(c.kind) && c.name.toLowerCase() !== 'rtx').map((c) => `${c.name}${c.fmtp ? ` (${c.fmtp})` : ''}`);
+      throw new HttpError(406, `no offered ${refused.join(' or ')} codec is supported (offered: ${offered.join(', ').slice(0, 300)}); accepted are ${ACCEPTED_INGEST_CODECS}`);
+    }
+    // Checked and set with no await between: parallel POSTs for one guest make one session.
+    if (invite.joining) throw alreadyJoining(invite.id);
+    invite.joining = true;
+    try {
+      return await this.join(invite, offer, stillAllowed);
+    } finally {
+      invite.joining = false;
+    }
+  }
+
+  private async join(invite: Invite, offer: string, stillAllowed: () => void): Promise<{ sdp: string; location: string }> {
     const current = invite.session;
     if (current && !current.closed) {
       const now = Date.now();
@@ -334,7 +437,7 @@ export class WebRtcGateway {
     }
     const settings = this.settings;
     const pc = new PeerConnection(peerConfig(settings, [VP8(), H264()]));
-    const session = this.newSession(pc, () => {});
+    const session = this.newSession(pc, `guest:${invite.id}`, () => {});
     const remote: Partial<Record<string, import('werift').MediaStreamTrack>> = {};
     pc.onTrack.subscribe((track) => {
       remote[track.kind] = track;
@@ -350,12 +453,13 @@ export class WebRtcGateway {
     for (const t of pc.getTransceivers()) {
       const name = t.codecs[0]?.name.toLowerCase();
       if (t.kind === 'video' && (name === 'vp8' || name === 'h264'))
-        tracks.video = { track: remote.video ?? t.receiver.track, receiver: t.receiver, codec: name as VideoCodec };
+        tracks.video = { track: remote.video ?? t.receiver.track, receiver: t.receiver, codec: name as VideoCodec, ...parameterSetsOf(t.codecs[0]) };
       if (t.kind === 'audio' && name === 'opus') tracks.audio = { track: remote.audio ?? t.receiver.track };
     }
     invite.session = session;
     invite.tracks = tracks;
     invite.joinMs = undefined;
+    invite.droppedMediaAt = undefined;
     const postedAt = Date.now();
     if (!this.host.hasSource(invite.id)) await this.host.addGuestSource(invite.id, invite.label);
     const feed = invite.feed;
@@ -369,6 +473,7 @@ export class WebRtcGateway {
       };
     }
     answer = capBitrate(answer, 'video', settings.maxGuestBitrateKbps);
+    answer = setStartBitrate(answer, Math.min(settings.maxGuestBitrateKbps, GUEST_START_BITRATE_KBPS));
     answer = advertiseAddresses(answer, settings.advertisedAddresses);
     this.host.log(`guest ${invite.id} joined (${tracks.video?.codec ?? 'no video'}${tracks.audio ? ' + opus' : ''})`);
     return { sdp: answer, location: `/whip/${encodeURIComponent(invite.id)}/${session.id}` };
@@ -396,10 +501,11 @@ export class WebRtcGateway {
     }
   }
 
-  private newSession(pc: RTCPeerConnection, onClose: () => void): Session {
+  private newSession(pc: RTCPeerConnection, tokenKey: string, onClose: () => void): Session {
     const now = Date.now();
     const session: Session = {
       id: randomUUID(),
+      tokenKey,
       pc,
       createdAt: now,
       lastPacketAt: now,
@@ -430,7 +536,7 @@ export class WebRtcGateway {
 
   // ---- WHEP return ----
 
-  private async serveReturn(mixId: string, offer: string, _kind: string, id: string, stillAllowed: () => void): Promise<{ sdp: string; location: string }> {
+  private async serveReturn(mixId: string, offer: string, tokenKey: string, id: string, stillAllowed: () => void): Promise<{ sdp: string; location: string }> {
     const profile = this.returnFeed.profileIdc;
     const accept = (c: { kind: string; name: string; fmtp: string }) =>
       c.kind === 'audio'
@@ -441,7 +547,7 @@ export class WebRtcGateway {
       throw new HttpError(406, 'the return feed is H.264 Constrained Baseline (profile-level-id 42e01f, packetization-mode=1) + Opus; the offer has no such H264 codec');
     const pc = new PeerConnection(peerConfig(this.settings, [H264('42e01f')]));
     let remove = () => {};
-    const session = this.newSession(pc, () => {
+    const session = this.newSession(pc, tokenKey, () => {
       remove();
       this.viewers.delete(session.id);
     });
@@ -463,16 +569,31 @@ export class WebRtcGateway {
 
   // ---- supervision ----
 
+  /** Sessions now open, for the limits (SessionBudget adds the ones being negotiated). */
+  private liveSessions(): { total: number; forKey(key: string): number } {
+    const open: Session[] = [...this.viewers.values()];
+    for (const invite of this.invites.values()) if (invite.session && !invite.session.closed) open.push(invite.session);
+    return { total: open.length, forKey: (key) => open.filter((s) => s.tokenKey === key).length };
+  }
+
   private checkSessions(): void {
     const now = Date.now();
     const { guestTimeoutS, maxGuestBitrateKbps } = this.settings;
     for (const invite of this.invites.values()) {
       const session = invite.session;
+      if (invite.droppedMediaAt !== undefined && !session && now - invite.droppedMediaAt > guestTimeoutS * 1000) {
+        invite.droppedMediaAt = undefined;
+        this.host.log(`guest ${invite.id}: did not come back within ${guestTimeoutS} s`);
+        if (this.host.hasSource(invite.id)) void this.host.removeSource(invite.id).catch(() => {});
+        continue;
+      }
       if (!session || session.closed) continue;
       const state = session.pc.connectionState;
-      // A closed or failed connection leaves once the source has shown it stalled for a moment.
+      // A closed or failed connection ends the session once the source has shown it stalled for
+      // a moment; the source stays until the timeout below, for the guest page to rejoin.
       if ((state === 'failed' || state === 'closed') && now - session.lastPacketAt > 2500) {
-        void this.leave(invite, `left (the connection ${state})`);
+        invite.droppedMediaAt = session.lastPacketAt;
+        void this.leave(invite, `connection ${state}; keeping the guest's place for ${guestTimeoutS} s while they reconnect`, { keepSource: true });
         continue;
       }
       if (now - session.lastPacketAt > guestTimeoutS * 1000) {
@@ -538,20 +659,35 @@ export class WebRtcGateway {
   }
 }
 
-async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+function alreadyJoining(id: string): HttpError {
+  return new HttpError(409, `an offer for guest "${id}" is already being answered: only one session per guest`);
+}
+
+async function readBody(req: IncomingMessage, limit: number, what = 'the SDP offer'): Promise<string> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limit) {
     req.resume();
-    throw new HttpError(413, `the SDP offer is larger than ${limit} bytes`);
+    throw new HttpError(413, `${what} is larger than ${limit} bytes`);
   }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > limit) throw new HttpError(413, `the SDP offer is larger than ${limit} bytes`);
+    if (size > limit) throw new HttpError(413, `${what} is larger than ${limit} bytes`);
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** A small JSON body (the guest API): application/json only, so no cross-site form can send it. */
+async function readSmallJson(req: IncomingMessage): Promise<unknown> {
+  if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) throw new HttpError(415, 'send JSON (Content-Type: application/json)');
+  const text = await readBody(req, 2048, 'the request');
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HttpError(400, 'the body is not valid JSON');
+  }
 }
 
 /** Headers of the engine's own pages (guest, viewer): never cached, never framed, a strict CSP. */

@@ -10,7 +10,7 @@ import type { FfmpegProcess } from '../ffmpeg/FfmpegProcess.ts';
 import { redactUrl } from '../redact.ts';
 import type { PipeFeed } from '../sources/Source.ts';
 import { gathered, H264, peerConfig, RTCPeerConnection, VP8 } from './peers.ts';
-import { type FeedTracks, RtpFeed, type VideoCodec } from './RtpFeed.ts';
+import { type FeedTracks, parameterSetsOf, RtpFeed, type VideoCodec } from './RtpFeed.ts';
 
 const NO_MEDIA_MS = 5000;
 
@@ -105,7 +105,7 @@ export class WhepPull implements PipeFeed {
       if (this.closed || this.pc !== pc) return void pc.close();
       const tracks: FeedTracks = {};
       const videoCodec = video.codecs[0]?.name.toLowerCase();
-      if (videoCodec === 'vp8' || videoCodec === 'h264') tracks.video = { track: remote.video ?? video.receiver.track, receiver: video.receiver, codec: videoCodec as VideoCodec };
+      if (videoCodec === 'vp8' || videoCodec === 'h264') tracks.video = { track: remote.video ?? video.receiver.track, receiver: video.receiver, codec: videoCodec as VideoCodec, ...parameterSetsOf(video.codecs[0]) };
       if (audio.codecs.length) tracks.audio = { track: remote.audio ?? audio.receiver.track };
       this.feed.bind(tracks);
       this.status = 'waiting for the first keyframe';

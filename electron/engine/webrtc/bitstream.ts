@@ -30,11 +30,6 @@ export function ivfFrame(data: Buffer, timestampMs: number): Buffer {
   return Buffer.concat([head, data]);
 }
 
-/** A VP8 frame is a keyframe when bit 0 of its first byte is 0 (RFC 6386 §9.1). */
-export function isVp8Keyframe(frame: Buffer): boolean {
-  return frame.length > 3 && (frame[0] & 1) === 0 && frame[3] === 0x9d;
-}
-
 // ---- H.264 ----------------------------------------------------------------------------------
 
 export const ANNEXB_START = Buffer.from([0, 0, 0, 1]);
@@ -60,11 +55,6 @@ export function splitAnnexB(data: Buffer): Buffer[] {
   if (start >= 0 && start < data.length) nals.push(data.subarray(start));
   else if (start < 0 && data.length) nals.push(data);
   return nals.filter((n) => n.length > 0);
-}
-
-/** True when the access unit carries an IDR slice (type 5), or SPS + a slice (some encoders). */
-export function isH264Keyframe(annexB: Buffer): boolean {
-  return splitAnnexB(annexB).some((nal) => (nal[0] & 0x1f) === 5);
 }
 
 /** The frame as ffmpeg's h264 demuxer wants it from a pipe: start codes, then an AUD. */

@@ -42,18 +42,29 @@ export function guestPageHtml(id: string, label: string, iceServers: unknown[]):
   #pollOptions { display: grid; gap: 6px; }
   #pollOptions button { text-align: left; background: #333; }
   #liveStatus { color: #e6a23c; min-height: 1.4em; }
+  input#name { font: inherit; padding: 6px; border-radius: 6px; border: 1px solid #444; background: #000; color: #eee; width: 16em; }
+  #tally { font-weight: 700; padding: 4px 10px; border-radius: 4px; background: #333; color: #bbb; }
+  #tally.program { background: #c0392b; color: #fff; }
+  #tally.preview { background: #2e8b57; color: #fff; }
+  #micLevel { width: 160px; height: 10px; }
+  #deviceError { color: #ff8a80; }
+  #returnDelay { color: #aaa; }
 </style>
 </head>
 <body>
 <main>
   <h1>${title}</h1>
   <div class="row">
+    <label>Your name (shown on screen) <input id="name" maxlength="60" autocomplete="name"></label>
     <label>Camera <select id="camera"></select></label>
     <label>Microphone <select id="mic"></select></label>
+    <label>Mic level <meter id="micLevel" min="0" max="1" low="0.05" high="0.7" optimum="0.3" value="0"></meter></label>
+    <span id="tally" role="status" aria-label="Tally">Off air</span>
   </div>
+  <div id="deviceError" role="alert"></div>
   <div class="views">
     <div><video id="self" autoplay playsinline muted></video><div>You</div></div>
-    <div><video id="program" autoplay playsinline></video><div>Program (you hear everyone but yourself)</div></div>
+    <div><video id="program" autoplay playsinline></video><div>Program (you hear everyone but yourself) <span id="returnDelay"></span></div></div>
   </div>
   <div class="row">
     <button id="join" disabled>Join</button>
@@ -84,9 +95,11 @@ export function guestPageHtml(id: string, label: string, iceServers: unknown[]):
 export const GUEST_JS = String.raw`'use strict';
 (() => {
   const config = JSON.parse(document.getElementById('config').textContent);
-  const token = new URLSearchParams(location.hash.slice(1)).get('token') || '';
+  const hashParams = new URLSearchParams(location.hash.slice(1));
+  const token = hashParams.get('token') || '';
   const $ = (id) => document.getElementById(id);
-  const state = { phase: 'idle', error: null, whipSession: null, whepSession: null, joinedAt: 0 };
+  const state = { phase: 'idle', error: null, whipSession: null, whepSession: null, joinedAt: 0, reconnects: 0, tally: 'off', micLevel: 0, returnDelayMs: null };
+  document.getElementById('name').value = config.label;
   let local = null;
   let publisher = null;
   let viewer = null;
@@ -95,11 +108,105 @@ export const GUEST_JS = String.raw`'use strict';
   const setStatus = (text) => { $('status').textContent = text; };
 
   async function openDevices() {
-    const video = $('camera').value ? { deviceId: { exact: $('camera').value } } : true;
+    // HD when the camera has it: a bare 'video: true' gets 640x480 from most webcams.
+    const hd = { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } };
+    const video = $('camera').value ? { ...hd, deviceId: { exact: $('camera').value } } : hd;
     const audio = $('mic').value ? { deviceId: { exact: $('mic').value } } : true;
     if (local) local.getTracks().forEach((t) => t.stop());
-    local = await navigator.mediaDevices.getUserMedia({ video, audio });
+    try {
+      local = await navigator.mediaDevices.getUserMedia({ video, audio });
+    } catch (error) {
+      $('deviceError').textContent = deviceProblem(error);
+      throw error;
+    }
+    $('deviceError').textContent = '';
     $('self').srcObject = local;
+    watchMicLevel(local);
+  }
+
+  /** What to do about a camera/microphone failure, in words a guest can act on. */
+  function deviceProblem(error) {
+    const name = error && error.name;
+    if (name === 'NotAllowedError' || name === 'SecurityError')
+      return 'Camera and microphone are blocked for this page. Allow them in your browser (the camera icon in the address bar), then reload.';
+    if (name === 'NotReadableError' || name === 'AbortError')
+      return 'Your camera or microphone is busy: another app (a video call, OBS) is using it. Close that app, then reload.';
+    if (name === 'NotFoundError' || name === 'OverconstrainedError')
+      return 'No camera or microphone found: plug one in, or pick another in the lists, then reload.';
+    return 'The camera or microphone did not start: ' + String(error && error.message || error);
+  }
+
+  let meterTimer = null;
+  /** A level meter for the guest's own microphone, so they see they are heard before joining. */
+  function watchMicLevel(stream) {
+    clearInterval(meterTimer);
+    const track = stream.getAudioTracks()[0];
+    if (!track || !window.AudioContext) return;
+    const ctx = new AudioContext();
+    const analyser = ctx.createAnalyser();
+    analyser.fftSize = 1024;
+    ctx.createMediaStreamSource(new MediaStream([track])).connect(analyser);
+    const samples = new Float32Array(analyser.fftSize);
+    meterTimer = setInterval(() => {
+      analyser.getFloatTimeDomainData(samples);
+      let sum = 0;
+      for (const v of samples) sum += v * v;
+      const rms = Math.sqrt(sum / samples.length);
+      // -60..0 dBFS on the meter's 0..1.
+      const level = Math.max(0, Math.min(1, (20 * Math.log10(rms || 1e-6) + 60) / 60));
+      $('micLevel').value = level;
+      state.micLevel = level;
+    }, 100);
+  }
+
+  let tallyTimer = null;
+  /** Polls whether the producer has this guest on program or preview (a tally light). */
+  function watchTally() {
+    clearInterval(tallyTimer);
+    const show = async () => {
+      try {
+        const res = await fetch('/guest/' + encodeURIComponent(config.id) + '/status', { headers: { authorization: 'Bearer ' + token }, cache: 'no-store' });
+        if (!res.ok) return;
+        const status = await res.json();
+        state.tally = status.onProgram ? 'program' : status.onPreview ? 'preview' : 'off';
+        $('tally').className = state.tally;
+        $('tally').textContent = status.onProgram ? 'ON AIR' : status.onPreview ? 'On preview: next' : 'Off air';
+      } catch {}
+      try { await showReturnDelay(); } catch {}
+    };
+    show();
+    tallyTimer = setInterval(show, 1000);
+  }
+
+  /**
+   * The delay of the program return as the network and the two jitter buffers make it (half of each
+   * round trip plus the return's buffer); the engine's own composing adds about one frame.
+   */
+  async function showReturnDelay() {
+    if (!publisher || !viewer) return;
+    const rtt = async (pc) => {
+      let best = 0;
+      (await pc.getStats()).forEach((s) => { if (s.type === 'candidate-pair' && s.nominated && s.currentRoundTripTime) best = s.currentRoundTripTime; });
+      return best;
+    };
+    let buffer = 0;
+    (await viewer.getStats()).forEach((s) => {
+      if (s.type === 'inbound-rtp' && s.kind === 'video' && s.jitterBufferEmittedCount) buffer = s.jitterBufferDelay / s.jitterBufferEmittedCount;
+    });
+    const ms = Math.round(((await rtt(publisher)) / 2 + (await rtt(viewer)) / 2 + buffer) * 1000 + 1000 / 30);
+    state.returnDelayMs = ms;
+    $('returnDelay').textContent = '· return delay ≈ ' + ms + ' ms';
+  }
+
+  /** The name the guest chose goes to the engine before they join: it labels their source and lower third. */
+  async function sendName() {
+    const name = $('name').value.trim();
+    if (!name || name === config.label) return;
+    const res = await fetch('/guest/' + encodeURIComponent(config.id) + '/name', {
+      method: 'POST', headers: { authorization: 'Bearer ' + token, 'content-type': 'application/json' }, body: JSON.stringify({ name }),
+    });
+    if (!res.ok) throw new Error(await res.text());
+    config.label = (await res.json()).label;
   }
 
   async function listDevices() {
@@ -119,34 +226,71 @@ export const GUEST_JS = String.raw`'use strict';
 
 ${OFFER_EXCHANGE_JS}
 
+  /** Puts one codec first ('h264' or 'vp8'), e.g. for a guest whose machine encodes H.264 in hardware. */
+  function preferVideoCodec(transceiver, codec) {
+    if (!codec || !transceiver.setCodecPreferences || !window.RTCRtpSender.getCapabilities) return;
+    const all = RTCRtpSender.getCapabilities('video').codecs;
+    const wanted = all.filter((c) => c.mimeType.toLowerCase() === 'video/' + String(codec).toLowerCase());
+    if (wanted.length) transceiver.setCodecPreferences([...wanted, ...all.filter((c) => !wanted.includes(c))]);
+  }
+
+  /** What the last Join used (stream, codec), so a rejoin publishes the same thing. */
+  let joinOptions = null;
+  let reconnectTimer = null;
+  let reconnectAttempt = 0;
+  let reconnectSince = 0;
+  /** The page keeps rejoining this long; the engine keeps the guest's place for webrtc.guestTimeoutS. */
+  const RECONNECT_FOR_MS = 5 * 60 * 1000;
+
+  /** Publishes (WHIP) and takes the program return (WHEP); sets publisher/viewer only once both work. */
+  async function connect(options) {
+    const stream = options.stream || local;
+    const pub = new RTCPeerConnection({ iceServers: config.iceServers });
+    let view = null;
+    try {
+      for (const track of stream.getTracks()) {
+        const transceiver = pub.addTransceiver(track, { direction: 'sendonly' });
+        if (track.kind === 'video') preferVideoCodec(transceiver, options.videoCodec || hashParams.get('codec'));
+      }
+      const whip = await exchangeOffer(location.origin + '/whip/' + encodeURIComponent(config.id), pub, token);
+      view = new RTCPeerConnection({ iceServers: config.iceServers });
+      view.addTransceiver('video', { direction: 'recvonly' });
+      view.addTransceiver('audio', { direction: 'recvonly' });
+      const ret = new MediaStream();
+      view.addEventListener('track', (event) => {
+        ret.addTrack(event.track);
+        $('program').srcObject = ret;
+        $('program').play().catch(() => { $('program').muted = true; $('program').play().catch(() => {}); });
+      });
+      const whep = await exchangeOffer(location.origin + '/whep/' + encodeURIComponent(config.id), view, token);
+      publisher = pub;
+      viewer = view;
+      returnStream = ret;
+      state.whipSession = whip;
+      state.whepSession = whep;
+      watchConnection(pub);
+      watchConnection(view);
+    } catch (error) {
+      pub.close();
+      view && view.close();
+      throw error;
+    }
+  }
+
   async function join(options = {}) {
     state.phase = 'joining';
     state.error = null;
     $('join').disabled = true;
     setStatus('Joining…');
     try {
-      const stream = options.stream || local;
-      publisher = new RTCPeerConnection({ iceServers: config.iceServers });
-      for (const track of stream.getTracks()) publisher.addTransceiver(track, { direction: 'sendonly' });
-      state.whipSession = await exchangeOffer(location.origin + '/whip/' + encodeURIComponent(config.id), publisher, token);
-      viewer = new RTCPeerConnection({ iceServers: config.iceServers });
-      viewer.addTransceiver('video', { direction: 'recvonly' });
-      viewer.addTransceiver('audio', { direction: 'recvonly' });
-      returnStream = new MediaStream();
-      viewer.addEventListener('track', (event) => {
-        returnStream.addTrack(event.track);
-        $('program').srcObject = returnStream;
-        $('program').play().catch(() => { $('program').muted = true; $('program').play().catch(() => {}); });
-      });
-      state.whepSession = await exchangeOffer(location.origin + '/whep/' + encodeURIComponent(config.id), viewer, token);
+      joinOptions = options;
+      await sendName();
+      await connect(options);
       state.phase = 'joined';
       state.joinedAt = Date.now();
       setStatus('You are on. The producer decides when you are on screen.');
       $('leave').disabled = false;
-      publisher.addEventListener('connectionstatechange', () => {
-        if (['failed', 'disconnected'].includes(publisher.connectionState)) setStatus('Connection trouble: ' + publisher.connectionState + '…');
-        if (publisher.connectionState === 'connected') setStatus('You are on.');
-      });
+      watchTally();
     } catch (error) {
       state.phase = 'error';
       state.error = String(error && error.message || error);
@@ -156,7 +300,73 @@ ${OFFER_EXCHANGE_JS}
     }
   }
 
+  /**
+   * A dropped connection (Wi-Fi to mobile data, an outage) rejoins by itself: a new WHIP session
+   * with the same invite takes over the silent one, so the guest keeps its place on program.
+   * 'disconnected' may heal by itself, so it gets a few seconds first; 'failed' rejoins at once.
+   */
+  function watchConnection(pc) {
+    pc.addEventListener('connectionstatechange', () => {
+      if (pc !== publisher && pc !== viewer) return;
+      const s = pc.connectionState;
+      if (s === 'connected' && pc === publisher) backOn();
+      else if (s === 'disconnected' && state.phase === 'joined') {
+        setStatus('Connection trouble… (reconnecting if it does not come back)');
+        setTimeout(() => { if (pc.connectionState === 'disconnected') scheduleReconnect('the connection dropped', 0); }, 3000);
+      } else if (s === 'failed') scheduleReconnect('the connection failed', 0);
+    });
+  }
+
+  function backOn() {
+    if (state.phase !== 'reconnecting') return;
+    state.phase = 'joined';
+    state.reconnects++;
+    setStatus('You are back on.');
+  }
+
+  function scheduleReconnect(reason, delayMs) {
+    if (reconnectTimer || !joinOptions || state.phase === 'left' || state.phase === 'error') return;
+    if (state.phase !== 'reconnecting') {
+      state.phase = 'reconnecting';
+      reconnectSince = Date.now();
+      reconnectAttempt = 0;
+    }
+    setStatus('Reconnecting… (' + reason + ')');
+    reconnectTimer = setTimeout(async () => {
+      // The old sessions are abandoned, not DELETEd: a DELETE would take the guest off program.
+      for (const pc of [publisher, viewer]) pc && pc.close();
+      publisher = viewer = null;
+      state.whipSession = state.whepSession = null;
+      try {
+        await connect(joinOptions);
+        reconnectTimer = null;
+        setStatus('Reconnecting… (signalling done, waiting for the media to flow)');
+        if (publisher.connectionState === 'connected') backOn();
+        // 'connected' on the new publisher says "you are back"; if it never comes, try again.
+        const mine = publisher;
+        setTimeout(() => { if (publisher === mine && state.phase === 'reconnecting') { mine.close(); scheduleReconnect('the new connection did not come up', 0); } }, 10000);
+      } catch (error) {
+        reconnectTimer = null;
+        reconnectAttempt++;
+        const why = String(error && error.message || error);
+        if (Date.now() - reconnectSince > RECONNECT_FOR_MS || /revoked|404|401/.test(why)) {
+          state.phase = 'error';
+          state.error = why;
+          setStatus('Could not reconnect: ' + why + '. Ask the producer for a new link.');
+          $('join').disabled = false;
+          return;
+        }
+        // Backoff with jitter, so many guests behind one outage do not return in lockstep.
+        scheduleReconnect(why, Math.min(10000, 1000 * 2 ** reconnectAttempt) * (0.75 + Math.random() * 0.5));
+      }
+    }, delayMs);
+  }
+
   async function leave() {
+    joinOptions = null;
+    clearInterval(tallyTimer);
+    clearTimeout(reconnectTimer);
+    reconnectTimer = null;
     for (const url of [state.whipSession, state.whepSession]) {
       if (url) await fetch(url, { method: 'DELETE', headers: { authorization: 'Bearer ' + token } }).catch(() => {});
     }
@@ -333,6 +543,6 @@ ${OFFER_EXCHANGE_JS}
   openDevices()
     .then(listDevices)
     .then(() => { $('join').disabled = false; setStatus(token ? 'Ready. Press Join when you are.' : 'This link has no token: ask the producer for a new one.'); state.phase = 'ready'; })
-    .catch((error) => { setStatus('No camera or microphone: ' + error.message); state.phase = 'ready'; $('join').disabled = false; });
+    .catch((error) => { setStatus('Not ready: ' + deviceProblem(error)); state.phase = 'ready'; state.deviceError = deviceProblem(error); $('join').disabled = false; });
 })();
 `;

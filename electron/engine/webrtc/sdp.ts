@@ -130,6 +130,34 @@ export function capBitrate(sdp: string, kind: 'audio' | 'video', kbps: number): 
 }
 
 /**
+ * Tells a Chromium-based sender where to start its bandwidth estimate (`x-google-start-bitrate`
+ * on every video codec's fmtp, kbps). Chromium otherwise starts at 300 kb/s and picks a small
+ * picture for it (640x360 of a 720p camera) that it keeps long after the bandwidth is there.
+ * Other browsers ignore the parameter.
+ */
+export function setStartBitrate(sdp: string, kbps: number): string {
+  const { session, media } = split(sdp);
+  const param = `x-google-start-bitrate=${Math.round(kbps)}`;
+  for (const section of media) {
+    if (kindOf(section) !== 'video') continue;
+    const payloadTypes = section.lines[0].split(' ').slice(3);
+    const rtx = new Set(section.lines.flatMap((l) => /^a=rtpmap:(\d+) rtx\//i.exec(l)?.[1] ?? []));
+    const lines: string[] = [];
+    for (const line of section.lines) {
+      const fmtp = /^a=fmtp:(\d+) (.*)$/.exec(line);
+      lines.push(fmtp && !rtx.has(fmtp[1]) ? `a=fmtp:${fmtp[1]} ${fmtp[2].replace(/;?x-google-start-bitrate=\d+/, '')};${param}` : line);
+    }
+    for (const pt of payloadTypes) {
+      if (rtx.has(pt) || lines.some((l) => l.startsWith(`a=fmtp:${pt} `))) continue;
+      const at = lines.findIndex((l) => l.startsWith(`a=rtpmap:${pt} `));
+      if (at >= 0) lines.splice(at + 1, 0, `a=fmtp:${pt} ${param}`);
+    }
+    section.lines = lines;
+  }
+  return join(session, media);
+}
+
+/**
  * For each host candidate, adds one with the same port at each advertised address (a public IP
  * forwarded to this machine, or a LAN address werift did not pick). Priorities are lowered a
  * little so a direct path still wins where both work.
@@ -155,14 +183,29 @@ export function advertiseAddresses(sdp: string, addresses: readonly string[]): s
   return join(session, media);
 }
 
-/** Codecs a guest may publish, as a sentence for error messages. */
-export const ACCEPTED_INGEST_CODECS = 'video: VP8 or H264 (packetization-mode=1); audio: Opus';
+/** Codecs a guest may publish, as a sentence for error messages (docs/WEBRTC.md says the same). */
+export const ACCEPTED_INGEST_CODECS =
+  'video: VP8, or H264 with packetization-mode=1 in the Constrained Baseline/Baseline (profile-level-id 42xxxx), Main (4dxxxx) or High (64xxxx) profile, without B-frames; audio: Opus';
+
+/** H.264 profiles the ingest decodes: baseline (0x42), main (0x4d), high (0x64). */
+const INGEST_H264_PROFILES = new Set([0x42, 0x4d, 0x64]);
 
 export function isAcceptedIngestCodec(codec: SdpCodec): boolean {
   const name = codec.name.toUpperCase();
-  if (codec.kind === 'video') return name === 'VP8' || (name === 'H264' && (fmtpValue(codec.fmtp, 'packetization-mode') ?? '0') === '1');
+  if (codec.kind === 'video') {
+    if (name === 'VP8') return true;
+    if (name !== 'H264' || (fmtpValue(codec.fmtp, 'packetization-mode') ?? '0') !== '1') return false;
+    // No profile-level-id means Constrained Baseline level 1 (RFC 6184 §8.1).
+    return INGEST_H264_PROFILES.has(h264ProfileIdc(codec.fmtp) ?? 0x42);
+  }
   if (codec.kind === 'audio') return name === 'OPUS';
   return false;
+}
+
+/** The media kinds of an offer that have codecs, but none the ingest takes (each is a 406). */
+export function refusedIngestKinds(codecs: readonly SdpCodec[]): string[] {
+  const kinds = [...new Set(codecs.filter((c) => c.kind === 'video' || c.kind === 'audio').map((c) => c.kind))];
+  return kinds.filter((kind) => !codecs.some((c) => c.kind === kind && c.name.toLowerCase() !== 'rtx' && isAcceptedIngestCodec(c)));
 }
 
 /** H.264 profile_idc of an fmtp line's profile-level-id (0x42 baseline, 0x4d main, 0x64 high). */

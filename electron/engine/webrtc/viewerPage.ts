@@ -220,8 +220,9 @@ export const VIEWER_JS = `'use strict';
         const row = el('div', 'opt');
         row.dataset.option = String(i);
         const bar = el('div', 'bar');
-        bar.style.width = o.percent + '%';
-        row.append(bar, el('span', 'text', o.text), el('span', 'pct', o.percent + '%'));
+        // A showResults:false poll sends no counts before reveal (resultsHidden).
+        bar.style.width = (s.resultsHidden ? 0 : o.percent) + '%';
+        row.append(bar, el('span', 'text', o.text), el('span', 'pct', s.resultsHidden ? '' : o.percent + '%'));
         box.append(row);
       });
       box.append(el('div', 'muted', s.total + ' vote' + (s.total === 1 ? '' : 's') + (s.status === 'open' ? '' : ' · ' + s.status)));

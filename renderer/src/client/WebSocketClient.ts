@@ -2,13 +2,23 @@
  * The browser transport: one WebSocket to `/api/v1/ws`. Requests carry a requestId and are matched
  * to responses; events are fanned out to listeners. The socket reconnects with growing delays, and
  * requests made while it is down wait for it (up to a timeout) instead of failing at once.
+ *
+ * A browser cannot set headers on a WebSocket, and a token in the URL would land in proxy and
+ * server logs, so the API token travels as a subprotocol (`cutline.token.<base64url>`) beside
+ * `cutline.v1`, the one the server answers with (docs/SECURITY.md).
  */
 import type { CommandName, CommandResult, EventMessage, WsHello, WsResponse } from '../../../shared/protocol.ts';
 import type { CommandInput, ConnectionStatus, EngineClient } from './EngineClient.ts';
 import { ClientError } from './EngineClient.ts';
 
+/** Must match WS_PROTOCOL / WS_TOKEN_PROTOCOL_PREFIX in electron/engine/server/requestGuard.ts. */
+export const WS_PROTOCOL = 'cutline.v1';
+const WS_TOKEN_PROTOCOL_PREFIX = 'cutline.token.';
+
 export interface WebSocketClientOptions {
   url: string;
+  /** The API token (from the desk URL's #token= fragment); sent in the handshake, never in the URL. */
+  token?: string;
   /** The API version this UI was built for; a different server version is reported, not hidden. */
   apiVersion: number;
   requestTimeoutMs?: number;
@@ -76,7 +86,7 @@ export class WebSocketClient implements EngineClient {
 
   private connect(): void {
     const Impl = this.options.WebSocketImpl ?? WebSocket;
-    const socket = new Impl(this.options.url);
+    const socket = new Impl(this.options.url, socketProtocols(this.options.token));
     this.socket = socket;
     this.setStatus({ state: 'connecting' });
     let helloSeen = false;
@@ -132,7 +142,7 @@ export class WebSocketClient implements EngineClient {
         state: 'closed',
         message: helloSeen
           ? `Lost the connection to the engine; reconnecting in ${(delay / 1000).toFixed(1)} s.`
-          : `Cannot reach the engine at ${redactToken(this.options.url)}. Is \`cutline serve\` running? If it listens on a network address, open this page with ?token=<token>. Retrying in ${(delay / 1000).toFixed(1)} s.`,
+          : `Cannot reach the engine at ${this.options.url}. Is \`cutline serve\` running? If it needs a token, open the desk with the URL it printed (…/#token=<token>). Retrying in ${(delay / 1000).toFixed(1)} s.`,
       });
       this.reconnectTimer = setTimeout(() => this.connect(), delay);
     };
@@ -157,18 +167,38 @@ export class WebSocketClient implements EngineClient {
   }
 }
 
-function redactToken(url: string): string {
-  return url.replace(/([?&]token=)[^&]+/, '$1****');
+/** The subprotocols offered: ours, and the token as base64url (any token survives the header syntax). */
+export function socketProtocols(token: string | undefined): string[] {
+  if (!token) return [WS_PROTOCOL];
+  const bytes = new TextEncoder().encode(token);
+  let binary = '';
+  for (const b of bytes) binary += String.fromCharCode(b);
+  const encoded = btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return [WS_PROTOCOL, `${WS_TOKEN_PROTOCOL_PREFIX}${encoded}`];
 }
 
 /**
  * Where the engine's WebSocket is: the page's own origin (the engine serves the UI), or
- * `?engine=host:port` for a UI served elsewhere (the Vite dev server). `?token=` is passed on.
+ * `?engine=host:port` for a UI served elsewhere (the Vite dev server). No token in it: see socketProtocols.
  */
-export function engineSocketUrl(location: Pick<Location, 'protocol' | 'host' | 'search'>, storedToken?: string | null): string {
+export function engineSocketUrl(location: Pick<Location, 'protocol' | 'host' | 'search'>): string {
   const query = new URLSearchParams(location.search);
   const host = query.get('engine') ?? location.host;
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  const token = query.get('token') ?? storedToken ?? undefined;
-  return `${scheme}://${host}/api/v1/ws${token ? `?token=${encodeURIComponent(token)}` : ''}`;
+  return `${scheme}://${host}/api/v1/ws`;
+}
+
+/**
+ * The API token a desk URL carries: `#token=` (what `cutline serve` prints; a fragment never
+ * reaches a server) or the older `?token=`. Returns the token and the URL to show without it.
+ */
+export function takeTokenFromUrl(location: Pick<Location, 'pathname' | 'search' | 'hash'>): { token: string | undefined; cleanUrl: string } {
+  const query = new URLSearchParams(location.search);
+  const fragment = new URLSearchParams(location.hash.replace(/^#/, ''));
+  const token = fragment.get('token') ?? query.get('token') ?? undefined;
+  query.delete('token');
+  fragment.delete('token');
+  const rest = query.toString();
+  const hash = fragment.toString();
+  return { token: token || undefined, cleanUrl: `${location.pathname}${rest ? `?${rest}` : ''}${hash ? `#${hash}` : ''}` };
 }

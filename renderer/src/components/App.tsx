@@ -1,11 +1,19 @@
-/** The producer's desk: one window laid out for 1366×768 and up. */
+/**
+ * The producer's desk: one window laid out for 1366×768 and up. The monitors, layouts, multiview
+ * and mixer always stay; the right column has tabs (show, graphics, interaction, settings, health).
+ */
 import { useHotkeys } from '../hooks/useHotkeys.ts';
 import { ConfirmDialog, Toasts } from './common.tsx';
 import { DestinationsPanel } from './DestinationsPanel.tsx';
+import { GraphicsPanel } from './GraphicsPanel.tsx';
+import { HealthPanel } from './HealthPanel.tsx';
+import { InteractionPanel } from './InteractionPanel.tsx';
 import { LayoutBar } from './LayoutBar.tsx';
 import { Mixer } from './Mixer.tsx';
 import { Monitors } from './Monitors.tsx';
 import { Multiview } from './Multiview.tsx';
+import { SettingsPanel } from './SettingsPanel.tsx';
+import { SideTabs } from './SideTabs.tsx';
 import { SourcesPanel } from './SourcesPanel.tsx';
 import { StatusBar } from './StatusBar.tsx';
 import { TopBar } from './TopBar.tsx';
@@ -23,8 +31,20 @@ export function App() {
           <Mixer />
         </div>
         <aside className="desk-side">
-          <DestinationsPanel />
-          <SourcesPanel />
+          <SideTabs
+            panels={{
+              show: (
+                <>
+                  <DestinationsPanel />
+                  <SourcesPanel />
+                </>
+              ),
+              graphics: <GraphicsPanel />,
+              interaction: <InteractionPanel />,
+              settings: <SettingsPanel />,
+              health: <HealthPanel />,
+            }}
+          />
         </aside>
       </main>
       <StatusBar />

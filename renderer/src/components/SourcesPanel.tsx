@@ -1,10 +1,12 @@
 /**
- * Sources: add (test pattern, file, URL, device from device.list), rename, remove, and the state of
- * each with the engine's message (or the last command error) right next to it.
+ * Sources: add (test pattern, file, URL, device from device.list), rename, remove, "name on screen"
+ * (its label as a lower third, one click), and the state of each with the engine's message (or the
+ * last command error) right next to it.
  */
 import { useState } from 'react';
 import type { SourceKind } from '../../../shared/show.ts';
 import { addSource, freeId, query, removeSource, renameSource } from '../store/actions.ts';
+import { hideOverlay, nameOnScreen, nameOverlayId } from '../store/graphics.ts';
 import { useCutline } from '../store/store.ts';
 import { StateBadge, TrashIcon } from './common.tsx';
 import { GuestInviteDialog } from './GuestInvite.tsx';
@@ -23,6 +25,7 @@ const ADDABLE: SourceKind[] = ['testPattern', 'file', 'url', 'device', 'whep'];
 export function SourcesPanel() {
   const engine = useCutline((s) => s.engine);
   const sourceErrors = useCutline((s) => s.sourceErrors);
+  const overlays = useCutline((s) => s.overlays);
   const [adding, setAdding] = useState(false);
   // undefined: no dialog; '': a new invite; an id: that guest's link again.
   const [inviting, setInviting] = useState<string | undefined>(undefined);
@@ -50,6 +53,12 @@ export function SourcesPanel() {
                 <span className="muted small">{KIND_NAMES[spec.kind as SourceKind] ?? spec.kind}</span>
                 <StateBadge state={status?.state ?? 'connecting'} detail={status && status.restarts > 0 ? `↻${status.restarts}` : undefined} />
                 {status?.state === 'live' ? <span className="muted small">{status.fps.toFixed(0)} fps</span> : null}
+                <NameButton
+                  sourceId={spec.id}
+                  label={status?.label ?? spec.label ?? spec.id}
+                  overlay={overlays.find((o) => o.id === nameOverlayId(spec.id))}
+                  fallbackTitle={spec.kind === 'guest' ? 'Guest' : ''}
+                />
                 {spec.kind === 'guest' ? (
                   <button type="button" className="small" onClick={() => setInviting(spec.id)} title="Show the link to send the guest">
                     Link
@@ -72,6 +81,22 @@ export function SourcesPanel() {
       </ul>
       {inviting !== undefined ? <GuestInviteDialog existingId={inviting || undefined} onClose={() => setInviting(undefined)} /> : null}
     </section>
+  );
+}
+
+/** One click puts the source's label on air as its lower third (the title is edited in Graphics). */
+function NameButton({ sourceId, label, overlay, fallbackTitle }: { sourceId: string; label: string; overlay?: { visible: boolean; spec: unknown }; fallbackTitle: string }) {
+  if (overlay?.visible)
+    return (
+      <button type="button" className="small danger" onClick={() => void hideOverlay(nameOverlayId(sourceId))} aria-label={`Name off screen: ${label}`} title="Take the name off screen">
+        Name
+      </button>
+    );
+  const title = (overlay?.spec as { title?: string } | undefined)?.title ?? fallbackTitle;
+  return (
+    <button type="button" className="small onair" onClick={() => void nameOnScreen(sourceId, label, title)} aria-label={`Name on screen: ${label}`} title={`Put "${label}" on screen as a lower third`}>
+      Name
+    </button>
   );
 }
 

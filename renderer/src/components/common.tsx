@@ -119,3 +119,13 @@ export function Modal({ title, onClose, children, wide }: { title: string; onClo
     </div>
   );
 }
+
+/** The engine's message about a field or form, where the producer is looking. */
+export function FieldError({ message }: { message?: string }) {
+  if (!message) return null;
+  return (
+    <div className="field-error wide" role="alert">
+      {message}
+    </div>
+  );
+}

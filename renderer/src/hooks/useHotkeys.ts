@@ -1,9 +1,11 @@
 /**
- * The desk's keyboard: 1–9 put source N alone on preview, Space / Enter take (fade). Keys typed
+ * The desk's keyboard: 1–9 put source N alone on preview, Space / Enter take (fade), a letter
+ * given to an overlay (Graphics panel) shows or hides it. Keys typed
  * into fields, dialogs, or a control focused from the keyboard keep their normal meaning.
  */
 import { useEffect } from 'react';
 import { soloOnPreview, take } from '../store/actions.ts';
+import { overlayHotkey } from '../store/graphics.ts';
 import { useCutline } from '../store/store.ts';
 
 const TEXT_INPUTS = new Set(['text', 'number', 'password', 'search', 'url', 'email', 'tel']);
@@ -32,6 +34,7 @@ export function handleHotkey(e: KeyboardEvent): boolean {
     void soloOnPreview(Number(e.key) - 1);
     return true;
   }
+  if (/^[a-z]$/i.test(e.key) && !e.shiftKey && overlayHotkey(e.key)) return true;
   if ((e.key === ' ' || e.key === 'Enter') && !focusedFromKeyboard(e.target)) {
     void take('fade');
     return true;

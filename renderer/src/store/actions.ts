@@ -3,11 +3,16 @@
  * EngineClient, keep the mirror fresh, and turn every failure into a message the producer sees.
  * Nothing here imports React, so transports, keyboard handlers and tests call the same functions.
  */
+import type { LogListResult } from '../../../shared/log.ts';
+import type { ObjectSnapshot, ObjectSummary, OverlayStatus } from '../../../shared/objects.ts';
 import type { CommandName, CommandResult, EngineState, EventMessage } from '../../../shared/protocol.ts';
 import type { DestinationSpec, LayoutInput, LayoutPreset, LayoutSpec, ShowDocument, SourceSpec } from '../../../shared/show.ts';
 import type { CommandInput, EngineClient } from '../client/EngineClient.ts';
 import { ClientError } from '../client/EngineClient.ts';
 import { applyEvent } from './engineMirror.ts';
+import { appendLog, applyLiveEvent } from './liveMirror.ts';
+import { loadOverlayHotkeys } from './graphics.ts';
+import { followThumbnails, resetThumbnails, syncThumbnails } from './thumbnails.ts';
 import { publishMeters, resetMeters } from './meters.ts';
 import { addRecentShow, type RecentShowsStorage, readRecentShows, removeRecentShow, writeRecentShows } from './recentShows.ts';
 import { type ConfirmRequest, initialState, type Toast, useCutline } from './store.ts';
@@ -30,19 +35,40 @@ const CHANGES_SHOW = new Set<CommandName>([
   'output.set',
   'destination.add',
   'destination.remove',
+  'webrtc.set',
+  'overlay.add',
+  'overlay.update',
+  'overlay.remove',
 ]);
 /** Commands that only read; everything else is followed by a state refresh. */
-const READS = new Set<CommandName>(['state.get', 'probe.get', 'device.list', 'meters.subscribe', 'show.save']);
+const READS = new Set<CommandName>([
+  'state.get',
+  'probe.get',
+  'probe.run',
+  'device.list',
+  'meters.subscribe',
+  'show.save',
+  'overlay.list',
+  'object.list',
+  'object.get',
+  'object.listTokens',
+  'object.listBlocked',
+  'log.list',
+  'program.monitor',
+  'overlay.thumbnail',
+]);
 
 // ---- connection -------------------------------------------------------------------------------
 
 export function connectEngine(next: EngineClient): () => void {
   disconnectEngine();
   reloadRecentShows();
+  loadOverlayHotkeys();
   client = next;
   detach.push(next.onEvent(handleEvent));
   const onOpen = () => {
     void refreshState();
+    void loadLiveData();
     // Meters are opt-in on the WebSocket; the IPC bridge honours the same command.
     void next.request('meters.subscribe', { enabled: true }).catch(() => {});
   };
@@ -73,6 +99,15 @@ export function handleEvent(message: EventMessage): void {
     publishMeters(message.data as EventMessage<'meters.updated'>['data']);
     return;
   }
+  const live = applyLiveEvent(useCutline.getState(), message);
+  if (live) {
+    useCutline.setState(live.live);
+    followThumbnails(message);
+    if (live.reloadObject) void reloadObject(live.reloadObject);
+    return;
+  }
+  // A loaded show has other overlays and objects: read them again with the state.
+  if (message.event === 'show.changed') void loadLiveData();
   const engine = useCutline.getState().engine;
   if (!engine) {
     scheduleRefresh();
@@ -110,6 +145,41 @@ export function refreshState(): Promise<void> {
 export function scheduleRefresh(delayMs = 60): void {
   clearTimeout(refreshTimer);
   refreshTimer = setTimeout(() => void refreshState(), delayMs);
+}
+
+// ---- graphics, shared objects, log (not in EngineState) ----------------------------------------
+
+/** Reads overlays, shared objects and the recent log (on connect and when a show is loaded). */
+export async function loadLiveData(): Promise<void> {
+  const current = client;
+  if (!current) return;
+  try {
+    const [overlays, summaries, log] = (await Promise.all([
+      current.request('overlay.list', {}),
+      current.request('object.list', {}),
+      current.request('log.list', {}),
+    ])) as [OverlayStatus[], ObjectSummary[], Partial<LogListResult> | undefined];
+    const list = Array.isArray(summaries) ? summaries : [];
+    const snapshots = (await Promise.all(list.map((o) => current.request('object.get', { id: o.id })))) as ObjectSnapshot[];
+    if (client !== current) return;
+    syncThumbnails(Array.isArray(overlays) ? overlays : []);
+    useCutline.setState({
+      overlays: Array.isArray(overlays) ? overlays : [],
+      objects: Object.fromEntries(snapshots.filter((o) => o?.id).map((o) => [o.id, o])),
+      log: appendLog([], Array.isArray(log?.entries) ? log.entries : []),
+    });
+  } catch (error) {
+    pushToast('error', `Could not read graphics and shared objects: ${(error as Error).message}`);
+  }
+}
+
+async function reloadObject(id: string): Promise<void> {
+  try {
+    const snapshot = (await query('object.get', { id })) as ObjectSnapshot;
+    useCutline.setState((s) => ({ objects: { ...s.objects, [id]: snapshot } }));
+  } catch {
+    // Deleted meanwhile: object.deleted takes it out.
+  }
 }
 
 // ---- commands ---------------------------------------------------------------------------------
@@ -532,6 +602,7 @@ export function resetForTests(): void {
   for (const timer of toastTimers.values()) clearTimeout(timer);
   toastTimers.clear();
   resetMeters();
+  resetThumbnails();
   recentStorageFailed = false;
   useCutline.setState(initialState(), true);
 }

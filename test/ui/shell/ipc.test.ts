@@ -1,5 +1,6 @@
 /** The IPC gate: only commands from the shared table, with params that pass their schema. */
 import { describe, expect, it } from 'vitest';
+import { decodeStoredSecret } from '../../../electron/engine/secrets/BoundSecrets.ts';
 import type { EventMessage } from '../../../shared/protocol.ts';
 import { ProtocolError } from '../../../shared/protocol.ts';
 import { EngineBridge, type EngineLike } from '../../../electron/main/EngineBridge.ts';
@@ -118,9 +119,10 @@ describe('EngineBridge', () => {
     await session.request({ command: 'destination.add', params: { id: 'yt', kind: 'rtmp', url: 'rtmps://a.rtmps.youtube.com:443/live2', streamKey: 'real-key-1234' } });
     await session.request({ command: 'destination.add', params: { id: 'xdn', kind: 'whip', url: 'https://xdn.example/live/whip/endpoint/s', token: 'bearer-5678' } });
     await session.request({ command: 'destination.add', params: { id: 'rec', kind: 'recording', path: '/tmp/' } });
-    expect([...secrets.map]).toEqual([
-      ['yt', 'real-key-1234'],
-      ['xdn', 'bearer-5678'],
+    // Each bound to where it goes (electron/engine/secrets/BoundSecrets.ts).
+    expect([...secrets.map].map(([id, value]) => [id, decodeStoredSecret(value)])).toEqual([
+      ['yt', { secret: 'real-key-1234', binding: { kind: 'rtmp', host: 'a.rtmps.youtube.com', origin: 'rtmps://a.rtmps.youtube.com' } }],
+      ['xdn', { secret: 'bearer-5678', binding: { kind: 'whip', host: 'xdn.example', origin: 'https://xdn.example' } }],
     ]);
     // The engine got the key too (it strips it from show files and masks it in the state).
     expect(engine.dispatched[0].params).toMatchObject({ streamKey: 'real-key-1234' });

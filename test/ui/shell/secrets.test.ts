@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EncryptedFileSecretStore, rememberSecret, type SecretCipher } from '../../../electron/main/SecretStore.ts';
-import { withSecret } from '../../../electron/engine/secrets/SecretStore.ts';
+import { BoundSecrets, decodeStoredSecret } from '../../../electron/engine/secrets/BoundSecrets.ts';
 
 /** Stands for safeStorage: reversible, and visibly not plain text. */
 const cipher = (strong = true): SecretCipher => ({
@@ -49,10 +49,13 @@ describe('the desktop store and the engine', () => {
     rememberSecret({ id: 'fb', kind: 'rtmp', url: 'rtmps://f/rtmp/', streamKey: '****abcd' }, store);
     rememberSecret({ id: 's', kind: 'srt', url: 'srt://h:9000', passphrase: 'stored-passphrase' }, store);
     rememberSecret({ id: 'rec', kind: 'recording', path: '/tmp/' }, store);
-    expect(store.get('yt')).toBe('stored-key');
+    expect(decodeStoredSecret(store.get('yt') ?? '')).toEqual({ secret: 'stored-key', binding: { kind: 'rtmp', host: 'y', origin: 'rtmps://y' } });
     expect(store.get('fb')).toBeUndefined();
-    expect(store.get('s')).toBe('stored-passphrase');
-    // A show file has no keys; the engine fills them from this store when the destination starts.
-    expect(withSecret({ id: 'yt', kind: 'rtmp', url: 'rtmps://y/live2', enabled: true }, store)).toMatchObject({ streamKey: 'stored-key' });
+    expect(decodeStoredSecret(store.get('s') ?? '').secret).toBe('stored-passphrase');
+    // A show file has no keys; the engine fills them from this store when the destination starts —
+    // only for the destination they were stored for.
+    const engineSide = new BoundSecrets(store);
+    expect(engineSide.release({ id: 'yt', kind: 'rtmp', url: 'rtmps://y/live2', enabled: true }).spec).toMatchObject({ streamKey: 'stored-key' });
+    expect(engineSide.release({ id: 'yt', kind: 'whip', url: 'http://evil/whip', enabled: true, video: 'transcode' })).toMatchObject({ error: expect.stringMatching(/belongs to rtmps:\/\/y/) });
   });
 });
