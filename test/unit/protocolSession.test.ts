@@ -1,8 +1,10 @@
 /** One protocol session per client, whatever the transport: what it owns and how it answers. */
+
 import { describe, expect, it } from 'vitest';
 import { ObjectRejection } from '../../electron/engine/objects/rejections.ts';
-import { INTERNAL_ERROR_MESSAGE, ProtocolSession, type SessionEngine } from '../../electron/engine/server/ProtocolSession.ts';
+import { decodeStoredSecret } from '../../electron/engine/secrets/BoundSecrets.ts';
 import { MemorySecretStore } from '../../electron/engine/secrets/SecretStore.ts';
+import { INTERNAL_ERROR_MESSAGE, ProtocolSession, type SessionEngine } from '../../electron/engine/server/ProtocolSession.ts';
 import type { EventMessage } from '../../shared/protocol.ts';
 import { ProtocolError } from '../../shared/protocol.ts';
 
@@ -95,7 +97,10 @@ describe('ProtocolSession', () => {
     const secrets = new MemorySecretStore();
     const session = new ProtocolSession({ engine, secrets: Promise.resolve(secrets) });
     await session.request('destination.add', { id: 'yt', kind: 'rtmp', url: 'rtmps://a/live2', streamKey: 'key-1' });
-    expect(secrets.get('yt')).toBe('key-1');
+    // Kept bound to that destination's kind and host (secrets/BoundSecrets.ts).
+    const stored = decodeStoredSecret(secrets.get('yt') ?? '');
+    expect(stored.secret).toBe('key-1');
+    expect(stored.binding).toMatchObject({ kind: 'rtmp', host: 'a' });
     await session.request('destination.remove', { id: 'yt' });
     expect(secrets.get('yt')).toBeUndefined();
   });
