@@ -1,5 +1,6 @@
 /**
- * Writes docs/API.md from the command and event tables in shared/protocol.ts, so the reference
+ * Writes docs/API.md from the command and event tables in shared/protocol.ts (params and result
+ * schemas of every command), so the reference
  * can never disagree with what the dispatcher validates. `npm run docs:api`; a unit test fails
  * when the committed file is stale.
  */
@@ -7,6 +8,14 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { COMMANDS, ERROR_STATUS, EVENT_DESCRIPTIONS } from '../shared/protocol.ts';
+
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): string {
+  try {
+    return JSON.stringify(z.toJSONSchema(schema, { io, unrepresentable: 'any' }), null, 2);
+  } catch {
+    return '"(see shared/protocol.ts and shared/results.ts)"';
+  }
+}
 
 export function renderApiDoc(): string {
   const lines: string[] = [
@@ -44,6 +53,10 @@ export function renderApiDoc(): string {
     '  docs/SHARED-OBJECTS.md, "Guests and viewers".',
     '',
     '## Errors',
+    'Every transport answers a failed command with `{code, message}` (refused object operations add `reason`).',
+    'An unexpected failure inside the engine is `internal` with only "The engine failed unexpectedly; the details',
+    'are in the log.": the log has the stack, the client never gets internals (paths, exceptions).',
+    '',
     '| code | HTTP status |',
     '|---|---|',
     ...Object.entries(ERROR_STATUS).map(([code, status]) => `| \`${code}\` | ${status} |`),
@@ -53,13 +66,9 @@ export function renderApiDoc(): string {
   ];
   for (const [name, def] of Object.entries(COMMANDS)) {
     lines.push(`### \`${name}\``, '', def.description, '');
-    let schema: unknown;
-    try {
-      schema = z.toJSONSchema(def.params as z.ZodType, { io: 'input', unrepresentable: 'any' });
-    } catch {
-      schema = '(see shared/protocol.ts)';
-    }
-    lines.push('<details><summary>params (JSON Schema)</summary>', '', '```json', JSON.stringify(schema, null, 2), '```', '', '</details>', '');
+    // Params as a client may send them (defaults may be left out); results as the engine sends them.
+    lines.push('<details><summary>params (JSON Schema)</summary>', '', '```json', jsonSchema(def.params, 'input'), '```', '', '</details>', '');
+    lines.push('<details><summary>result (JSON Schema)</summary>', '', '```json', jsonSchema(def.result, 'output'), '```', '', '</details>', '');
   }
   lines.push('## Events', '', '| event | meaning |', '|---|---|');
   for (const [name, text] of Object.entries(EVENT_DESCRIPTIONS)) lines.push(`| \`${name}\` | ${text} |`);

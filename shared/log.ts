@@ -36,10 +36,19 @@ export interface LogListResult {
   /** The newest seq so far (0 before the first entry): pass it as `since` next time. */
   last: number;
 }
+const LogEntryResult = z.object({
+  seq: z.number().int().min(1),
+  at: z.number(),
+  level: z.enum(['info', 'error']),
+  scope: z.object({ kind: z.enum(['source', 'destination', 'guest', 'overlay']), id: z.string() }).optional(),
+  message: z.string(),
+});
+const LogListResultSchema = z.object({ entries: z.array(LogEntryResult), last: z.number().int().min(0) });
 
 export const LOG_COMMANDS = {
   'log.list': {
     params: LogList,
+    result: LogListResultSchema,
     description: `The engine's recent messages (sources, destinations, guests, overlays, errors; at most ${LOG_CAPACITY}, never secrets), oldest first: {entries: [{seq, at, level, scope?: {kind, id}, message}], last}. With {since}, only the newer ones.`,
   },
 } as const;

@@ -687,44 +687,76 @@ export interface BlockedClient {
 }
 const ShowHide = z.object({ id: Id, fadeMs: z.number().int().min(0).max(10_000).optional() }).strict();
 
-interface CommandDef<P extends z.ZodType> {
+interface CommandDef<P extends z.ZodType, R extends z.ZodType> {
   params: P;
+  result: R;
   description: string;
 }
-function command<P extends z.ZodType>(params: P, description: string): CommandDef<P> {
-  return { params, description };
+function command<P extends z.ZodType, R extends z.ZodType>(params: P, result: R, description: string): CommandDef<P, R> {
+  return { params, result, description };
 }
+
+// ---- Results (next to params in the table; the dispatcher checks them) ----
+
+/** An object's public state: its shape depends on the type (ChatState, PollState, ...). */
+const ObjectStateResult = z.custom<ObjectState>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'an object state');
+const ObjectSnapshotResult = z.object({ id: z.string(), type: ObjectType, version: z.number().int().min(0), state: ObjectStateResult });
+const ObjectApplied = z.object({ version: z.number().int().min(0), state: ObjectStateResult });
+const ObjectSummaryResult = z.object({ id: z.string(), type: ObjectType, version: z.number().int().min(0) });
+const TokenInfoResult = z.object({
+  id: z.string(),
+  role: z.enum(['viewer', 'guest']),
+  label: z.string().optional(),
+  createdAt: z.string(),
+  connections: z.number().int().min(0),
+});
+const IssuedTokenResult = TokenInfoResult.extend({ token: z.string(), wsUrl: z.string() });
+const OverlayStatusResult = z.object({
+  id: z.string(),
+  kind: z.enum(OVERLAY_KINDS as [OverlayKind, ...OverlayKind[]]),
+  visible: z.boolean(),
+  opacity: z.number(),
+  message: z.string().optional(),
+  spec: OverlaySpec,
+});
+const NothingResult = z.object({}).strict();
+const BlockedClientResult = z.object({ clientId: z.string().optional(), tokenId: z.string().optional(), reason: z.string(), at: z.string() });
+const OverlayThumbnailResult = z.object({ id: z.string(), png: z.string(), width: z.number(), height: z.number() });
 
 /** Merge into the protocol's COMMANDS table; electron/engine/objects/ObjectCommands.ts runs them. */
 export const OBJECT_COMMANDS = {
-  'object.create': command(ObjectCreate, 'Create a shared object {id, type, options} (producer). Result: {id, type, version: 0, state}.'),
+  'object.create': command(ObjectCreate, ObjectSnapshotResult, 'Create a shared object {id, type, options} (producer). Result: {id, type, version: 0, state}.'),
   'object.op': command(
     ObjectOp,
+    ObjectApplied,
     'Apply an operation to a shared object. Result: {version, state}; or an error with a reason (bid_too_low, already_voted, market_closed, rate_limited, ...).',
   ),
-  'object.get': command(ById, 'One shared object: {id, type, version, state}.'),
-  'object.list': command(Empty, 'Every shared object: [{id, type, version}].'),
-  'object.delete': command(ById, 'Delete a shared object (producer); overlays showing it go blank.'),
+  'object.get': command(ById, ObjectSnapshotResult, 'One shared object: {id, type, version, state}.'),
+  'object.list': command(Empty, z.array(ObjectSummaryResult), 'Every shared object: [{id, type, version}].'),
+  'object.delete': command(ById, NothingResult, 'Delete a shared object (producer); overlays showing it go blank.'),
   'object.issueToken': command(
     ObjectIssueToken,
+    IssuedTokenResult,
     'Issue a token for the objects WebSocket /objects/ws (producer): {role: viewer|guest, label?} → {id, token, role, label, wsUrl, createdAt}. Held in memory until revoked or the engine stops.',
   ),
-  'object.revokeToken': command(ObjectRevokeToken, 'Revoke an objects token by {id} or {token} (producer): its connections are closed, new ones get 401. Result: {revoked}.'),
+  'object.revokeToken': command(ObjectRevokeToken, z.object({ revoked: z.boolean() }), 'Revoke an objects token by {id} or {token} (producer): its connections are closed, new ones get 401. Result: {revoked}.'),
   'object.blockClient': command(
     ObjectBlockClient,
+    z.object({ blocked: z.literal(true) }),
     'Block a guest or viewer on the objects WebSocket (producer): {clientId} (as chat messages carry it in `from`) or {tokenId} (every holder of that token), with an optional reason. Its sockets close (4403, the reason), its requests and new connections are refused with "blocked by the producer: <reason>" (403). Result: {blocked: true}.',
   ),
-  'object.unblockClient': command(ObjectUnblockClient, 'Lift a block (producer). Result: {unblocked}.'),
-  'object.listBlocked': command(Empty, 'The blocked clients and tokens (producer): [{clientId? | tokenId?, reason, at}].'),
-  'object.listTokens': command(Empty, 'The objects tokens issued (producer), without the secrets: [{id, role, label, createdAt, connections}].'),
-  'overlay.add': command(OverlaySpec, 'Add a graphics overlay {id, kind, ...} (image, text, lowerThird, clock, countdown, ticker, or a data overlay naming an object).'),
-  'overlay.update': command(OverlayUpdate, 'Change fields of an overlay (not its kind); it redraws once.'),
-  'overlay.show': command(ShowHide, 'Fade an overlay in (fadeMs overrides its own).'),
-  'overlay.hide': command(ShowHide, 'Fade an overlay out (fadeMs overrides its own).'),
-  'overlay.remove': command(ById, 'Remove an overlay at once.'),
-  'overlay.list': command(Empty, 'Every overlay with its spec, visibility and current opacity.'),
+  'object.unblockClient': command(ObjectUnblockClient, z.object({ unblocked: z.boolean() }), 'Lift a block (producer). Result: {unblocked}.'),
+  'object.listBlocked': command(Empty, z.array(BlockedClientResult), 'The blocked clients and tokens (producer): [{clientId? | tokenId?, reason, at}].'),
+  'object.listTokens': command(Empty, z.array(TokenInfoResult), 'The objects tokens issued (producer), without the secrets: [{id, role, label, createdAt, connections}].'),
+  'overlay.add': command(OverlaySpec, OverlayStatusResult, 'Add a graphics overlay {id, kind, ...} (image, text, lowerThird, clock, countdown, ticker, or a data overlay naming an object).'),
+  'overlay.update': command(OverlayUpdate, OverlayStatusResult, 'Change fields of an overlay (not its kind); it redraws once.'),
+  'overlay.show': command(ShowHide, OverlayStatusResult, 'Fade an overlay in (fadeMs overrides its own).'),
+  'overlay.hide': command(ShowHide, OverlayStatusResult, 'Fade an overlay out (fadeMs overrides its own).'),
+  'overlay.remove': command(ById, NothingResult, 'Remove an overlay at once.'),
+  'overlay.list': command(Empty, z.array(OverlayStatusResult), 'Every overlay with its spec, visibility and current opacity.'),
   'overlay.thumbnail': command(
     ById,
+    OverlayThumbnailResult,
     'The overlay drawn by the engine as it would be on a 640×360 program, shown or not: {id, png: "data:image/png;base64,…", width, height} (its box in pixels; place it at the overlay\'s x/y/width/height). For the desk\'s list of graphics.',
   ),
 } as const;

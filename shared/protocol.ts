@@ -1,6 +1,6 @@
 /**
- * The control protocol: one table of commands (`noun.verb`, zod-validated params) and one table of
- * events (past tense). Every transport — Electron IPC, HTTP `POST /api/v1/commands/<name>`, the
+ * The control protocol: one table of commands (`noun.verb`, zod schemas for params and result) and
+ * one table of events (past tense). Every transport — Electron IPC, HTTP `POST /api/v1/commands/<name>`, the
  * WebSocket at `/api/v1/ws`, the CLI — relays these and nothing else; docs/API.md is generated from
  * this file (`npm run docs:api`) and a test keeps it in step.
  */
@@ -8,15 +8,42 @@ import { z } from 'zod';
 import { LOG_COMMANDS, LOG_EVENT_DESCRIPTIONS, type LogEventPayloads } from './log.ts';
 import { OBJECT_COMMANDS, OBJECT_EVENT_DESCRIPTIONS, type ObjectEventPayloads } from './objects.ts';
 import {
-  DestinationSpec,
-  Id,
-  LayoutSpec,
-  OutputSettings,
-  type ShowDocument,
-  SourceSpec,
-  TransitionSpec,
-  WebRtcSettings,
-} from './show.ts';
+  AudioLevel,
+  DestinationStatus,
+  DestinationsStarted,
+  DestinationsStopped,
+  DeviceList,
+  EmptyResult,
+  EngineState,
+  GuestInvite,
+  GuestRevoked,
+  type LevelMeter,
+  MetersSubscription,
+  OutputResult,
+  PreflightResult,
+  PresetList,
+  ProbeResult,
+  SecretConfirmed,
+  ProgramMonitor,
+  type ProgramStatus,
+  ShowLoaded,
+  ShowSaved,
+  SourceAdded,
+  SourceStatus,
+  TakeResult,
+} from './results.ts';
+import { DestinationSpec, Id, LayoutSpec, OutputSettings, type ShowDocument, SourceSpec, TransitionSpec, WebRtcSettings } from './show.ts';
+
+export {
+  DestinationState,
+  DestinationStatus,
+  EncoderInfo,
+  EngineState,
+  LevelMeter,
+  ProgramStatus,
+  SourceState,
+  SourceStatus,
+} from './results.ts';
 
 export const API_VERSION = 1;
 
@@ -94,81 +121,95 @@ function changesOf<S extends z.ZodRawShape>(schema: z.ZodObject<S>) {
   return z.object(shape).strict() as unknown as ReturnType<z.ZodObject<S>['partial']>;
 }
 
-interface CommandDef<P extends z.ZodType> {
+export interface CommandDef<P extends z.ZodType, R extends z.ZodType> {
   params: P;
+  result: R;
   description: string;
 }
-function command<P extends z.ZodType>(params: P, description: string): CommandDef<P> {
-  return { params, description };
+export function command<P extends z.ZodType, R extends z.ZodType>(params: P, result: R, description: string): CommandDef<P, R> {
+  return { params, result, description };
 }
 
 /** The engine's own commands; objects and overlays add theirs (shared/objects.ts) below. */
 export const CORE_COMMANDS = {
-  'state.get': command(Empty, 'The whole state (same as GET /api/v1/state).'),
-  'probe.get': command(Empty, 'Which ffmpeg is used and which H.264 encoders work here, and the one chosen.'),
+  'state.get': command(Empty, EngineState, 'The whole state (same as GET /api/v1/state).'),
+  'probe.get': command(Empty, ProbeResult, 'Which ffmpeg is used and which H.264 encoders work here, and the one chosen.'),
   'probe.run': command(
     z.object({ ffmpegPath: z.string().min(1).max(1024).optional() }).strict(),
+    ProbeResult,
     'Test an ffmpeg (default: the one in use) the way the engine does at start: version, which H.264 encoders work, the one it would choose and why. Only runs a file named ffmpeg (ffmpeg.exe); the engine keeps using its own until restarted with --ffmpeg / CUTLINE_FFMPEG. Result: like probe.get.',
   ),
-  'source.add': command(SourceSpec, 'Add a source and start it. Result: {id}.'),
-  'source.remove': command(ById, 'Stop and remove a source; layouts drop it.'),
-  'source.update': command(SourceUpdate, 'Change a source: label, gain, mute, slate delay, or media settings (restarts its decoder).'),
-  'device.list': command(Empty, 'Cameras and microphones ffmpeg can open on this machine. Result: {video: [...], audio: [...]}.'),
-  'layout.set': command(LayoutSpec, 'Put a layout on program directly (no transition). Shows on the next frame.'),
-  'preview.set': command(LayoutSpec, 'Put a layout on preview (studio mode).'),
+  'source.add': command(SourceSpec, SourceAdded, 'Add a source and start it. Result: {id}.'),
+  'source.remove': command(ById, EmptyResult, 'Stop and remove a source; layouts drop it.'),
+  'source.update': command(SourceUpdate, SourceStatus, 'Change a source: label, gain, mute, slate delay, or media settings (restarts its decoder).'),
+  'device.list': command(Empty, DeviceList, 'Cameras and microphones ffmpeg can open on this machine. Result: {video: [...], audio: [...]}.'),
+  'layout.set': command(LayoutSpec, EmptyResult, 'Put a layout on program directly (no transition). Shows on the next frame.'),
+  'preview.set': command(LayoutSpec, EmptyResult, 'Put a layout on preview (studio mode).'),
   'program.take': command(
     changesOf(TransitionSpec),
+    TakeResult,
     'Take preview to program with the show transition, or the one given ({kind: "cut"|"fade", durationMs}).',
   ),
-  'audio.set': command(AudioSet, 'Set gain (dB) and/or mute of a source or of the program master.'),
+  'audio.set': command(AudioSet, AudioLevel, 'Set gain (dB) and/or mute of a source or of the program master.'),
   'output.set': command(
     changesOf(OutputSettings),
+    OutputResult,
     'Change program settings. Size, fps or encoder changes restart the encoder (destinations reconnect).',
   ),
   'webrtc.set': command(
     changesOf(WebRtcSettings),
+    WebRtcSettings,
     'Change the WebRTC settings (public URL, ICE servers, UDP port range, limits, program token); the fields given replace the show\'s. New guests and viewers get them; a changed programToken cuts off the viewers let in with the old one. Result: the settings, secrets masked.',
   ),
-  'destination.add': command(DestinationSpec, 'Add a destination (not started unless `destination.start`).'),
-  'destination.remove': command(ById, 'Stop and remove a destination.'),
-  'destination.start': command(ById, 'Start sending the program to a destination.'),
-  'destination.stop': command(ById, 'Stop a destination (recordings are finalized).'),
-  'destination.startAll': command(Empty, 'Go live: start every enabled destination that is not running.'),
-  'destination.stopAll': command(Empty, 'Stop every running destination.'),
+  'destination.add': command(DestinationSpec, DestinationStatus, 'Add a destination (not started unless `destination.start`).'),
+  'destination.remove': command(ById, EmptyResult, 'Stop and remove a destination.'),
+  'destination.start': command(ById, DestinationStatus, 'Start sending the program to a destination.'),
+  'destination.stop': command(ById, DestinationStatus, 'Stop a destination (recordings are finalized).'),
+  'destination.startAll': command(Empty, DestinationsStarted, 'Go live: start every enabled destination that is not running.'),
+  'destination.stopAll': command(Empty, DestinationsStopped, 'Stop every running destination.'),
   'destination.presets': command(
     Empty,
+    PresetList,
     'The services a destination can be made from (YouTube, Facebook, Twitch, Red5 Pro XDN, custom RTMP/WHIP, SRT, recording), each with its URL, requirements and whether this ffmpeg can send it. Result: {presets: [...]}.',
   ),
   'destination.preflight': command(
     ById,
+    PreflightResult,
     'Check the program settings against what the destination\'s service requires (keyframe interval, bitrate, resolution, audio). Warns, never blocks; also runs on start, its warnings show in the status. Result: {id, ok, issues: [{code, severity, message}], blocking?}.',
   ),
   'show.load': command(
     z.union([z.object({ show: z.unknown() }).strict(), z.object({ path: z.string().min(1) }).strict()]),
+    ShowLoaded,
     'Replace the show with a document ({show}) or a file ({path}). Running destinations are stopped.',
   ),
   'show.save': command(
     z.object({ path: z.string().min(1).optional() }).strict(),
+    ShowSaved,
     'Return the current show document; with {path}, also write it there. Secrets (stream keys, tokens, passphrases, TURN credentials) are never written: keep them in the secret store or the environment.',
   ),
   'guest.invite': command(
     z.object({ id: Id.optional(), label: z.string().max(80).optional() }).strict(),
+    GuestInvite,
     'Invite a remote guest: adds a `guest` source and returns {id, guestPageUrl, whipUrl, token, returnWhepUrl}. Inviting an existing guest id returns its link again. See docs/WEBRTC.md.',
   ),
   'guest.revoke': command(
     ById,
+    GuestRevoked,
     "Revoke a guest's link: ends their session, removes their source, and makes the link, its token, their return feed and any objects socket opened with it stop working (404 / 401). Invite the same id again for a fresh link. Result: {id, revoked: true}.",
   ),
   'program.monitor': command(
     Empty,
+    ProgramMonitor,
     'How to watch the program live over WebRTC: {whepPath: "/whep/program", token, monitors}. `monitors` is one more WHEP stream with the same token (`/whep/monitors`, 960×540 at 15 fps): the preview layout in `preview` and each source in `tiles` (show order), in mosaic pixels. Fails when the show has no webrtc.programToken (the state API shows that token masked).',
   ),
   'meters.subscribe': command(
     z.object({ enabled: z.boolean() }).strict(),
-    'WebSocket only: receive meters.updated events (about 10 per second).',
+    MetersSubscription,
+    'Per connection (a WebSocket, a desktop window): receive meters.updated events (about 10 per second) or stop. Over HTTP it only answers.',
   ),
   'secret.confirm': command(
     z.object({ destinationId: Id }).strict(),
+    SecretConfirmed,
     "Bind the key stored under a destination's id before keys were tied to their destination (or given in the environment) to that destination's kind and host, so it is sent there. A key stored for another host is never moved. Result: {destinationId, boundTo}.",
   ),
 } as const;
@@ -177,6 +218,8 @@ export const COMMANDS = { ...CORE_COMMANDS, ...OBJECT_COMMANDS, ...LOG_COMMANDS 
 export type CoreCommandName = keyof typeof CORE_COMMANDS;
 export type CommandName = keyof typeof COMMANDS;
 export type CommandParams<N extends CommandName> = z.infer<(typeof COMMANDS)[N]['params']>;
+/** What a command answers with (checked against the table's result schema by the dispatcher). */
+export type CommandResult<N extends CommandName> = z.infer<(typeof COMMANDS)[N]['result']>;
 export const COMMAND_NAMES = Object.keys(COMMANDS) as CommandName[];
 export function isCommandName(name: string): name is CommandName {
   return Object.hasOwn(COMMANDS, name);
@@ -184,81 +227,8 @@ export function isCommandName(name: string): name is CommandName {
 
 // ---- State ----------------------------------------------------------------------------------
 
-export type SourceState = 'connecting' | 'live' | 'stalled' | 'ended' | 'error';
-export type DestinationState = 'idle' | 'connecting' | 'live' | 'reconnecting' | 'stopped' | 'error';
-
-export interface SourceStatus {
-  id: string;
-  kind: string;
-  label: string;
-  state: SourceState;
-  /** What went wrong and what to do, when state is error/stalled/ended. */
-  message?: string;
-  restarts: number;
-  /** Frames received from the decoder in the last second. */
-  fps: number;
-}
-
-export interface DestinationStatus {
-  id: string;
-  kind: string;
-  label: string;
-  preset?: string;
-  /** URL with any secret replaced, e.g. rtmp://host/live2/****abcd */
-  target: string;
-  state: DestinationState;
-  message?: string;
-  /** Preflight warnings (destination.preflight): what the service may reject or degrade. */
-  warnings?: string[];
-  attempt: number;
-  nextRetryS?: number;
-  bitrateKbps: number;
-  fps: number;
-  droppedFrames: number;
-  uptimeS: number;
-  bytesSent: number;
-}
-
-export interface EncoderInfo {
-  name: string;
-  hardware: boolean;
-  reason: string;
-}
-
-export interface ProgramStatus {
-  running: boolean;
-  width: number;
-  height: number;
-  fps: number;
-  measuredFps: number;
-  framesOut: number;
-  /** Ticks the clock could not produce in time (should stay 0). */
-  lateFrames: number;
-  /** Frames not encoded because the encoder fell behind (machine overloaded). */
-  droppedFrames: number;
-  encoder: EncoderInfo;
-  encoderRestarts: number;
-  uptimeS: number;
-  /** The whole machine's CPU use, percent of all cores, over the last second. */
-  cpuPercent: number;
-  /** A transition in progress. */
-  transition?: { kind: 'fade'; progress: number };
-}
-
-export interface EngineState {
-  apiVersion: number;
-  /** The show document, stream keys redacted. */
-  show: ShowDocument;
-  program: ProgramStatus;
-  sources: SourceStatus[];
-  destinations: DestinationStatus[];
-  ffmpeg: { path: string; version: string };
-}
-
-export interface LevelMeter {
-  peakDb: [number, number];
-  rmsDb: [number, number];
-}
+// The state types (SourceStatus, DestinationStatus, ProgramStatus, EngineState, LevelMeter) are
+// zod schemas in results.ts, re-exported above.
 
 // ---- Events ---------------------------------------------------------------------------------
 

@@ -247,7 +247,7 @@ async function run(file: string | undefined, values: CliValues): Promise<void> {
       fail((error as Error).message);
     }
   }
-  const started = (await engine.dispatch('destination.startAll', {})) as { started: string[] };
+  const started = await engine.dispatch('destination.startAll', {});
   const state = engine.getState();
   process.stdout.write(
     `Running "${state.show.name}": ${state.sources.length} sources, destinations ${started.started.join(', ') || '(none)'}; ${duration > 0 ? `${duration} s` : 'until Ctrl+C'}.\n`,

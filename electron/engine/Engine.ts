@@ -1,64 +1,56 @@
 /**
- * The engine: one show (sources, program, destinations) and the single dispatcher every transport
- * (Electron IPC, HTTP/WebSocket API, CLI) calls. Commands are validated against the schemas in
- * shared/protocol.ts before anything changes; a failed command leaves the show as it was.
+ * The engine: wires the pieces of one running show together and is the single dispatcher every
+ * transport (Electron IPC, HTTP/WebSocket API, objects socket, CLI) calls. Commands are validated
+ * against the schemas in shared/protocol.ts before anything changes, then run by the handler map
+ * of their noun (commands/*.ts) on the loaded `Show`; a failed command leaves the show as it was.
+ * The event hub, the meters timer, show files and preflight assembly are modules of their own.
  * Plain Node: never imports Electron.
  */
 import { join } from 'node:path';
 import type { z } from 'zod';
-import {
-  COMMANDS,
-  type CommandParams,
-  type CoreCommandName,
-  type EngineState,
-  type EventMessage,
-  type EventName,
-  type EventPayloads,
-  isCommandName,
-  ProtocolError,
-} from '../../shared/protocol.ts';
-import {
-  type DestinationSpec,
-  describeZodError,
-  type LayoutSpec,
-  OutputSettings,
-  SHOW_LIMITS,
-  ShowDocument,
-  SourceSpec,
-  WebRtcSettings,
-} from '../../shared/show.ts';
-import { isLogCommand } from '../../shared/log.ts';
-import { EngineLog } from './log/EngineLog.ts';
-import { PreviewGraphics } from './graphics/PreviewGraphics.ts';
-import { Destination } from './destinations/Destination.ts';
+import { COMMANDS, type CommandName, type CommandResult, type EngineState, isCommandName, ProtocolError } from '../../shared/protocol.ts';
+import { describeZodError } from '../../shared/show.ts';
+import { logHandlers } from './commands/log.ts';
+import { secretHandlers } from './commands/secrets.ts';
+import { webrtcHandlers } from './commands/webrtc.ts';
+import { audioHandlers } from './commands/audio.ts';
+import { checkResult } from './commands/checkResult.ts';
+import type { CommandContext, CommandHandler, HandlerMap } from './commands/context.ts';
+import { destinationHandlers } from './commands/destinations.ts';
+import { addGuestSource, guestHandlers } from './commands/guests.ts';
+import { layoutHandlers } from './commands/layouts.ts';
+import { objectHandlers } from './commands/objects.ts';
+import { outputHandlers } from './commands/output.ts';
+import { overlayHandlers } from './commands/overlays.ts';
+import { showHandlers } from './commands/show.ts';
+import { removeSource, sourceHandlers } from './commands/sources.ts';
+import { stateHandlers } from './commands/state.ts';
+import type { Destination } from './destinations/Destination.ts';
+import { EventHub, type EventListener } from './EventHub.ts';
+import { ffmpegVersion, locateFfmpeg } from './ffmpeg/locate.ts';
+import { type ProbeResult, probeFfmpeg } from './ffmpeg/probe.ts';
 import { defaultMediaDirs, documentsFolder, MediaAccess } from './files/MediaAccess.ts';
-import { loadShowFile, saveShowFile } from './files/showFiles.ts';
-import { checkDestination, checkShow, checkSource } from './files/specAccess.ts';
+import { checkShow } from './files/specAccess.ts';
 import { GraphicsLayer } from './graphics/GraphicsLayer.ts';
-import { type Caller, isObjectCommand, runObjectCommand } from './objects/ObjectCommands.ts';
-import { TimedDataFeed } from './objects/TimedDataFeed.ts';
+import { PreviewGraphics } from './graphics/PreviewGraphics.ts';
+import { EngineLog } from './log/EngineLog.ts';
+import { MetersTimer } from './MetersTimer.ts';
 import { JournalLockedError } from './objects/Journal.ts';
+import type { Caller } from './objects/ObjectCommands.ts';
 import { ObjectsGateway } from './objects/ObjectsGateway.ts';
 import { SharedObjectStore } from './objects/SharedObjectStore.ts';
-import { type PreflightResult, preflight } from '../../shared/destinationPreflight.ts';
-import { listPresets } from '../../shared/destinationPresets.ts';
-import { destinationFreeBytes } from './destinations/engineSupport.ts';
+import { TimedDataFeed } from './objects/TimedDataFeed.ts';
+import type { Program } from './program/Program.ts';
+import { maskSecret } from './redact.ts';
 import { BoundSecrets } from './secrets/BoundSecrets.ts';
 import { defaultSecretsFile, FileSecretStore, type SecretStore } from './secrets/SecretStore.ts';
-import type { H264Encoder } from './ffmpeg/encoderArgs.ts';
-import { ffmpegVersion, locateFfmpeg } from './ffmpeg/locate.ts';
-import { MediaProbeError } from './ffmpeg/mediaProbe.ts';
-import { type ProbeResult, probeFfmpeg } from './ffmpeg/probe.ts';
-import { probeCandidate } from './ffmpeg/probeCandidate.ts';
-import { sourcesIn } from '../../shared/layout.ts';
-import { Program } from './program/Program.ts';
-import { maskSecret } from './redact.ts';
+import { Show } from './Show.ts';
+import { parseShow } from './showFile.ts';
 import { mapShowSecrets } from './showSecrets.ts';
-import { listDevices } from './sources/devices.ts';
-import { Source } from './sources/Source.ts';
+import type { Source } from './sources/Source.ts';
 import { WebRtcGateway } from './webrtc/WebRtcGateway.ts';
-import { MONITOR_FPS } from './webrtc/MonitorFeed.ts';
-import { MOSAIC_HEIGHT, MOSAIC_SLOTS, MOSAIC_WIDTH, mosaicPreviewRect } from '../../shared/monitorMosaic.ts';
+
+export { parseShow } from './showFile.ts';
 
 export interface EngineOptions {
   /** An ffmpeg to use instead of CUTLINE_FFMPEG / the bundled one. */
@@ -85,14 +77,22 @@ export interface EngineOptions {
 /** Callers of the API and the desktop UI are the producer; guests and viewers say so. */
 const PRODUCER: Caller = { role: 'producer' };
 
-type Handler<N extends CoreCommandName> = (params: CommandParams<N>) => Promise<unknown> | unknown;
-type EventListener = (message: EventMessage) => void;
-
-export function parseShow(input: unknown): ShowDocument {
-  const parsed = ShowDocument.safeParse(input);
-  if (!parsed.success) throw new ProtocolError('invalid_params', `invalid show document: ${describeZodError(parsed.error)}`);
-  return parsed.data;
-}
+/** Every command's handler, from the module of its noun. */
+const HANDLERS: HandlerMap<CommandName> = {
+  ...stateHandlers,
+  ...sourceHandlers,
+  ...layoutHandlers,
+  ...audioHandlers,
+  ...outputHandlers,
+  ...destinationHandlers,
+  ...showHandlers,
+  ...guestHandlers,
+  ...objectHandlers,
+  ...overlayHandlers,
+  ...logHandlers,
+  ...webrtcHandlers,
+  ...secretHandlers,
+};
 
 /** The journal of another engine on the same data folder is a clear error, not a stack trace. */
 async function openObjects(path: string): Promise<SharedObjectStore> {
@@ -105,16 +105,10 @@ async function openObjects(path: string): Promise<SharedObjectStore> {
 }
 
 export class Engine {
-  private show: ShowDocument;
-  private readonly sources = new Map<string, Source>();
-  private readonly destinations = new Map<string, Destination>();
-  /** Stored keys, released only to the destination they were stored for (secrets/BoundSecrets.ts). */
-  secrets!: BoundSecrets;
-  private program!: Program;
-  private readonly listeners = new Set<EventListener>();
-  private metersTimer: NodeJS.Timeout | undefined;
+  private show!: Show;
   private closed = false;
   readonly log: (line: string) => void;
+  private readonly events: EventHub;
   /** Remote guests (WHIP in, WHEP return) and WHEP sources; docs/WEBRTC.md. */
   readonly webrtc: WebRtcGateway;
   /** Shared objects (chat, polls, bids, ...) and the graphics drawn over the program. */
@@ -124,33 +118,37 @@ export class Engine {
   private graphics!: GraphicsLayer;
   /** The overlays the preview monitor draws: those on air plus those cued with `onPreview`. */
   private previewGraphics!: PreviewGraphics;
+  /** Object changes for players, in the video (only what the audience may see, within the data budget). */
+  private timedData!: TimedDataFeed;
   /** Recent log lines for the desk's Health panel (`log.list`). */
   private readonly recentLog: EngineLog;
   /** Which files and addresses commands may make the engine touch (files/MediaAccess.ts). */
   media!: MediaAccess;
+  /** Stored keys, released only to the destination they were stored for (secrets/BoundSecrets.ts). */
+  secrets!: BoundSecrets;
+  private readonly meters: MetersTimer;
+  /** Where this engine's HTTP server (WHIP/WHEP, viewer) is reachable, once one is attached. */
+  private httpBaseUrl: (() => string) | undefined;
 
   private constructor(
     readonly ffmpeg: { path: string; version: string; source: string },
     readonly probe: ProbeResult,
-    show: ShowDocument,
     log: (line: string) => void,
   ) {
-    this.show = show;
-    this.recentLog = new EngineLog(log, (entry) => this.emitEvent('log.appended', entry));
+    this.events = new EventHub(log);
+    this.recentLog = new EngineLog(log, (entry) => this.events.emit('log.appended', entry));
     log = this.recentLog.log;
     this.log = log;
+    this.meters = new MetersTimer(() => this.show.program, this.events);
     this.webrtc = new WebRtcGateway({
       ffmpegPath: ffmpeg.path,
-      settings: () => this.show.webrtc,
-      program: () => this.program,
-      hasSource: (id) => this.sources.has(id),
-      isGuestSource: (id) => this.sources.get(id)?.spec.kind === 'guest',
-      addGuestSource: async (id, label) => {
-        await this.dispatch('source.add', { kind: 'guest', id, label });
-      },
-      removeSource: async (id) => {
-        await this.dispatch('source.remove', { id });
-      },
+      settings: () => this.show.settings.webrtc,
+      program: () => this.show.program,
+      hasSource: (id) => this.show.sources.has(id),
+      isGuestSource: (id) => this.show.isGuestSource(id),
+      // A guest (re)joining or leaving on its own: the network starts these, not a command.
+      addGuestSource: (id, label) => addGuestSource(this.liveContext(), id, label),
+      removeSource: (id) => removeSource(this.liveContext(), id),
       renameSource: async (id, label) => {
         await this.dispatch('source.update', { id, label });
       },
@@ -161,16 +159,18 @@ export class Engine {
       onAnyEvent: (listener) => this.onAnyEvent(listener),
       guestForToken: (token) => this.webrtc.guestForToken(token),
       baseUrl: () => this.webrtc.publicBase(),
+      log,
     });
   }
 
   static async create(options: EngineOptions = {}): Promise<Engine> {
     const log = options.log ?? ((line: string) => process.stderr.write(`[cutline] ${line}\n`));
-    const show = parseShow(options.show ?? {});
+    const document = parseShow(options.show ?? {});
     const location = locateFfmpeg(options.ffmpegPath);
     const version = ffmpegVersion(location.path);
-    const probe = await probeFfmpeg({ ffmpegPath: location.path, source: location.source, preferred: show.output.encoder });
-    const engine = new Engine({ path: location.path, version, source: location.source }, probe, show, log);
+    const probe = await probeFfmpeg({ ffmpegPath: location.path, source: location.source, preferred: document.output.encoder });
+    const engine = new Engine({ path: location.path, version, source: location.source }, probe, log);
+    const engineLog = engine.log;
     engine.media = new MediaAccess({
       mediaDirs: options.mediaDirs ?? defaultMediaDirs(options.showDir),
       ...(options.showDir ? { baseDir: options.showDir } : {}),
@@ -179,214 +179,57 @@ export class Engine {
       ...(options.allowHosts ? { allowHosts: options.allowHosts } : {}),
     });
     // Headless: the 0600 secrets file and CUTLINE_STREAM_KEY_<ID> etc., bound to the startup show's destinations.
-    engine.secrets = options.secrets ? new BoundSecrets(options.secrets) : new BoundSecrets(new FileSecretStore(defaultSecretsFile(), log), process.env);
-    engine.secrets.trustStartupShow(show.destinations);
+    engine.secrets = options.secrets ? new BoundSecrets(options.secrets) : new BoundSecrets(new FileSecretStore(defaultSecretsFile(), engineLog), process.env);
+    engine.secrets.trustStartupShow(document.destinations);
     const objects = options.dataDir ? await openObjects(join(options.dataDir, 'objects.jsonl')) : new SharedObjectStore();
-    if (objects.tornBytes) log(`the shared-object journal ended in a torn line (${objects.tornBytes} bytes, a crash mid-write): it was never acknowledged and is skipped`);
+    if (objects.tornBytes) engineLog(`the shared-object journal ended in a torn line (${objects.tornBytes} bytes, a crash mid-write): it was never acknowledged and is skipped`);
     engine.attachObjects(objects, options.showDir);
-    const checked = await checkShow(show, engine.media);
-    await engine.build(checked, await engine.prepareSources(checked));
-    engine.metersTimer = setInterval(() => engine.emitEvent('meters.updated', engine.program.mixer.takeMeters()), 100);
+    engine.show = new Show(document, {
+      ffmpegPath: location.path,
+      probe,
+      events: engine.events,
+      log: engineLog,
+      graphics: engine.graphics,
+      previewGraphics: engine.previewGraphics.layer,
+      objects,
+      feedFor: (spec) => engine.webrtc.feedFor(spec),
+      secrets: engine.secrets,
+      recentLog: engine.recentLog,
+    });
+    const checked = await checkShow(document, engine.media);
+    await engine.show.build(checked, await engine.show.prepareSources(checked));
+    engine.meters.start();
     return engine;
   }
 
   // ---- events ----
 
   onAnyEvent(listener: EventListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.events.onAnyEvent(listener);
   }
 
-  private emitEvent<N extends EventName>(event: N, data: EventPayloads[N]): void {
-    const message = { type: 'event', event, data } as EventMessage;
-    for (const listener of [...this.listeners]) {
-      try {
-        listener(message);
-      } catch (error) {
-        this.log(`event listener failed: ${(error as Error).message}`);
-      }
-    }
-  }
-
-  // ---- building a show ----
+  // ---- wiring ----
 
   private attachObjects(objects: SharedObjectStore, showDir?: string): void {
     this.objects = objects;
     this.graphics = new GraphicsLayer({ objects, ...(showDir ? { baseDir: showDir } : {}) });
     this.previewGraphics = new PreviewGraphics(this.graphics, new GraphicsLayer({ objects, ...(showDir ? { baseDir: showDir } : {}) }));
     // A change is stamped with the frame that will first show it: the next one composed.
-    objects.setPtsProvider(() => (this.program?.running ? this.program.encoder.nextFramePtsMs() : null));
+    objects.setPtsProvider(() => (this.show?.program?.running ? this.show.program.encoder.nextFramePtsMs() : null));
     // Every player reads the video: only what the audience may see, within the data budget.
     this.timedData = new TimedDataFeed((record) => {
-      this.program.fanout.queueData(record);
+      this.show.program.fanout.queueData(record);
       // WHEP viewers get a separate encode: it carries the same SEI (ReturnFeed).
       this.webrtc.returnFeed.queueData(record);
     });
     objects.on('changed', (change) => {
-      this.emitEvent('object.changed', change);
+      this.events.emit('object.changed', change);
       this.timedData.change(change);
     });
-    objects.on('created', (created) => this.emitEvent('object.created', created));
-    objects.on('deleted', (deleted) => this.emitEvent('object.deleted', deleted));
-    this.graphics.on('changed', (changed) => this.emitEvent('overlay.changed', changed));
+    objects.on('created', (created) => this.events.emit('object.created', created));
+    objects.on('deleted', (deleted) => this.events.emit('object.deleted', deleted));
+    this.graphics.on('changed', (changed) => this.events.emit('overlay.changed', changed));
     this.graphics.on('overlayFailed', ({ id, message }) => this.log(`overlay ${id}: ${message}`));
-  }
-
-  /**
-   * Opens the show's file sources (the part of building a show that reads media and can fail)
-   * without touching the running show, so show.load can give up with the old show still on air.
-   */
-  private async prepareSources(show: ShowDocument): Promise<Map<string, Source>> {
-    const prepared = new Map<string, Source>();
-    for (const spec of show.sources) {
-      if (spec.kind !== 'file') continue;
-      const source = this.newSource(spec);
-      prepared.set(spec.id, source);
-      try {
-        await source.prepare();
-      } catch (error) {
-        await Promise.all([...prepared.values()].map((s) => s.close()));
-        throw new ProtocolError('failed', `source "${spec.id}": ${(error as Error).message}`);
-      }
-    }
-    return prepared;
-  }
-
-  private async build(show: ShowDocument, prepared: Map<string, Source>): Promise<void> {
-    this.show = show;
-    for (const spec of show.sources) {
-      const ready = prepared.get(spec.id);
-      if (ready) {
-        this.sources.set(spec.id, ready);
-        continue;
-      }
-      const source = this.createSource(spec);
-      try {
-        await source.prepare();
-      } catch (error) {
-        await source.close();
-        throw new ProtocolError('failed', `source "${spec.id}": ${(error as Error).message}`);
-      }
-    }
-    this.startProgram();
-    for (const source of this.sources.values()) source.start();
-    for (const spec of show.destinations) this.createDestination(spec);
-    for (const object of show.objects)
-      if (!this.objects.peek(object.id)) await this.objects.create(object.id, object.type, object.options, PRODUCER);
-    for (const overlay of show.overlays) this.graphics.add(overlay);
-  }
-
-  private timedData!: TimedDataFeed;
-
-  private startProgram(): void {
-    const chosen = this.probe.chosen;
-    this.program = new Program({
-      ffmpegPath: this.ffmpeg.path,
-      settings: this.show.output,
-      encoder: { name: chosen.encoder as H264Encoder, hardware: chosen.hardware, reason: chosen.reason },
-      sources: this.sources,
-      layout: this.show.layout,
-      preview: this.show.preview,
-      graphics: this.graphics,
-      previewGraphics: this.previewGraphics.layer,
-    });
-    this.program.on('stats', (stats) => this.emitEvent('program.stats', stats));
-    this.program.on('log', (line) => this.log(line));
-    this.program.start();
-  }
-
-  private createSource(spec: SourceSpec): Source {
-    const source = this.newSource(spec);
-    this.sources.set(spec.id, source);
-    return source;
-  }
-
-  private newSource(spec: SourceSpec): Source {
-    const source = new Source(spec, {
-      ffmpegPath: this.ffmpeg.path,
-      fps: this.show.output.fps,
-      hwaccel: this.probe.chosenHwaccel,
-      drawtextFont: this.probe.capabilities.drawtext ? (this.probe.capabilities.fontFile ?? null) : undefined,
-      log: this.log,
-      feed: this.webrtc.feedFor(spec),
-    });
-    source.on('status', (status) => {
-      this.recentLog.watchStatus('source', status);
-      this.emitEvent('source.stateChanged', status);
-    });
-    return source;
-  }
-
-  private createDestination(spec: DestinationSpec): Destination {
-    const destination = new Destination(spec, {
-      ffmpegPath: this.ffmpeg.path,
-      fanout: () => this.program.fanout,
-      showName: () => this.show.name,
-      videoBitrateKbps: () => this.show.output.videoBitrateKbps,
-      output: () => this.show.output,
-      preflight: (s) => this.preflight(s),
-      secrets: this.secrets,
-      log: this.log,
-    });
-    destination.on('status', (status) => {
-      this.recentLog.watchStatus('destination', status);
-      this.emitEvent('destination.stateChanged', status);
-    });
-    this.destinations.set(spec.id, destination);
-    return destination;
-  }
-
-  /** What the destination's service would complain about with the current program settings. */
-  preflight(spec: DestinationSpec): PreflightResult {
-    const mixer = this.program.mixer;
-    const audibleSources = [...this.sources.values()].filter((s) => !s.spec.muted).length;
-    const freeBytes = spec.kind === 'recording' ? destinationFreeBytes(spec.path) : undefined;
-    return preflight(spec, {
-      output: this.show.output,
-      audio: { audibleSources, masterMuted: mixer.masterMuted },
-      capabilities: this.probe.capabilities,
-      ffmpegPath: this.ffmpeg.path,
-      ...(freeBytes !== undefined ? { freeBytes } : {}),
-    });
-  }
-
-  // ---- state ----
-
-  getState(): EngineState {
-    return {
-      apiVersion: 1,
-      show: this.redactedShow(),
-      program: this.program.status(),
-      sources: [...this.sources.values()].map((s) => s.status()),
-      destinations: [...this.destinations.values()].map((d) => d.status()),
-      ffmpeg: { path: this.ffmpeg.path, version: this.ffmpeg.version },
-    };
-  }
-
-  /** The live show document: layouts as on air now, sources and destinations as configured. */
-  private currentShow(): ShowDocument {
-    return {
-      ...this.show,
-      layout: this.program.layout,
-      ...(this.program.preview ? { preview: this.program.preview } : {}),
-      sources: [...this.sources.values()].map((s) => s.spec),
-      destinations: [...this.destinations.values()].map((d) => d.spec),
-      audio: { masterGainDb: this.program.mixer.masterGainDb, masterMuted: this.program.mixer.masterMuted },
-      overlays: this.graphics.list().map((o) => o.spec),
-    };
-  }
-
-  private redactedShow(): ShowDocument {
-    return mapShowSecrets(this.currentShow(), maskSecret);
-  }
-
-  /** For tests and tally: the process ids the program runs. */
-  processes(): { encoder?: number; sources: Record<string, number | undefined>; destinations: Record<string, number | undefined> } {
-    return {
-      encoder: this.program.encoder.pid,
-      sources: Object.fromEntries([...this.sources].map(([id, s]) => [id, s.decoderPid])),
-      destinations: Object.fromEntries([...this.destinations].map(([id, d]) => [id, d.muxerPid])),
-    };
   }
 
   /** Mounts the WHIP/WHEP endpoints and the guest page on an HTTP server (ApiServer does this). */
@@ -398,272 +241,103 @@ export class Engine {
     this.httpBaseUrl = () => server.url;
   }
 
-  /** Where this engine's HTTP server (WHIP/WHEP, viewer) is reachable, once one is attached. */
-  private httpBaseUrl: (() => string) | undefined;
+  // ---- state ----
+
+  getState(): EngineState {
+    return {
+      apiVersion: 1,
+      show: mapShowSecrets(this.show.document(), maskSecret),
+      program: this.show.program.status(),
+      sources: [...this.show.sources.values()].map((s) => s.status()),
+      destinations: [...this.show.destinations.values()].map((d) => d.status()),
+      ffmpeg: { path: this.ffmpeg.path, version: this.ffmpeg.version },
+    };
+  }
+
+  // ---- test hooks (and tally) ----
+
+  /** For tests and tally: the process ids the program runs. */
+  processes(): { encoder?: number; sources: Record<string, number | undefined>; destinations: Record<string, number | undefined> } {
+    return {
+      encoder: this.show.program.encoder.pid,
+      sources: Object.fromEntries([...this.show.sources].map(([id, s]) => [id, s.decoderPid])),
+      destinations: Object.fromEntries([...this.show.destinations].map(([id, d]) => [id, d.muxerPid])),
+    };
+  }
 
   getProgram(): Program {
-    return this.program;
+    return this.show.program;
   }
   getSource(id: string): Source | undefined {
-    return this.sources.get(id);
+    return this.show.sources.get(id);
   }
   getDestination(id: string): Destination | undefined {
-    return this.destinations.get(id);
+    return this.show.destinations.get(id);
   }
 
   // ---- commands ----
 
-  /** Validates and runs one command. Throws ProtocolError with a message for the user. */
+  private context: CommandContext | undefined;
+
+  /** What handlers work with; made once the show exists (the same Show lives as long as the engine). */
+  private commandContext(): CommandContext {
+    this.context ??= {
+      show: this.show,
+      events: this.events,
+      ffmpeg: this.ffmpeg,
+      probe: this.probe,
+      webrtc: this.webrtc,
+      objects: this.objects,
+      graphics: this.graphics,
+      objectTokens: this.objectsWs,
+      media: this.media,
+      secrets: this.secrets,
+      recentLog: this.recentLog,
+      log: this.log,
+      httpBaseUrl: () => this.httpBaseUrl?.(),
+      getState: () => this.getState(),
+    };
+    return this.context;
+  }
+
+  /** The command context, unless the engine is shutting down (as dispatch refuses then). */
+  private liveContext(): CommandContext {
+    if (this.closed) throw new ProtocolError('failed', 'the engine is shutting down');
+    return this.commandContext();
+  }
+
+  /**
+   * Validates and runs one command. Throws ProtocolError with a message for the user. Called with a
+   * known command name (the CLI, tests), the result is typed by the command table; transports pass
+   * whatever name arrived.
+   */
+  dispatch<N extends CommandName>(command: N, params: z.input<(typeof COMMANDS)[N]['params']>, caller?: Caller): Promise<CommandResult<N>>;
+  dispatch(command: string, params: unknown, caller?: Caller): Promise<unknown>;
   async dispatch(command: string, params: unknown, caller: Caller = PRODUCER): Promise<unknown> {
     if (this.closed) throw new ProtocolError('failed', 'the engine is shutting down');
     if (!isCommandName(command))
       throw new ProtocolError('unknown_command', `unknown command "${command}"; see docs/API.md for the list`);
-    if (isLogCommand(command)) return this.recentLog.list(params);
-    if (isObjectCommand(command))
-      return runObjectCommand(command, params, { store: this.objects, graphics: this.graphics, tokens: this.objectsWs, media: this.media }, caller);
     const schema = COMMANDS[command].params as z.ZodType;
     const parsed = schema.safeParse(params ?? {});
     if (!parsed.success) throw new ProtocolError('invalid_params', `${command}: ${describeZodError(parsed.error)}`);
-    const handler = this.handlers[command] as Handler<CoreCommandName>;
-    return handler(parsed.data as never);
-  }
-
-  private requireSource(id: string): Source {
-    const source = this.sources.get(id);
-    if (!source) throw new ProtocolError('not_found', `no source with id "${id}"`);
-    return source;
-  }
-
-  private requireDestination(id: string): Destination {
-    const destination = this.destinations.get(id);
-    if (!destination) throw new ProtocolError('not_found', `no destination with id "${id}"`);
-    return destination;
-  }
-
-  private checkLayoutSources(layout: LayoutSpec): void {
-    for (const id of sourcesIn(layout)) this.requireSource(id);
-  }
-
-  private readonly handlers: { [N in CoreCommandName]: Handler<N> } = {
-    'state.get': () => this.getState(),
-    'probe.get': () => this.probe,
-    'probe.run': ({ ffmpegPath }) => probeCandidate(ffmpegPath ?? this.ffmpeg.path, this.show.output.encoder),
-    'source.add': async (given) => {
-      if (this.sources.has(given.id)) throw new ProtocolError('conflict', `a source with id "${given.id}" already exists`);
-      if (this.sources.size >= SHOW_LIMITS.sources) throw new ProtocolError('conflict', `a show has at most ${SHOW_LIMITS.sources} sources: remove one first`);
-      const spec = await checkSource(given, this.media);
-      const source = this.createSource(spec);
-      this.sources.delete(spec.id);
-      try {
-        await source.prepare();
-      } catch (error) {
-        await source.close();
-        const message = error instanceof MediaProbeError ? error.message : `could not open the source: ${(error as Error).message}`;
-        throw new ProtocolError('failed', message);
-      }
-      if (this.sources.has(spec.id)) {
-        await source.close();
-        throw new ProtocolError('conflict', `a source with id "${spec.id}" already exists`);
-      }
-      this.sources.set(spec.id, source);
-      source.start();
-      this.program.updateDecoderTargets();
-      this.emitEvent('source.added', { id: spec.id });
-      return { id: spec.id };
-    },
-    'source.remove': async ({ id }) => {
-      const source = this.requireSource(id);
-      this.sources.delete(id);
-      const without = (layout: LayoutSpec): LayoutSpec => ({
-        ...layout,
-        sources: layout.sources.filter((s) => s !== id),
-        ...(layout.placements ? { placements: layout.placements.filter((p) => p.source !== id) } : {}),
-      });
-      this.program.setLayout(without(this.program.layout));
-      if (this.program.preview) this.program.setPreview(without(this.program.preview));
-      await source.close();
-      this.emitEvent('source.removed', { id });
-      this.emitEvent('program.layoutChanged', { layout: this.program.layout, preview: this.program.preview });
-      return {};
-    },
-    'source.update': async ({ id, ...changes }) => {
-      const source = this.requireSource(id);
-      const parsed = SourceSpec.safeParse({ ...source.spec, ...changes });
-      if (!parsed.success) throw new ProtocolError('invalid_params', `source.update: ${describeZodError(parsed.error)}`);
-      const checked = await checkSource(parsed.data, this.media);
-      try {
-        await source.update(checked);
-      } catch (error) {
-        throw new ProtocolError('failed', (error as Error).message);
-      }
-      return source.status();
-    },
-    'device.list': async () => listDevices(this.ffmpeg.path),
-    'layout.set': (layout) => {
-      this.checkLayoutSources(layout);
-      this.program.setLayout(layout);
-      this.emitEvent('program.layoutChanged', { layout, preview: this.program.preview });
-      return {};
-    },
-    'preview.set': (layout) => {
-      this.checkLayoutSources(layout);
-      this.program.setPreview(layout);
-      this.emitEvent('program.layoutChanged', { layout: this.program.layout, preview: layout });
-      return {};
-    },
-    'program.take': (transition) => {
-      const chosen = { ...this.show.transition, ...transition };
-      this.program.take(chosen);
-      this.emitEvent('program.layoutChanged', { layout: this.program.layout, preview: this.program.preview });
-      return { transition: chosen };
-    },
-    'audio.set': ({ id, gainDb, muted }) => {
-      if (!id || id === 'program') {
-        if (gainDb !== undefined) this.program.mixer.masterGainDb = gainDb;
-        if (muted !== undefined) this.program.mixer.masterMuted = muted;
-        return { id: 'program', gainDb: this.program.mixer.masterGainDb, muted: this.program.mixer.masterMuted };
-      }
-      const source = this.requireSource(id);
-      source.spec = { ...source.spec, ...(gainDb !== undefined ? { gainDb } : {}), ...(muted !== undefined ? { muted } : {}) };
-      this.emitEvent('source.stateChanged', source.status());
-      return { id, gainDb: source.spec.gainDb, muted: source.spec.muted };
-    },
-    'output.set': async (changes) => {
-      const parsed = OutputSettings.safeParse({ ...this.show.output, ...changes });
-      if (!parsed.success) throw new ProtocolError('invalid_params', `output.set: ${describeZodError(parsed.error)}`);
-      const running = [...this.destinations.values()].filter((d) => d.running);
-      await Promise.all(running.map((d) => d.stop()));
-      const layout = this.program.layout;
-      const preview = this.program.preview;
-      await this.program.stop();
-      this.show = { ...this.show, output: parsed.data, layout, ...(preview ? { preview } : {}) };
-      this.startProgram();
-      for (const d of running) d.start();
-      this.emitEvent('show.changed', { name: this.show.name });
-      return this.show.output;
-    },
-    'webrtc.set': async (changes) => {
-      const parsed = WebRtcSettings.safeParse({ ...this.show.webrtc, ...changes });
-      if (!parsed.success) throw new ProtocolError('invalid_params', `webrtc.set: ${describeZodError(parsed.error)}`);
-      const tokenChanged = parsed.data.programToken !== this.show.webrtc?.programToken;
-      this.show = { ...this.show, webrtc: parsed.data };
-      if (tokenChanged) await this.webrtc.showReplaced({ programTokenChanged: true, guestIds: new Set([...this.sources.values()].filter((s) => s.spec.kind === 'guest').map((s) => s.id)) });
-      this.emitEvent('show.changed', { name: this.show.name });
-      return this.redactedShow().webrtc;
-    },
-    'destination.add': (given) => {
-      if (this.destinations.has(given.id)) throw new ProtocolError('conflict', `a destination with id "${given.id}" already exists`);
-      if (this.destinations.size >= SHOW_LIMITS.destinations) throw new ProtocolError('conflict', `a show has at most ${SHOW_LIMITS.destinations} destinations: remove one first`);
-      const spec = checkDestination(given, this.media);
-      const destination = this.createDestination(spec);
-      this.emitEvent('destination.added', { id: spec.id });
-      return destination.status();
-    },
-    'destination.remove': async ({ id }) => {
-      const destination = this.requireDestination(id);
-      await destination.stop();
-      this.destinations.delete(id);
-      this.emitEvent('destination.removed', { id });
-      return {};
-    },
-    'destination.start': ({ id }) => {
-      const destination = this.requireDestination(id);
-      destination.start();
-      return destination.status();
-    },
-    'destination.stop': async ({ id }) => {
-      const destination = this.requireDestination(id);
-      await destination.stop();
-      return destination.status();
-    },
-    'destination.startAll': () => {
-      const started: string[] = [];
-      for (const d of this.destinations.values()) {
-        if (d.spec.enabled && !d.running) {
-          d.start();
-          started.push(d.id);
-        }
-      }
-      return { started };
-    },
-    'destination.presets': () => ({ presets: listPresets(this.probe.capabilities, this.ffmpeg.path) }),
-    'destination.preflight': ({ id }) => {
-      const destination = this.requireDestination(id);
-      const result = destination.checkPreflight();
-      this.emitEvent('destination.stateChanged', destination.status());
-      return result;
-    },
-    'destination.stopAll': async () => {
-      const running = [...this.destinations.values()].filter((d) => d.running);
-      await Promise.all(running.map((d) => d.stop()));
-      return { stopped: running.map((d) => d.id) };
-    },
-    'show.load': async (params) => {
-      const raw = 'path' in params ? await loadShowFile(this.media, params.path) : params.show;
-      // Everything that can refuse the new show runs before the old one is touched: on failure it stays on air.
-      const show = await checkShow(parseShow(raw), this.media);
-      const prepared = await this.prepareSources(show);
-      const previousToken = this.show.webrtc?.programToken;
-      await this.teardown();
-      await this.build(show, prepared);
-      await this.webrtc.showReplaced({
-        programTokenChanged: show.webrtc?.programToken !== previousToken,
-        guestIds: new Set(show.sources.filter((s) => s.kind === 'guest').map((s) => s.id)),
-      });
-      this.emitEvent('show.changed', { name: show.name });
-      return { name: show.name };
-    },
-    'show.save': async ({ path }) => {
-      const show = this.currentShow();
-      // Show files are meant to be shared and versioned: secrets stay out of them.
-      const shareable = mapShowSecrets(show, () => undefined);
-      if (path) await saveShowFile(this.media, path, `${JSON.stringify(shareable, null, 2)}\n`);
-      return { show: shareable, ...(path ? { path } : {}) };
-    },
-    'guest.invite': (params) => this.webrtc.invite(params),
-    'guest.revoke': async ({ id }) => {
-      await this.webrtc.revoke(id);
-      return { id, revoked: true };
-    },
-    'program.monitor': () => {
-      const token = this.show.webrtc?.programToken;
-      if (!token) throw new ProtocolError('failed', 'live program monitoring over WebRTC is off: set webrtc.programToken in the show');
-      const { width, height } = this.show.output;
-      // One mosaic for the other monitors (shared/monitorMosaic.ts); tiles follow the show's source order.
-      // baseUrl lets a page that is not served by the engine (the desktop app) reach the endpoints.
-      return { whepPath: '/whep/program', token, ...(this.httpBaseUrl ? { baseUrl: this.httpBaseUrl() } : {}), monitors: { whepPath: '/whep/monitors', width: MOSAIC_WIDTH, height: MOSAIC_HEIGHT, fps: MONITOR_FPS, preview: mosaicPreviewRect(width, height), tiles: [...this.sources.keys()].flatMap((source, i) => (MOSAIC_SLOTS[i] ? [{ source, ...MOSAIC_SLOTS[i] }] : [])) } };
-    },
-    'meters.subscribe': ({ enabled }) => ({ enabled }),
-    'secret.confirm': ({ destinationId }) => {
-      const destination = this.requireDestination(destinationId);
-      const result = this.secrets.confirm(destination.spec);
-      this.log(`the stored key for '${destinationId}' is now bound to ${result.boundTo}`);
-      return result;
-    },
-  };
-
-  private async teardown(): Promise<void> {
-    await Promise.all([...this.destinations.values()].map((d) => d.stop()));
-    this.destinations.clear();
-    await this.program.stop();
-    await Promise.all([...this.sources.values()].map((s) => s.close()));
-    this.sources.clear();
-    for (const overlay of this.graphics.list()) this.graphics.remove(overlay.id);
+    const handler = HANDLERS[command] as CommandHandler<CommandName>;
+    const result = await handler(parsed.data as never, this.commandContext(), caller);
+    checkResult(command, result, this.log);
+    return result;
   }
 
   /** Stops destinations (finalizing recordings), the program and every source. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    clearInterval(this.metersTimer);
+    this.meters.stop();
     this.timedData.close();
     this.objectsWs.close();
     await this.webrtc.close();
-    await this.teardown();
+    await this.show.teardown();
     this.previewGraphics.dispose();
     this.graphics.dispose();
     await this.objects.close();
-    this.listeners.clear();
+    this.events.clear();
   }
 }
-

@@ -9,8 +9,6 @@
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DestinationSpec } from '../../shared/show.ts';
-import { BoundSecrets } from '../engine/secrets/BoundSecrets.ts';
 import type { SecretStore as EngineSecretStore } from '../engine/secrets/SecretStore.ts';
 
 export interface SecretStore extends EngineSecretStore {
@@ -84,16 +82,6 @@ export class EncryptedFileSecretStore implements SecretStore {
   }
 }
 
-// ---- which secret belongs to which destination ---------------------------------------------------
-
-/**
- * After a successful destination.add: keep its secret under the destination id, bound to that
- * destination's kind and host (electron/engine/secrets/BoundSecrets.ts), where the engine looks
- * for it whenever a destination without a key starts — after a restart, or after loading a show
- * file (which never has keys). Only that destination ever gets it back. A masked value
- * ("****abcd", what the state API shows) is never a real key and is not stored.
- */
-export function rememberSecret(spec: unknown, store: SecretStore): void {
-  const parsed = DestinationSpec.safeParse(spec);
-  if (parsed.success) new BoundSecrets(store).remember(parsed.data);
-}
+// The destination id → secret bookkeeping is the engine's (protocol sessions keep keys there),
+// bound to the destination's kind and host (electron/engine/secrets/BoundSecrets.ts).
+export { rememberDestinationSecret as rememberSecret } from '../engine/secrets/BoundSecrets.ts';

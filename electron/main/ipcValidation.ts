@@ -34,10 +34,4 @@ export function validateIpcRequest(payload: unknown): ValidatedRequest {
 }
 
 /** Errors cross the bridge as plain `{code, message}` (never stacks or internal objects). */
-export function errorBody(error: unknown): ProtocolErrorBody {
-  const e = error as { name?: string; code?: unknown; message?: unknown };
-  if (e && typeof e.code === 'string' && typeof e.message === 'string' && e.name === 'ProtocolError') {
-    return { code: e.code as ProtocolErrorBody['code'], message: e.message };
-  }
-  return { code: 'internal', message: 'The engine failed unexpectedly; the details are in the log.' };
-}
+export { protocolErrorBody as errorBody } from '../engine/server/ProtocolSession.ts';

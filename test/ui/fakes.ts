@@ -3,7 +3,7 @@
  * commands the UI sends and lets a test answer them and push events. Media is never faked here;
  * the real engine is exercised by test/e2e/ui.e2e.test.ts.
  */
-import type { CommandName, EngineState, EventMessage, EventName, EventPayloads } from '../../shared/protocol.ts';
+import type { CommandName, CommandResult, EngineState, EventMessage, EventName, EventPayloads } from '../../shared/protocol.ts';
 import type { ShowDocument } from '../../shared/show.ts';
 import { ClientError, type EngineClient } from '../../renderer/src/client/EngineClient.ts';
 
@@ -33,10 +33,11 @@ export class FakeEngineClient implements EngineClient {
     });
   }
 
-  async request(command: CommandName, params: unknown): Promise<unknown> {
+  async request<N extends CommandName>(command: N, params: unknown): Promise<CommandResult<N>> {
     this.sent.push({ command, params });
     const handler = this.handlers.get(command);
-    return handler ? handler(params) : {};
+    // A fake answers with whatever the test gives it: it plays the engine, not the schema.
+    return (handler ? handler(params) : {}) as CommandResult<N>;
   }
 
   onEvent(listener: (message: EventMessage) => void): () => void {

@@ -1,15 +1,16 @@
 /**
- * Runs the object.* and overlay.* commands (shared/objects.ts OBJECT_COMMANDS) against a store and
- * a graphics layer, so the engine's dispatcher only delegates. Params are validated here with the
- * same schemas the command table publishes; the caller's role and client id come from the
- * transport, never from the params (a guest cannot claim to be the producer or someone else).
+ * Who calls an object or overlay command, and the identity rules that follow from it. The
+ * handlers are commands/objects.ts and commands/overlays.ts (the engine's dispatcher runs them);
+ * runObjectCommand runs one against a bare store and graphics layer, validating its params with
+ * the same schemas the command table publishes.
  */
-import { type ClientRole, OBJECT_COMMANDS, type ObjectCommandName, type ObjectCommandParams } from '../../../shared/objects.ts';
+import { type ClientRole, OBJECT_COMMANDS, type ObjectCommandName } from '../../../shared/objects.ts';
 import { ProtocolError } from '../../../shared/protocol.ts';
 import { describeZodError } from '../../../shared/show.ts';
-import { SHOW_LIMITS } from '../../../shared/show.ts';
+import type { CommandHandler } from '../commands/context.ts';
+import { type ObjectsContext, type ObjectTokens, objectHandlers } from '../commands/objects.ts';
+import { overlayHandlers } from '../commands/overlays.ts';
 import type { MediaAccess } from '../files/MediaAccess.ts';
-import { checkOverlay } from '../files/specAccess.ts';
 import type { GraphicsLayer } from '../graphics/GraphicsLayer.ts';
 import { ObjectRejection } from './rejections.ts';
 import type { SharedObjectStore } from './SharedObjectStore.ts';
@@ -22,15 +23,7 @@ export interface Caller {
   name?: string;
 }
 
-/** Token issuing for the objects WebSocket (ObjectsGateway). */
-export interface ObjectTokens {
-  issue(params: ObjectCommandParams<'object.issueToken'>): unknown;
-  revoke(params: ObjectCommandParams<'object.revokeToken'>): unknown;
-  list(): unknown;
-  block(params: ObjectCommandParams<'object.blockClient'>): unknown;
-  unblock(params: ObjectCommandParams<'object.unblockClient'>): unknown;
-  listBlocked(): unknown;
-}
+export type { ObjectTokens } from '../commands/objects.ts';
 
 /** Names a viewer may not give itself: the audience would take them for the show's own. */
 const RESERVED_NAMES = new Set(['producer', 'host', 'moderator', 'admin', 'administrator', 'cutline', 'system']);
@@ -45,7 +38,7 @@ export function isReservedName(name: string): boolean {
  * never one of the show's own names. Producers (and automation relaying for a named client) are
  * taken at their word.
  */
-function bindIdentity(op: string, args: unknown, caller: Caller): unknown {
+export function bindIdentity(op: string, args: unknown, caller: Caller): unknown {
   if (caller.role === 'producer' || args === null || typeof args !== 'object' || Array.isArray(args)) return args;
   const bound: Record<string, unknown> = { ...(args as Record<string, unknown>) };
   if (caller.clientId && (op === 'vote' || 'voter' in bound)) bound.voter = caller.clientId;
@@ -66,84 +59,18 @@ export function isObjectCommand(name: string): name is ObjectCommandName {
   return Object.hasOwn(OBJECT_COMMANDS, name);
 }
 
+export interface ObjectTargets {
+  store: SharedObjectStore;
+  graphics?: GraphicsLayer;
+  tokens?: ObjectTokens;
+  media?: MediaAccess;
+}
+
 /** Validates `params` and runs the command; throws ProtocolError (ObjectRejection for object ops). */
-export async function runObjectCommand(
-  name: ObjectCommandName,
-  params: unknown,
-  targets: { store: SharedObjectStore; graphics?: GraphicsLayer; tokens?: ObjectTokens; media?: MediaAccess },
-  caller: Caller,
-): Promise<unknown> {
+export async function runObjectCommand(name: ObjectCommandName, params: unknown, targets: ObjectTargets, caller: Caller): Promise<unknown> {
   const parsed = OBJECT_COMMANDS[name].params.safeParse(params ?? {});
   if (!parsed.success) throw new ProtocolError('invalid_params', `${name}: ${describeZodError(parsed.error)}`);
-  const { store } = targets;
-  const ctx = { role: caller.role, clientId: caller.clientId };
-  switch (name) {
-    case 'object.create': {
-      const p = parsed.data as ObjectCommandParams<'object.create'>;
-      return store.create(p.id, p.type, p.options, ctx);
-    }
-    case 'object.op': {
-      const p = parsed.data as ObjectCommandParams<'object.op'>;
-      // Only a producer (automation, the control UI) may act on behalf of a named client.
-      const clientId = caller.role === 'producer' ? (p.clientId ?? caller.clientId) : caller.clientId;
-      // ...and is then held to that client's rate limits, so a relayed flood is refused like a direct one.
-      const onBehalf = caller.role === 'producer' && p.clientId !== undefined;
-      return store.apply(p.id, p.op, bindIdentity(p.op, p.args, caller), { role: caller.role, clientId, onBehalf });
-    }
-    case 'object.get':
-      return store.get((parsed.data as ObjectCommandParams<'object.get'>).id);
-    case 'object.list':
-      return store.list();
-    case 'object.delete':
-      await store.delete((parsed.data as ObjectCommandParams<'object.delete'>).id, ctx);
-      return {};
-    case 'object.issueToken':
-    case 'object.revokeToken':
-    case 'object.listTokens':
-    case 'object.blockClient':
-    case 'object.unblockClient':
-    case 'object.listBlocked': {
-      if (caller.role !== 'producer') throw new ProtocolError('unauthorized', 'Only the producer can issue or revoke tokens.');
-      const tokens = targets.tokens;
-      if (!tokens) throw new ProtocolError('failed', 'This engine has no objects WebSocket to issue tokens for.');
-      if (name === 'object.issueToken') return tokens.issue(parsed.data as ObjectCommandParams<'object.issueToken'>);
-      if (name === 'object.revokeToken') return tokens.revoke(parsed.data as ObjectCommandParams<'object.revokeToken'>);
-      if (name === 'object.blockClient') return tokens.block(parsed.data as ObjectCommandParams<'object.blockClient'>);
-      if (name === 'object.unblockClient') return tokens.unblock(parsed.data as ObjectCommandParams<'object.unblockClient'>);
-      if (name === 'object.listBlocked') return tokens.listBlocked();
-      return tokens.list();
-    }
-  }
-  if (caller.role !== 'producer') throw new ProtocolError('unauthorized', 'Only the producer can change overlays.');
-  const graphics = targets.graphics;
-  if (!graphics) throw new ProtocolError('failed', 'No program is running to show overlays on.');
-  switch (name) {
-    case 'overlay.add': {
-      // The same caps as a show file: as many overlays, image files only inside the media folders.
-      const spec = parsed.data as ObjectCommandParams<'overlay.add'>;
-      if (graphics.list().length >= SHOW_LIMITS.overlays && !graphics.list().some((o) => o.id === spec.id))
-        throw new ProtocolError('conflict', `a show has at most ${SHOW_LIMITS.overlays} overlays: remove one first`);
-      return graphics.add(targets.media ? checkOverlay(spec, targets.media) : spec);
-    }
-    case 'overlay.update': {
-      const changes = parsed.data as ObjectCommandParams<'overlay.update'>;
-      return graphics.update(targets.media ? checkOverlay(changes, targets.media) : changes);
-    }
-    case 'overlay.show': {
-      const p = parsed.data as ObjectCommandParams<'overlay.show'>;
-      return graphics.show(p.id, p.fadeMs);
-    }
-    case 'overlay.hide': {
-      const p = parsed.data as ObjectCommandParams<'overlay.hide'>;
-      return graphics.hide(p.id, p.fadeMs);
-    }
-    case 'overlay.remove':
-      graphics.remove((parsed.data as ObjectCommandParams<'overlay.remove'>).id);
-      return {};
-    case 'overlay.list':
-      return graphics.list();
-    case 'overlay.thumbnail':
-      return graphics.thumbnail((parsed.data as ObjectCommandParams<'overlay.thumbnail'>).id);
-  }
-  throw new ProtocolError('unknown_command', `Unknown command ${name as string}.`);
+  const handler = (objectHandlers[name as keyof typeof objectHandlers] ?? overlayHandlers[name as keyof typeof overlayHandlers]) as CommandHandler<ObjectCommandName, ObjectsContext>;
+  const ctx: ObjectsContext = { objects: targets.store, ...(targets.graphics ? { graphics: targets.graphics } : {}), ...(targets.tokens ? { objectTokens: targets.tokens } : {}), ...(targets.media ? { media: targets.media } : {}) };
+  return handler(parsed.data as never, ctx, caller);
 }

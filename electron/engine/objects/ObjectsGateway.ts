@@ -19,10 +19,11 @@
  * A client or token the producer blocked (`object.blockClient`) has its sockets closed (4403) and
  * its requests and new connections refused, with the producer's reason.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocket, WebSocketServer } from 'ws';
+import type { WebSocket } from 'ws';
+import { WebSocketServer } from 'ws';
 import {
   type BlockedClient,
   type IssuedObjectToken,
@@ -32,7 +33,9 @@ import {
   type ObjectSnapshot,
   type ObjectTokenInfo,
 } from '../../../shared/objects.ts';
-import { API_VERSION, type EventMessage, ProtocolError, type ProtocolErrorBody, parseWsRequest } from '../../../shared/protocol.ts';
+import { type EventMessage, type EventName, ProtocolError } from '../../../shared/protocol.ts';
+import { sameSecret } from '../server/tokens.ts';
+import { openWebSocketSession } from '../server/webSocketSession.ts';
 import { audienceChange, audienceCreated, audienceSnapshot, audienceState } from './audience.ts';
 import type { Caller } from './ObjectCommands.ts';
 import { presentedToken, WS_PROTOCOL } from '../server/requestGuard.ts';
@@ -43,7 +46,7 @@ export const OBJECTS_WS_PATH = '/objects/ws';
 /** What a guest or viewer may run here; everything else is the producer's. */
 export const OBJECTS_WS_COMMANDS = ['object.list', 'object.get', 'object.op'] as const;
 const COMMANDS = new Set<string>(OBJECTS_WS_COMMANDS);
-const EVENTS = new Set<string>(['object.changed', 'object.created', 'object.deleted']);
+const EVENTS = new Set<EventName>(['object.changed', 'object.created', 'object.deleted']);
 /** Requests of any kind per token, over all its sockets (object.op is limited again per client by the store). */
 export const TOKEN_REQUEST_RATE = { perSecond: 30, burst: 60 };
 export const MAX_CONNECTIONS = 2000;
@@ -59,8 +62,10 @@ const MAX_BLOCKS = 1000;
 const MAX_BUFFERED = 4 << 20;
 
 export interface ObjectsGatewayHost {
-  dispatch(command: string, params: unknown, caller: Caller): Promise<unknown>;
+  dispatch(command: string, params: unknown, caller?: Caller): Promise<unknown>;
   onAnyEvent(listener: (message: EventMessage) => void): () => void;
+  /** Where a command's internal failure is logged. */
+  log?: (line: string) => void;
   /** The guest whose invite token this is, if any. */
   guestForToken(token: string): { id: string; label: string } | undefined;
   /** Public base URL (http[s]://host:port) for the wsUrl of issued tokens. */
@@ -88,12 +93,6 @@ export interface ObjectsHello {
   name?: string;
 }
 
-function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
 /** Events as viewers and guests may see them (audience.ts: no poll answer or hidden counts). */
 function forAudience(message: EventMessage): EventMessage {
   if (message.event === 'object.changed') return { ...message, data: audienceChange(message.data as ObjectChangedEvent) } as EventMessage;
@@ -110,11 +109,6 @@ function audienceResult(command: string, result: unknown): unknown {
     return 'showResults' in r.state ? { ...r, state: audienceState('poll', r.state) } : r;
   }
   return result;
-}
-
-function errorJson(error: unknown): ProtocolErrorBody {
-  if (error instanceof ProtocolError) return error.toJSON();
-  return { code: 'internal', message: `internal error: ${(error as Error)?.message ?? String(error)}` };
 }
 
 export class ObjectsGateway {
@@ -261,53 +255,29 @@ export class ObjectsGateway {
     const session = { ws, clientId: caller.clientId, ...(tokenId ? { tokenId } : {}) };
     this.sessions.add(session);
     ws.on('close', () => this.sessions.delete(session));
-    const send = (message: unknown) => {
-      if (ws.bufferedAmount > MAX_BUFFERED) return ws.terminate();
-      if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(message));
-    };
-    const hello: ObjectsHello = { type: 'hello', apiVersion: API_VERSION, commands: [...OBJECTS_WS_COMMANDS], role: caller.role, clientId: caller.clientId, ...(caller.name ? { name: caller.name } : {}) };
-    send(hello);
-    const unsubscribe = this.host.onAnyEvent((message) => {
-      if (!EVENTS.has(message.event)) return;
-      // A guest whose invite is gone stops hearing the show too.
-      if (!stillValid()) return void ws.close(4401, 'token no longer valid');
-      send(forAudience(message));
-    });
-    ws.on('close', unsubscribe);
-    ws.on('error', () => ws.terminate());
-    ws.on('message', async (data) => {
-      const parsed = parseWsRequest(String(data));
-      if (!parsed.ok) {
-        send({ type: 'response', requestId: -1, ok: false, error: { code: 'invalid_request', message: parsed.message } });
-        return;
-      }
-      const request = parsed.request;
-      const reply = (body: { ok: true; result: unknown } | { ok: false; error: ProtocolErrorBody }) => send({ type: 'response', requestId: request.requestId, ...body });
-      if (!stillValid()) {
-        reply({ ok: false, error: { code: 'unauthorized', message: 'this token is no longer valid: ask the producer for a new link' } });
-        ws.close(4401, 'token no longer valid');
-        return;
-      }
-      const block = this.blockFor(caller.clientId, tokenId);
-      if (block) {
-        reply({ ok: false, error: { code: 'unauthorized', message: `blocked by the producer: ${block.reason}` } });
-        ws.close(4403, 'blocked');
-        return;
-      }
-      if (!COMMANDS.has(request.command)) {
-        reply({ ok: false, error: { code: 'unauthorized', message: `only ${OBJECTS_WS_COMMANDS.join(', ')} run on this socket; "${request.command}" is the producer's` } });
-        return;
-      }
-      if (!this.requests.take(budgetKey)) {
+    const hello: Omit<ObjectsHello, 'type' | 'apiVersion' | 'commands'> = { role: caller.role, clientId: caller.clientId, ...(caller.name ? { name: caller.name } : {}) };
+    openWebSocketSession(ws, {
+      engine: this.host,
+      caller,
+      maxBuffered: MAX_BUFFERED,
+      hello,
+      helloCommands: OBJECTS_WS_COMMANDS,
+      events: EVENTS,
+      // What goes out is the audience's view (audience.ts).
+      viewEvent: forAudience,
+      viewResult: audienceResult,
+      blockedFor: () => this.blockFor(caller.clientId, tokenId)?.reason,
+      onBlocked: () => ws.close(4403, 'blocked'),
+      refuseCommand: (command) =>
+        COMMANDS.has(command) ? undefined : { code: 'unauthorized', message: `only ${OBJECTS_WS_COMMANDS.join(', ')} run on this socket; "${command}" is the producer's` },
+      overLimit: () => {
+        if (this.requests.take(budgetKey)) return undefined;
         const wait = this.requests.retryAfterS(budgetKey).toFixed(1);
-        reply({ ok: false, error: new ObjectRejection('too_many_requests', 'rate_limited', `Too many requests with this token (all its connections together): wait ${wait} s.`).toJSON() });
-        return;
-      }
-      try {
-        reply({ ok: true, result: audienceResult(request.command, await this.host.dispatch(request.command, request.params, caller)) });
-      } catch (error) {
-        reply({ ok: false, error: errorJson(error) });
-      }
+        return new ObjectRejection('too_many_requests', 'rate_limited', `Too many requests with this token (all its connections together): wait ${wait} s.`).toJSON();
+      },
+      tokenStillValid: stillValid,
+      onTokenInvalid: () => ws.close(4401, 'token no longer valid'),
+      ...(this.host.log ? { log: this.host.log } : {}),
     });
   }
 

@@ -3,7 +3,7 @@
  * sources. Owns what is on program and on preview, and transitions between them. The encoder never
  * restarts for a layout change: a new layout is simply drawn from the next tick on.
  */
-import type { EncoderInfo, ProgramStatus } from '../../../shared/protocol.ts';
+import type { EncoderInfo, EventPayloads, LevelMeter, ProgramStatus } from '../../../shared/protocol.ts';
 import type { LayoutSpec, OutputSettings, TransitionSpec } from '../../../shared/show.ts';
 import type { H264Encoder } from '../ffmpeg/encoderArgs.ts';
 import { sourcesIn } from '../../../shared/layout.ts';
@@ -27,6 +27,8 @@ interface Events {
    * ticks skipped while the encoder was behind), and is what the frame's FLV timestamp encodes.
    */
   frame: { index: number; encodedIndex: number; canvas: YuvFrame };
+  /** What is on program or preview changed (setLayout, setPreview, take, dropSource). */
+  layoutChanged: EventPayloads['program.layoutChanged'];
   log: string;
 }
 
@@ -52,7 +54,7 @@ interface Transition {
 export class Program extends TypedEmitter<Events> {
   readonly settings: OutputSettings;
   readonly compositor: Compositor;
-  readonly mixer: AudioMixer;
+  private readonly mixer: AudioMixer;
   readonly fanout: FlvFanout;
   readonly encoder: Encoder;
   private readonly clock: ProgramClock;
@@ -120,13 +122,13 @@ export class Program extends TypedEmitter<Events> {
 
   /** Puts a layout on program at once (a cut). */
   setLayout(layout: LayoutSpec): void {
-    this.transition = undefined;
-    this.layout = layout;
-    this.updateDecoderTargets();
+    this.cutTo(layout);
+    this.emitLayoutChanged();
   }
 
   setPreview(layout: LayoutSpec | undefined): void {
     this.preview = layout;
+    this.emitLayoutChanged();
   }
 
   /** Takes preview to program with a cut or a fade; preview keeps its layout (as in OBS). */
@@ -141,8 +143,57 @@ export class Program extends TypedEmitter<Events> {
       this.layout = next;
       this.updateDecoderTargets();
     } else {
-      this.setLayout(next);
+      this.cutTo(next);
     }
+    this.emitLayoutChanged();
+  }
+
+  /** A source left the show: program and preview drop it (one layoutChanged for both). */
+  dropSource(id: string): void {
+    const without = (layout: LayoutSpec): LayoutSpec => ({
+      ...layout,
+      sources: layout.sources.filter((s) => s !== id),
+      ...(layout.placements ? { placements: layout.placements.filter((p) => p.source !== id) } : {}),
+    });
+    this.cutTo(without(this.layout));
+    if (this.preview) this.preview = without(this.preview);
+    this.emitLayoutChanged();
+  }
+
+  private cutTo(layout: LayoutSpec): void {
+    this.transition = undefined;
+    this.layout = layout;
+    this.updateDecoderTargets();
+  }
+
+  private emitLayoutChanged(): void {
+    this.emit('layoutChanged', { layout: this.layout, preview: this.preview });
+  }
+
+  // ---- audio: the mixer stays inside; callers get what they need ----
+
+  /** Peak/RMS since the last call, per source and for the program (meters.updated). */
+  takeMeters(): { program: LevelMeter; sources: Record<string, LevelMeter> } {
+    return this.mixer.takeMeters();
+  }
+
+  get master(): { gainDb: number; muted: boolean } {
+    return { gainDb: this.mixer.masterGainDb, muted: this.mixer.masterMuted };
+  }
+
+  setMaster(changes: { gainDb?: number; muted?: boolean }): void {
+    if (changes.gainDb !== undefined) this.mixer.masterGainDb = changes.gainDb;
+    if (changes.muted !== undefined) this.mixer.masterMuted = changes.muted;
+  }
+
+  /** Most samples (per channel) one tick carries: the size of a mix-minus block. */
+  get maxSamplesPerTick(): number {
+    return this.mixer.maxSamplesPerTick;
+  }
+
+  /** This tick's program mix without one source (a guest's return feed), into `out`. */
+  mixMinus(id: string, out: Int16Array): void {
+    this.mixer.mixMinus(id, out);
   }
 
   /** Tells each source the size its cell on program needs, so its decoder scales for us. */
@@ -204,7 +255,7 @@ export class Program extends TypedEmitter<Events> {
     for (const source of this.sources.values()) {
       const block = new Int16Array(samples * CHANNELS);
       source.readAudio(block, 1 / this.settings.fps);
-      inputs.push({ id: source.id, samples: block, gainDb: source.spec.gainDb, muted: source.spec.muted });
+      inputs.push({ id: source.id, samples: block, gainDb: source.gainDb, muted: source.muted });
     }
     const mixed = new Int16Array(samples * CHANNELS);
     this.mixer.mix(inputs, mixed);

@@ -13,7 +13,7 @@
  * elsewhere they too need a confirmation, which lasts for the run.
  */
 import { ProtocolError } from '../../../shared/protocol.ts';
-import type { DestinationSpec } from '../../../shared/show.ts';
+import { DestinationSpec as DestinationSpecSchema, type DestinationSpec } from '../../../shared/show.ts';
 import { maskSecret } from '../redact.ts';
 import { type SecretStore, secretEnvName } from './SecretStore.ts';
 
@@ -168,4 +168,20 @@ export class BoundSecrets {
     const { secret, binding } = decodeStoredSecret(value);
     return { id, masked: maskSecret(secret), source, bound: Boolean(binding), ...(binding ? { kind: binding.kind, origin: binding.origin } : {}) };
   }
+}
+
+/**
+ * After a successful destination.add (a protocol session, the desktop app): keep its own secret
+ * bound to that destination, where the engine looks for it whenever a destination without a key
+ * starts. A masked value ("****abcd", what the state API shows) is never a real key and is not kept.
+ */
+export function rememberDestinationSecret(spec: unknown, store: SecretStore): void {
+  const parsed = DestinationSpecSchema.safeParse(spec);
+  if (parsed.success) new BoundSecrets(store).remember(parsed.data);
+}
+
+/** After a successful destination.remove: its key goes too. */
+export function forgetDestinationSecret(params: unknown, store: SecretStore): void {
+  const id = (params as { id?: unknown } | null)?.id;
+  if (typeof id === 'string') store.delete(id);
 }

@@ -5,7 +5,7 @@
  *   POST /api/v1/commands/<name>       → {ok:true,result} | {ok:false,error:{code,message}} (4xx/5xx)
  *   GET  /api/v1/ws (WebSocket)        → hello, then requests/responses and events
  *   GET  /                              → the built web UI (dist/renderer)
- * It only relays: validation and behaviour live in the engine's dispatcher.
+ * It only relays: sessions (ProtocolSession.ts) and the engine's dispatcher do the rest.
  *
  * Two surfaces (docs/SECURITY.md): the *control* surface above, guarded by requestGuard.ts (Host,
  * Origin, JSON-only POSTs, the token), and the *public* surface other modules mount with addRoute /
@@ -19,19 +19,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { extname, join, normalize, resolve } from 'node:path';
-import { WebSocket, WebSocketServer } from 'ws';
-import {
-  API_VERSION,
-  COMMAND_NAMES,
-  ERROR_STATUS,
-  type EventMessage,
-  ProtocolError,
-  type WsHello,
-  parseWsRequest,
-  type WsResponse,
-} from '../../../shared/protocol.ts';
+import { type WebSocket, WebSocketServer } from 'ws';
+import { ERROR_STATUS, ProtocolError, type ProtocolErrorBody } from '../../../shared/protocol.ts';
 import type { Engine } from '../Engine.ts';
+import { type Envelope, ProtocolSession, protocolErrorBody } from './ProtocolSession.ts';
 import { ControlGuard, type GuardRefusal, isLoopback, WS_PROTOCOL } from './requestGuard.ts';
+import { openWebSocketSession } from './webSocketSession.ts';
 
 export const DEFAULT_PORT = 7710;
 /** Largest request (HTTP body or WebSocket message); the desk checks an image upload against its copy (renderer/src/client/apiVersion.ts). */
@@ -75,9 +68,9 @@ const MIME: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
-export function errorBody(error: unknown): { status: number; body: { ok: false; error: { code: string; message: string } } } {
-  if (error instanceof ProtocolError) return { status: ERROR_STATUS[error.code], body: { ok: false, error: error.toJSON() } };
-  return { status: 500, body: { ok: false, error: { code: 'internal', message: `internal error: ${(error as Error)?.message ?? String(error)}` } } };
+export function errorBody(error: unknown): { status: number; body: { ok: false; error: ProtocolErrorBody } } {
+  const body = protocolErrorBody(error);
+  return { status: ERROR_STATUS[body.code], body: { ok: false, error: body } };
 }
 
 export class ApiServer {
@@ -267,14 +260,13 @@ export class ApiServer {
           req.resume();
           return this.refuse(res, notJson);
         }
+        let envelope: Envelope;
         try {
-          const params = await this.readJson(req);
-          const result = await this.engine.dispatch(match[1], params);
-          return this.sendJson(res, 200, { ok: true, result });
+          envelope = await new ProtocolSession({ engine: this.engine, log: this.engine.log }).request(match[1], await this.readJson(req));
         } catch (error) {
-          const { status, body } = errorBody(error);
-          return this.sendJson(res, status, body);
+          envelope = { ok: false, error: protocolErrorBody(error) };
         }
+        return this.sendJson(res, envelope.ok ? 200 : ERROR_STATUS[envelope.error.code], envelope);
       }
       return this.sendJson(res, 404, { ok: false, error: { code: 'not_found', message: `no API route ${req.method} ${url.pathname}` } });
     }
@@ -302,39 +294,7 @@ export class ApiServer {
   }
 
   private onSocket(ws: WebSocket): void {
-    let meters = false;
-    const send = (message: unknown) => {
-      // A client that does not read is cut off rather than buffering forever.
-      if (ws.bufferedAmount > 8 << 20) return ws.terminate();
-      if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(message));
-    };
-    const hello: WsHello = { type: 'hello', apiVersion: API_VERSION, commands: COMMAND_NAMES };
-    send(hello);
-    const unsubscribe = this.engine.onAnyEvent((message: EventMessage) => {
-      if (message.event === 'meters.updated' && !meters) return;
-      send(message);
-    });
-    ws.on('close', unsubscribe);
-    // A frame over maxPayload (or any protocol error) closes this socket (1009/1002); without a
-    // listener the error would be thrown and take the whole engine down.
-    ws.on('error', () => ws.terminate());
-    ws.on('message', async (data) => {
-      const parsed = parseWsRequest(String(data));
-      if (!parsed.ok) {
-        send({ type: 'response', requestId: -1, ok: false, error: { code: 'invalid_request', message: parsed.message } });
-        return;
-      }
-      const request = parsed.request;
-      let response: WsResponse;
-      try {
-        const result = await this.engine.dispatch(request.command, request.params);
-        if (request.command === 'meters.subscribe') meters = (result as { enabled: boolean }).enabled;
-        response = { type: 'response', requestId: request.requestId, ok: true, result };
-      } catch (error) {
-        response = { type: 'response', requestId: request.requestId, ok: false, error: errorBody(error).body.error as WsResponse extends { error: infer E } ? E : never };
-      }
-      send(response);
-    });
+    openWebSocketSession(ws, { engine: this.engine, maxBuffered: 8 << 20, log: this.engine.log });
   }
 }
 

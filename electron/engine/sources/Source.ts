@@ -131,11 +131,15 @@ export class Source extends TypedEmitter<Events> {
   framesDropped = 0;
   target: DecodeTarget = DEFAULT_TARGET;
 
+  /** What the show says about this source; changed only through update() and setLevel(). */
+  private current: SourceSpec;
+
   constructor(
-    public spec: SourceSpec,
+    spec: SourceSpec,
     private readonly ctx: SourceContext,
   ) {
     super();
+    this.current = spec;
     this.healthTimer = setInterval(() => this.checkHealth(), 250);
     ctx.feed?.onInputChanged(() => {
       if (!this.closed) this.restartNow('input changed');
@@ -144,6 +148,28 @@ export class Source extends TypedEmitter<Events> {
 
   get id(): string {
     return this.spec.id;
+  }
+
+  /** The source as the show document has it (read-only: change it with update or setLevel). */
+  get spec(): SourceSpec {
+    return this.current;
+  }
+
+  get kind(): SourceSpec['kind'] {
+    return this.current.kind;
+  }
+
+  get gainDb(): number {
+    return this.current.gainDb;
+  }
+
+  get muted(): boolean {
+    return this.current.muted;
+  }
+
+  /** Gain and mute change at once (the mixer reads them every tick); nothing restarts. */
+  setLevel(changes: { gainDb?: number; muted?: boolean }): void {
+    this.current = { ...this.current, ...(changes.gainDb !== undefined ? { gainDb: changes.gainDb } : {}), ...(changes.muted !== undefined ? { muted: changes.muted } : {}) };
   }
 
   /**
@@ -185,12 +211,12 @@ export class Source extends TypedEmitter<Events> {
       JSON.stringify({ ...spec, label: 0, gainDb: 0, muted: 0, slateAfterS: 0 });
     const labelChanged = spec.label !== this.spec.label;
     const previous = this.spec;
-    this.spec = spec;
+    this.current = spec;
     if (mediaChanged) {
       try {
         await this.prepare();
       } catch (error) {
-        this.spec = previous;
+        this.current = previous;
         throw error;
       }
     }

@@ -121,7 +121,7 @@ export class ReturnFeed {
     this.hook();
     if (viewer.audio && !this.encoders.has(viewer.mixId)) {
       const program = this.getProgram();
-      const encoder = new OpusMixEncoder(this.ffmpegPath, program.mixer.maxSamplesPerTick, (packet) => this.onOpus(viewer.mixId, packet), this.log);
+      const encoder = new OpusMixEncoder(this.ffmpegPath, program.maxSamplesPerTick, (packet) => this.onOpus(viewer.mixId, packet), this.log);
       this.encoders.set(viewer.mixId, encoder);
     }
     return () => this.remove(state);
@@ -253,7 +253,7 @@ export class ReturnFeed {
     const samples = samplesForTick(index, program.settings.fps);
     for (const [mixId, encoder] of this.encoders) {
       const block = encoder.buffer.subarray(0, samples * CHANNELS);
-      program.mixer.mixMinus(mixId, block);
+      program.mixMinus(mixId, block);
       encoder.write(block);
     }
   }

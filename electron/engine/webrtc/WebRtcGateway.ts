@@ -52,8 +52,13 @@ export interface GatewayHost {
   hasSource(id: string): boolean;
   /** True when the source by that id is a guest (a show loaded since may use the id for another kind). */
   isGuestSource(id: string): boolean;
-  /** Adds the guest's source (source.add), so it shows up like any other source. */
+  /**
+   * A guest whose source the producer removed publishes again: add it back (like source.add).
+   * Only for what the network starts; commands (guest.invite / guest.revoke) add and remove
+   * guest sources themselves (commands/guests.ts).
+   */
   addGuestSource(id: string, label: string): Promise<void>;
+  /** A guest left (timed out, connection failed, over its bitrate): its source goes. */
   removeSource(id: string): Promise<void>;
   /** The guest chose the name they are shown by (source.update {label}). */
   renameSource(id: string, label: string): Promise<void>;
@@ -176,7 +181,12 @@ export class WebRtcGateway {
 
   // ---- invites and feeds ----
 
-  async invite(params: { id?: string; label?: string }): Promise<GuestInvite> {
+  /**
+   * The invite for guest.invite: an existing one by id (with a new label, if given), or a new one
+   * (an id of its own when none is given). The caller adds the guest's source when the show lacks
+   * it, then hands out `inviteLink(id)`.
+   */
+  prepareInvite(params: { id?: string; label?: string }): { id: string; label: string } {
     let invite = params.id ? this.invites.get(params.id) : undefined;
     if (!invite) {
       const { maxGuests } = this.settings;
@@ -188,7 +198,13 @@ export class WebRtcGateway {
       invite = this.newInvite(id, params.label ?? id);
     }
     if (params.label) invite.label = params.label;
-    if (!this.host.hasSource(invite.id)) await this.host.addGuestSource(invite.id, invite.label);
+    return { id: invite.id, label: invite.label };
+  }
+
+  /** The link and token of an invited guest. */
+  inviteLink(id: string): GuestInvite {
+    const invite = this.invites.get(id);
+    if (!invite) throw new ProtocolError('not_found', `no guest "${id}" in this show (guest.invite lists none by that id)`);
     return this.describe(invite);
   }
 
@@ -604,9 +620,9 @@ export class WebRtcGateway {
   }
 
   /**
-   * `guest.revoke`: the link stops working. Ends the guest's session and return feeds, forgets the
-   * invite (its token: the objects socket closes its sockets at their next message or event), and
-   * removes the guest's source.
+   * `guest.revoke`: the link stops working. Ends the guest's session and return feeds and forgets
+   * the invite (its token: the objects socket closes its sockets at their next message or event).
+   * The guest's source is the show's: the caller removes it (commands/guests.ts).
    */
   async revoke(id: string): Promise<void> {
     const invite = this.invites.get(id);
@@ -614,22 +630,27 @@ export class WebRtcGateway {
     this.invites.delete(id);
     await this.leave(invite, 'link revoked by the producer', { keepSource: true });
     for (const viewer of [...this.viewers.values()]) if (viewer.mixId === id) viewer.close();
-    if (this.host.isGuestSource(id)) await this.host.removeSource(id);
   }
 
   /**
    * After `show.load`: viewers let in with the previous show's program token are cut off when the
    * token changed (they must ask again with the new one), and guests the new show does not have
-   * lose their links, as with guest.revoke. Guests it keeps keep their links.
+   * lose their links, as with guest.revoke. Guests it keeps keep their links. Returns the guests
+   * revoked (the caller removes their sources, as guest.revoke does).
    */
-  async showReplaced(change: { programTokenChanged: boolean; guestIds: ReadonlySet<string> }): Promise<void> {
+  async showReplaced(change: { programTokenChanged: boolean; guestIds: ReadonlySet<string> }): Promise<string[]> {
     if (change.programTokenChanged) {
       for (const viewer of [...this.viewers.values()]) if (viewer.mixId === PROGRAM_MIX || viewer.mixId === MONITORS_MIX) viewer.close();
     }
+    const revoked: string[] = [];
     for (const id of [...this.invites.keys()]) {
       // Checked again at each step: a guest.revoke running meanwhile may have taken it already.
-      if (!change.guestIds.has(id) && this.invites.has(id)) await this.revoke(id);
+      if (!change.guestIds.has(id) && this.invites.has(id)) {
+        await this.revoke(id);
+        revoked.push(id);
+      }
     }
+    return revoked;
   }
 
   async close(): Promise<void> {

@@ -4,14 +4,17 @@
  * Nothing else in the renderer knows which one is in use.
  */
 import type { z } from 'zod';
-import type { COMMANDS, CommandName, ErrorCode, EventMessage } from '../../../shared/protocol.ts';
+import type { COMMANDS, CommandName, CommandResult, ErrorCode, EventMessage } from '../../../shared/protocol.ts';
 
 /** What a caller may pass for a command: the schema's input type (defaults may be left out). */
 export type CommandInput<N extends CommandName> = z.input<(typeof COMMANDS)[N]['params']>;
 
 export interface EngineClient {
-  /** Resolves with the command's result, rejects with a ClientError carrying the engine's message. */
-  request<N extends CommandName>(command: N, params: CommandInput<N>): Promise<unknown>;
+  /**
+   * Resolves with the command's result (typed by the result schema in the command table, which the
+   * engine checks every result against), rejects with a ClientError carrying the engine's message.
+   */
+  request<N extends CommandName>(command: N, params: CommandInput<N>): Promise<CommandResult<N>>;
   /** Every event the engine pushes; returns the unsubscribe function. */
   onEvent(listener: (message: EventMessage) => void): () => void;
   /** Connection changes (the IPC transport is always open). Optional for fakes. */

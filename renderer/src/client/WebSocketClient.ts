@@ -7,7 +7,7 @@
  * server logs, so the API token travels as a subprotocol (`cutline.token.<base64url>`) beside
  * `cutline.v1`, the one the server answers with (docs/SECURITY.md).
  */
-import type { CommandName, EventMessage, WsHello, WsResponse } from '../../../shared/protocol.ts';
+import type { CommandName, CommandResult, EventMessage, WsHello, WsResponse } from '../../../shared/protocol.ts';
 import type { CommandInput, ConnectionStatus, EngineClient } from './EngineClient.ts';
 import { ClientError } from './EngineClient.ts';
 
@@ -50,15 +50,16 @@ export class WebSocketClient implements EngineClient {
     this.connect();
   }
 
-  request<N extends CommandName>(command: N, params: CommandInput<N>): Promise<unknown> {
+  request<N extends CommandName>(command: N, params: CommandInput<N>): Promise<CommandResult<N>> {
     const requestId = this.nextRequestId++;
     const frame = JSON.stringify({ type: 'request', requestId, command, params });
-    return new Promise((resolve, reject) => {
+    // The one place a result gets its type: the engine checked it against the table's schema.
+    return new Promise<CommandResult<N>>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(requestId);
         reject(new ClientError('disconnected', `The engine did not answer "${command}" in time. Check that it is still running.`));
       }, this.options.requestTimeoutMs ?? 15_000);
-      this.pending.set(requestId, { resolve, reject, timer });
+      this.pending.set(requestId, { resolve: resolve as (value: unknown) => void, reject, timer });
       if (this.socket?.readyState === 1) this.socket.send(frame);
       else this.queued.push({ requestId, frame });
     });

@@ -5,16 +5,11 @@
  * link" (`guest.revoke`) withdraws it.
  */
 import { useEffect, useState } from 'react';
+import type { CommandResult } from '../../../shared/protocol.ts';
 import { revokeGuest, runCommand } from '../store/actions.ts';
 import { Modal } from './common.tsx';
 
-export interface GuestInviteResult {
-  id: string;
-  guestPageUrl: string;
-  whipUrl: string;
-  token: string;
-  returnWhepUrl: string;
-}
+export type GuestInviteResult = CommandResult<'guest.invite'>;
 
 async function copy(text: string): Promise<boolean> {
   try {
@@ -57,14 +52,14 @@ export function GuestInviteDialog({ existingId, onClose }: { existingId?: string
     setBusy(true);
     const outcome = await runCommand('guest.invite', params, params.id ? { sourceId: params.id } : {});
     setBusy(false);
-    if (outcome.ok) setResult(outcome.result as GuestInviteResult);
+    if (outcome.ok) setResult(outcome.result);
   };
   // An existing guest: ask for its link once (inviting an existing id returns the same link).
   useEffect(() => {
     if (!existingId) return;
     let alive = true;
     void runCommand('guest.invite', { id: existingId }, { sourceId: existingId }).then((outcome) => {
-      if (alive && outcome.ok) setResult(outcome.result as GuestInviteResult);
+      if (alive && outcome.ok) setResult(outcome.result);
     });
     return () => {
       alive = false;

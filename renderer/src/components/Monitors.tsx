@@ -37,7 +37,7 @@ export function useMonitorStream(kind: MonitorKind): MediaStream | null {
     let cancelled = false;
     query('program.monitor', {})
       .then((result) => {
-        const { whepPath, token, baseUrl } = result as { whepPath: string; token: string; baseUrl?: string };
+        const { whepPath, token, baseUrl } = result;
         const origin = base ?? baseUrl;
         if (!cancelled && origin) monitor = new WhepMonitor(`${origin}${whepPath}`, token, setStream, undefined, false);
       })

@@ -43,7 +43,7 @@ function acquire(base: string | undefined, listener: Listener): () => void {
     shared.opening = true;
     query('program.monitor', {})
       .then((result) => {
-        const { token, monitors, baseUrl } = result as { token: string; monitors?: { whepPath: string }; baseUrl?: string };
+        const { token, monitors, baseUrl } = result;
         const origin = base ?? baseUrl;
         if (origin && shared.listeners.size > 0 && !shared.monitor)
           shared.monitor = new WhepMonitor(`${origin}${monitors?.whepPath ?? '/whep/monitors'}`, token, publish, undefined, false);

@@ -18,10 +18,12 @@ export type FormPreset = DestinationPreset & Partial<Pick<PresetListing, 'availa
  * send. Before the answer (or without one) every preset is offered; the engine's preflight still
  * refuses to start what it cannot send, with the reason.
  */
-export function withAvailability(answer: unknown): FormPreset[] {
-  const listed = (answer as { presets?: unknown } | undefined)?.presets;
+type Availability = { id: string } & Partial<Pick<PresetListing, 'available' | 'unavailableReason'>>;
+
+export function withAvailability(answer: { presets?: readonly Availability[] } | undefined): FormPreset[] {
+  const listed = answer?.presets;
   if (!Array.isArray(listed)) return [...PRESETS];
-  const byId = new Map((listed as PresetListing[]).map((p) => [p.id, p]));
+  const byId = new Map(listed.map((p) => [p.id, p]));
   return PRESETS.map((preset) => {
     const listing = byId.get(preset.id);
     if (listing?.available !== false) return preset;

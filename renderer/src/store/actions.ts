@@ -5,7 +5,7 @@
  */
 import type { LogListResult } from '../../../shared/log.ts';
 import type { ObjectSnapshot, ObjectSummary, OverlayStatus } from '../../../shared/objects.ts';
-import type { CommandName, EngineState, EventMessage } from '../../../shared/protocol.ts';
+import type { CommandName, CommandResult, EngineState, EventMessage } from '../../../shared/protocol.ts';
 import type { DestinationSpec, LayoutInput, LayoutPreset, LayoutSpec, ShowDocument, SourceSpec } from '../../../shared/show.ts';
 import type { CommandInput, EngineClient } from '../client/EngineClient.ts';
 import { ClientError } from '../client/EngineClient.ts';
@@ -130,7 +130,7 @@ export function refreshState(): Promise<void> {
     try {
       do {
         refreshAgain = false;
-        const state = (await current.request('state.get', {})) as EngineState;
+        const state = await current.request('state.get', {});
         if (client === current) useCutline.setState({ engine: state });
       } while (refreshAgain);
     } catch (error) {
@@ -184,7 +184,7 @@ async function reloadObject(id: string): Promise<void> {
 
 // ---- commands ---------------------------------------------------------------------------------
 
-export type CommandOutcome = { ok: true; result: unknown } | { ok: false; message: string; code: string };
+export type CommandOutcome<N extends CommandName = CommandName> = { ok: true; result: CommandResult<N> } | { ok: false; message: string; code: string };
 
 export interface RunOptions {
   /** Show the error next to this source / destination as well as in a toast. */
@@ -195,7 +195,7 @@ export interface RunOptions {
 }
 
 /** Sends a command; on failure the engine's message is shown and returned, never thrown. */
-export async function runCommand<N extends CommandName>(command: N, params: CommandInput<N>, options: RunOptions = {}): Promise<CommandOutcome> {
+export async function runCommand<N extends CommandName>(command: N, params: CommandInput<N>, options: RunOptions = {}): Promise<CommandOutcome<N>> {
   if (!client) {
     const message = 'Not connected to the engine yet.';
     pushToast('error', message, command);
@@ -228,7 +228,7 @@ function without(record: Record<string, string>, key: string): Record<string, st
 }
 
 /** Reads without toasting (device.list etc.); throws ClientError. */
-export function query<N extends CommandName>(command: N, params: CommandInput<N>): Promise<unknown> {
+export function query<N extends CommandName>(command: N, params: CommandInput<N>): Promise<CommandResult<N>> {
   if (!client) return Promise.reject(new ClientError('disconnected', 'Not connected to the engine yet.'));
   return client.request(command, params);
 }
@@ -551,9 +551,7 @@ export async function exportShow(): Promise<ShowDocument | undefined> {
   const outcome = await runCommand('show.save', {});
   if (!outcome.ok) return undefined;
   useCutline.setState({ dirty: false });
-  // The engine answers with the document, or with {show: document}; accept both.
-  const result = outcome.result as ShowDocument | { show: ShowDocument };
-  return 'show' in result && typeof result.show === 'object' ? result.show : (result as ShowDocument);
+  return outcome.result.show;
 }
 
 // ---- recent shows (Open dialog) ----------------------------------------------------------------

@@ -1,0 +1,74 @@
+/**
+ * Shared objects (chat, polls, bets, auctions, chalkboard, GPS, key-value): creating, operating,
+ * reading, deleting, and the tokens of the objects WebSocket. The caller's role and client id come
+ * from the transport, never from the params (a guest cannot claim to be the producer or someone
+ * else); the store applies the role rules and rate limits of each operation.
+ */
+import type { BlockedClient, IssuedObjectToken, ObjectCommandParams, ObjectTokenInfo } from '../../../shared/objects.ts';
+import { ProtocolError } from '../../../shared/protocol.ts';
+import type { MediaAccess } from '../files/MediaAccess.ts';
+import type { GraphicsLayer } from '../graphics/GraphicsLayer.ts';
+import { bindIdentity } from '../objects/ObjectCommands.ts';
+import type { SharedObjectStore } from '../objects/SharedObjectStore.ts';
+import type { HandlerMap } from './context.ts';
+
+/** Token issuing for the objects WebSocket (ObjectsGateway). */
+export interface ObjectTokens {
+  issue(params: ObjectCommandParams<'object.issueToken'>): IssuedObjectToken;
+  revoke(params: ObjectCommandParams<'object.revokeToken'>): { revoked: boolean };
+  list(): ObjectTokenInfo[];
+  block(params: ObjectCommandParams<'object.blockClient'>): { blocked: true };
+  unblock(params: ObjectCommandParams<'object.unblockClient'>): { unblocked: boolean };
+  listBlocked(): BlockedClient[];
+}
+
+/** What object and overlay handlers need (the engine gives all; a bare store works for tests). */
+export interface ObjectsContext {
+  objects: SharedObjectStore;
+  graphics?: GraphicsLayer;
+  objectTokens?: ObjectTokens;
+  /** Which files overlays may read (image paths); absent = no check (a bare store in tests). */
+  media?: MediaAccess;
+}
+
+type ObjectCommand =
+  | 'object.create'
+  | 'object.op'
+  | 'object.get'
+  | 'object.list'
+  | 'object.delete'
+  | 'object.issueToken'
+  | 'object.revokeToken'
+  | 'object.listTokens'
+  | 'object.blockClient'
+  | 'object.unblockClient'
+  | 'object.listBlocked';
+
+function tokens(ctx: ObjectsContext, caller: { role: string }): ObjectTokens {
+  if (caller.role !== 'producer') throw new ProtocolError('unauthorized', 'Only the producer can issue or revoke tokens.');
+  if (!ctx.objectTokens) throw new ProtocolError('failed', 'This engine has no objects WebSocket to issue tokens for.');
+  return ctx.objectTokens;
+}
+
+export const objectHandlers: HandlerMap<ObjectCommand, ObjectsContext> = {
+  'object.create': (p, ctx, caller) => ctx.objects.create(p.id, p.type, p.options, { role: caller.role, clientId: caller.clientId }),
+  'object.op': (p, ctx, caller) => {
+    // Only a producer (automation, the control UI) may act on behalf of a named client...
+    const clientId = caller.role === 'producer' ? (p.clientId ?? caller.clientId) : caller.clientId;
+    // ...and is then held to that client's rate limits, so a relayed flood is refused like a direct one.
+    const onBehalf = caller.role === 'producer' && p.clientId !== undefined;
+    return ctx.objects.apply(p.id, p.op, bindIdentity(p.op, p.args, caller), { role: caller.role, clientId, onBehalf });
+  },
+  'object.get': (p, ctx) => ctx.objects.get(p.id),
+  'object.list': (_p, ctx) => ctx.objects.list(),
+  'object.delete': async (p, ctx, caller) => {
+    await ctx.objects.delete(p.id, { role: caller.role, clientId: caller.clientId });
+    return {};
+  },
+  'object.issueToken': (p, ctx, caller) => tokens(ctx, caller).issue(p),
+  'object.revokeToken': (p, ctx, caller) => tokens(ctx, caller).revoke(p),
+  'object.listTokens': (_p, ctx, caller) => tokens(ctx, caller).list(),
+  'object.blockClient': (p, ctx, caller) => tokens(ctx, caller).block(p),
+  'object.unblockClient': (p, ctx, caller) => tokens(ctx, caller).unblock(p),
+  'object.listBlocked': (_p, ctx, caller) => tokens(ctx, caller).listBlocked(),
+};
