@@ -6,7 +6,9 @@
  * The engine's replies go back untouched. A `blackout` drops everything for a while (a Wi-Fi
  * outage). Seeded, so a run can be repeated. Loopback only.
  */
+
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { seededRandom } from './seededRandom.ts';
 
 export interface Impairment {
   /** Fraction of media datagrams dropped (0.02 = 2 %). */
@@ -26,17 +28,6 @@ export interface RelayCounters {
   blackedOut: number;
 }
 
-/** Mulberry32: small, seeded, good enough to pick which packets to drop. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export class LossyRelay {
   private readonly downstream: Socket = createSocket('udp4');
@@ -53,7 +44,7 @@ export class LossyRelay {
     seed: number,
   ) {
     this.impairment = impairment;
-    this.random = seeded(seed);
+    this.random = seededRandom(seed);
   }
 
   /** Starts a relay in front of the engine's media port `target`. */

@@ -7,6 +7,7 @@
  * prototype keys, deep nesting, huge strings. Only params the command's schema refuses are sent,
  * so "4xx" is the right answer for each; a schema bug that lets garbage through shows as a 2xx/5xx.
  */
+
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,22 +17,12 @@ import { Engine } from '../../electron/engine/Engine.ts';
 import { MemorySecretStore } from '../../electron/engine/secrets/SecretStore.ts';
 import { ApiServer } from '../../electron/engine/server/ApiServer.ts';
 import { COMMAND_NAMES, COMMANDS } from '../../shared/protocol.ts';
+import { seededRandom } from '../helpers/seededRandom.ts';
 import { freePort, waitUntil } from '../helpers/servers.ts';
 
 const SEED = Number(process.env.CUTLINE_FUZZ_SEED ?? 20_261_203);
 const PER_COMMAND = 40;
 
-/** mulberry32: small, seeded, good enough to spread inputs. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 const NASTY_STRINGS = [
   '', ' ', 'a', '../../../../etc/passwd', '/etc/passwd', '/dev/zero', 'concat:/etc/passwd|/etc/hosts', 'subfile:,,start,0,end,0,,:/etc/passwd',
@@ -135,7 +126,7 @@ describe('fuzzing every command', () => {
 
   it(`sends ${PER_COMMAND} refused params to each of the ${COMMAND_NAMES.length} commands: 4xx with a message, never 5xx, state unchanged (seed ${SEED})`, async () => {
     const before = await snapshot();
-    const random = prng(SEED);
+    const random = seededRandom(SEED);
     const gen = generator(random);
     const failures: string[] = [];
     let sent = 0;
