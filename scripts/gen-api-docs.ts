@@ -1,23 +1,94 @@
 /**
  * Writes docs/API.md from the command and event tables in shared/protocol.ts (params and result
- * schemas of every command), so the reference
- * can never disagree with what the dispatcher validates. `npm run docs:api`; a unit test fails
- * when the committed file is stale.
+ * schemas of every command), so the reference can never disagree with what the dispatcher
+ * validates. `npm run docs:api`; a unit test fails when the committed file is stale.
+ *
+ * The big shared shapes (the engine state, a show document, an overlay, ...) are written once
+ * under "Types" and referenced from the commands (`$ref: "#type-…"`): inlined, state.get alone
+ * was 3,000 lines and the page 20,000.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { OverlaySpec } from '../shared/objects.ts';
 import { COMMANDS, ERROR_STATUS, EVENT_DESCRIPTIONS } from '../shared/protocol.ts';
+import { DestinationStatus, EngineState, ProgramStatus, SourceStatus } from '../shared/results.ts';
+import { DestinationSpec, LayoutSpec, OutputSettings, ShowDocument, SourceSpec, TransitionSpec } from '../shared/show.ts';
 
-function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): string {
-  try {
-    return JSON.stringify(z.toJSONSchema(schema, { io, unrepresentable: 'any' }), null, 2);
-  } catch {
-    return '"(see shared/protocol.ts and shared/results.ts)"';
+/** Shapes written once under "Types"; anything else is written where it is used. */
+const NAMED_TYPES: Record<string, z.ZodType> = {
+  EngineState,
+  ShowDocument,
+  SourceSpec,
+  LayoutSpec,
+  TransitionSpec,
+  OutputSettings,
+  DestinationSpec,
+  OverlaySpec,
+  SourceStatus,
+  DestinationStatus,
+  ProgramStatus,
+};
+
+const anchor = (typeName: string): string => `type-${typeName.toLowerCase()}`;
+
+type Io = 'input' | 'output';
+type JsonSchemas = Record<string, Record<string, unknown>>;
+
+/**
+ * One JSON Schema per named type and per command params/result, with references between them. A
+ * schema instance shared by several commands (e.g. the empty result) is written under each.
+ */
+function schemasFor(io: Io): { named: JsonSchemas; commands: JsonSchemas } {
+  const registry = z.registry<{ id: string }>();
+  const typeNames = new Map<z.ZodType, string>();
+  for (const [name, schema] of Object.entries(NAMED_TYPES)) {
+    registry.add(schema, { id: name });
+    typeNames.set(schema, name);
   }
+  const commandSchema = (def: (typeof COMMANDS)[keyof typeof COMMANDS]): z.ZodType => (io === 'input' ? def.params : def.result);
+  for (const [name, def] of Object.entries(COMMANDS)) {
+    const schema = commandSchema(def);
+    if (!registry.has(schema)) registry.add(schema, { id: `command:${name}` });
+  }
+  const all = z.toJSONSchema(registry, { io, unrepresentable: 'any', uri: (id) => `#${anchor(id)}` }).schemas as JsonSchemas;
+  const strip = (s: Record<string, unknown>): Record<string, unknown> => {
+    const { $schema: _schema, $id: _id, ...rest } = s;
+    return rest;
+  };
+  const named: JsonSchemas = {};
+  for (const name of Object.keys(NAMED_TYPES)) named[name] = strip(all[name] ?? {});
+  const commands: JsonSchemas = {};
+  for (const [name, def] of Object.entries(COMMANDS)) {
+    const schema = commandSchema(def);
+    const typeName = typeNames.get(schema);
+    const id = typeName ?? registry.get(schema)?.id;
+    commands[name] = typeName ? { $ref: `#${anchor(typeName)}` } : strip(all[id ?? ''] ?? {});
+  }
+  return { named, commands };
+}
+
+/** JSON with short objects and arrays kept on one line, so a schema reads like a table. */
+function compactJson(value: unknown, indent = ''): string {
+  const flat = JSON.stringify(value);
+  if (flat === undefined) return 'null';
+  if (flat.length + indent.length <= 100 || value === null || typeof value !== 'object') return flat;
+  const inner = `${indent}  `;
+  if (Array.isArray(value)) return `[\n${value.map((v) => inner + compactJson(v, inner)).join(',\n')}\n${indent}]`;
+  const entries = Object.entries(value as Record<string, unknown>).map(([k, v]) => `${inner}${JSON.stringify(k)}: ${compactJson(v, inner)}`);
+  return `{\n${entries.join(',\n')}\n${indent}}`;
+}
+
+function schemaBlock(summary: string, schema: Record<string, unknown>, typeTitles: Map<string, string>): string[] {
+  const ref = typeof schema.$ref === 'string' && Object.keys(schema).length === 1 ? schema.$ref : undefined;
+  if (ref) return [`${summary}: [\`${typeTitles.get(ref) ?? ref}\`](${ref})`, ''];
+  return [`<details><summary>${summary} (JSON Schema)</summary>`, '', '```json', compactJson(schema), '```', '', '</details>', ''];
 }
 
 export function renderApiDoc(): string {
+  const input = schemasFor('input');
+  const output = schemasFor('output');
+  const typeTitles = new Map(Object.keys(NAMED_TYPES).map((name) => [`#${anchor(name)}`, name]));
   const lines: string[] = [
     '# Cutline control API',
     '',
@@ -46,7 +117,7 @@ export function renderApiDoc(): string {
     '  subprotocols `cutline.v1` and `cutline.token.<base64url(token)>`; the server answers `cutline.v1`. Never in the URL.',
     '',
     '## Objects WebSocket `/objects/ws` (guests and viewers)',
-    '- `/objects/ws` with a guest\'s invite token or one from `object.issueToken` (as `Authorization: Bearer`, the',
+    "- `/objects/ws` with a guest's invite token or one from `object.issueToken` (as `Authorization: Bearer`, the",
     '  subprotocols `cutline.v1` + `cutline.token.<base64url(token)>`, or the older `?token=`): the token decides the',
     '  role (guest or viewer) and client id. Same framing as above; only `object.list`, `object.get`, `object.op`;',
     '  pushes `object.changed`, `object.created`, `object.deleted`. Any origin; a wrong token gets 401. See',
@@ -63,12 +134,17 @@ export function renderApiDoc(): string {
     '',
     '## Commands',
     '',
+    'Params are shown as a client may send them (fields with a `default` may be left out); results as the',
+    'engine sends them. `$ref`s point to the [Types](#types) below.',
+    '',
   ];
   for (const [name, def] of Object.entries(COMMANDS)) {
     lines.push(`### \`${name}\``, '', def.description, '');
-    // Params as a client may send them (defaults may be left out); results as the engine sends them.
-    lines.push('<details><summary>params (JSON Schema)</summary>', '', '```json', jsonSchema(def.params, 'input'), '```', '', '</details>', '');
-    lines.push('<details><summary>result (JSON Schema)</summary>', '', '```json', jsonSchema(def.result, 'output'), '```', '', '</details>', '');
+    lines.push(...schemaBlock('params', input.commands[name] ?? {}, typeTitles), ...schemaBlock('result', output.commands[name] ?? {}, typeTitles));
+  }
+  lines.push('## Types', '', 'Each shape as the engine sends it; when you send one, fields with a `default` may be left out.', '');
+  for (const [name, schema] of Object.entries(output.named)) {
+    lines.push(`### ${name}`, '', `<a id="${anchor(name)}"></a>`, '', '```json', compactJson(schema), '```', '');
   }
   lines.push('## Events', '', '| event | meaning |', '|---|---|');
   for (const [name, text] of Object.entries(EVENT_DESCRIPTIONS)) lines.push(`| \`${name}\` | ${text} |`);
