@@ -66,7 +66,7 @@ for (const size of values.sizes.split(',')) {
       if (!contender) throw new Error(`unknown contender ${name}`);
       process.stderr.write(`${size}p run ${run}/${runs}: ${name} … `);
       const result = await contender(work);
-      process.stderr.write(`${fixed(cpuPerOutputS(result))} CPU-s/s, ${fixed(result.peakRssMb, 0)} MB, others ${fixed(result.othersCpuS / result.outputS)}\n`);
+      process.stderr.write(`${fixed(cpuPerOutputS(result))} CPU-s/s, ${fixed(result.peakRssMb, 0)} MB, others ${fixed(result.othersCpuS / result.outputS)}${result.note ? ` (${result.note})` : ''}\n`);
       all.push({ size, run, result });
       save();
     }

@@ -40,7 +40,9 @@ export async function runEngine(work: Work, cpuProfileDir?: string): Promise<Res
   await bundle();
   const env = { ...process.env };
   delete env.CUTLINE_FFMPEG; // the bundled ffmpeg, as shipped
-  const nodeArgs = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [];
+  // CUTLINE_BENCH_NODE_ARGS: extra V8/Node flags for experiments (e.g. "--max-semi-space-size=4").
+  const extraArgs = (process.env.CUTLINE_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const nodeArgs = [...extraArgs, ...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [])];
   const child = spawn(process.execPath, [...nodeArgs, BUNDLE, JSON.stringify(work)], { stdio: ['pipe', 'pipe', 'inherit'], env });
   const sampler = new TreeSampler(child.pid!);
   const lines = createInterface({ input: child.stdout! });
@@ -111,6 +113,6 @@ export async function runEngine(work: Work, cpuProfileDir?: string): Promise<Res
       startupCpuS: Math.max(startupCpuS, ready.startupNodeCpuS),
       nodeCpuShare: cpuS > 0 ? nodeCpu / cpuS : 0,
     },
-    note: `peak RSS before window ${(peakAtReady / 1024).toFixed(0)} MB; sources ${(m.sourceStates as string[]).join(' ')}`,
+    note: `peak RSS before window ${(peakAtReady / 1024).toFixed(0)} MB; sources ${(m.sourceStates as string[]).join(' ')}; Node memory MB ${JSON.stringify(m.nodeMemoryMb)}`,
   };
 }

@@ -6,6 +6,7 @@
  *   {"event":"done", ...extras}  — the window ends; then the engine closes and the process exits.
  * Instrumentation only listens to engine events and reads public state; it changes nothing.
  */
+import { dirname } from 'node:path';
 import { Engine } from '../../electron/engine/Engine.ts';
 import { TAG_VIDEO } from '../../electron/engine/media/flv.ts';
 import type { Work } from './types.ts';
@@ -22,6 +23,8 @@ const summary = (s: number[]) => ({ p50: pct(s, 50), p90: pct(s, 90), p99: pct(s
 const ids = work.inputs.map((_, i) => `cam${i + 1}`);
 const engine = await Engine.create({
   log: () => {},
+  // The generated inputs live in the bench's own folder, outside the default media folders.
+  mediaDirs: [dirname(work.inputs[0])],
   show: {
     name: 'bench',
     output: {
@@ -120,6 +123,8 @@ send({
   // ProgramClock.maxLateMs is private; read for the report only (whole run, start-up included).
   maxTickLateMs: (program as unknown as { clock: { maxLateMs: number } }).clock.maxLateMs,
   sourceStates: engine.getState().sources.map((s) => `${s.id}:${s.state}:${s.restarts}`),
+  // Where Node's own memory is (MB): V8 heap, buffers outside it (frames, canvases, pipes).
+  nodeMemoryMb: Object.fromEntries(Object.entries(process.memoryUsage()).map(([k, v]) => [k, Math.round(v / 1e5) / 10])),
 });
 // Stay up until the parent has read every process's CPU: closing stops the encoder at once, and a
 // process gone before that sample would lose its whole window's CPU (seen: the encoder's 25 s).
