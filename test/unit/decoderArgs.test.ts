@@ -43,20 +43,6 @@ describe('source decoder command lines', () => {
     expect(loopPlaylistText('/m/a.mp4', 0.01).trim().split('\n')).toHaveLength(1 + 100_000);
   });
 
-  it('file up to 1080p: decoded on one thread (less memory, no frame-threading delay); larger or unknown: ffmpeg decides', () => {
-    const spec = SourceSpec.parse({ id: 'f', kind: 'file', path: '/m/clip.mp4', loop: false });
-    const threadsBeforeInput = (args: string[]) => {
-      const i = args.indexOf('-threads');
-      return i >= 0 && i < args.indexOf('-i') ? args[i + 1] : undefined;
-    };
-    expect(threadsBeforeInput(buildDecoderArgs(spec, target, { ...ctx, inputSize: { width: 1920, height: 1080 } }))).toBe('1');
-    expect(threadsBeforeInput(buildDecoderArgs(spec, target, { ...ctx, inputSize: { width: 3840, height: 2160 } }))).toBeUndefined();
-    expect(threadsBeforeInput(buildDecoderArgs(spec, target, ctx))).toBeUndefined();
-    // Hardware decoding keeps its own arguments.
-    const hw = buildDecoderArgs(spec, target, { ...ctx, hwaccel: 'vaapi', inputSize: { width: 1280, height: 720 } });
-    expect(threadsBeforeInput(hw)).toBeUndefined();
-  });
-
   it('device: hardware decode is never applied to camera frames', () => {
     const spec = SourceSpec.parse({ id: 'd', kind: 'device', video: '/dev/video0' });
     const args = buildDecoderArgs(spec, target, { ...ctx, hwaccel: 'cuda', hasAudio: false, platform: 'linux' });

@@ -338,7 +338,6 @@ export class Source extends TypedEmitter<Events> {
       drawtextFont: this.ctx.drawtextFont,
       hasAudio: media.hasAudio,
       hasVideo: media.hasVideo,
-      ...(this.media?.width && this.media.height ? { inputSize: { width: this.media.width, height: this.media.height } } : {}),
       startAtS: this.spec.kind === 'file' && this.media?.durationS ? this.playedS % this.media.durationS : undefined,
       ...(this.loopPlaylist ? { loopPlaylist: this.loopPlaylist.path } : {}),
       ...(pipeInput ? { pipeInput } : {}),

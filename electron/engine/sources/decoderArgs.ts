@@ -25,8 +25,6 @@ export interface DecoderContext {
   /** Whether the input has audio (from the media probe); test patterns always have. */
   hasAudio: boolean;
   hasVideo: boolean;
-  /** The input picture's size from the media probe (files), when known. */
-  inputSize?: { width: number; height: number };
   /** Where a restarted file decoder resumes, in seconds. */
   startAtS?: number;
   /** A looped file: the ffconcat playlist that repeats it (see LoopPlaylist); else -stream_loop. */
@@ -128,16 +126,8 @@ export function buildDecoderArgs(spec: SourceSpec, target: DecodeTarget, ctx: De
   }
 }
 
-/** Up to this many pixels a software decoder runs on one thread (1080p is ~3× real time on one core). */
-const SINGLE_THREAD_DECODE_MAX_PIXELS = 1920 * 1088;
-
 function hwInput(ctx: DecoderContext): string[] {
-  if (ctx.hwaccel !== 'none') return hwaccelInputArgs(ctx.hwaccel);
-  // Frame threading (ffmpeg's default: cores + 1 threads) costs each decoder ~6 MB and holds a
-  // frame per extra thread (~66 ms at 30 fps on 2 cores) for no CPU gain at sizes one core
-  // decodes in real time many times over (docs/PERFORMANCE.md, "Memory").
-  const size = ctx.inputSize;
-  return size && size.width * size.height <= SINGLE_THREAD_DECODE_MAX_PIXELS ? ['-threads', '1'] : [];
+  return ctx.hwaccel === 'none' ? [] : hwaccelInputArgs(ctx.hwaccel);
 }
 
 function outputs(videoInput: number | undefined, audioInput: number | undefined, target: DecodeTarget, ctx: DecoderContext): string[] {
