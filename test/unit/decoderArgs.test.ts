@@ -28,9 +28,9 @@ describe('source decoder command lines', () => {
     const spec = SourceSpec.parse({ id: 'f', kind: 'file', path: '/m/clip.mp4' });
     const looped = buildDecoderArgs(spec, target, { ...ctx, loopPlaylist: '/tmp/x/loop.ffconcat', startAtS: 3 });
     // Only files, even through the playlist: a concat script cannot reach the network.
-    expect(looped.join(' ')).toContain('-re -stream_loop -1 -f concat -safe 0 -ss 3.000 -protocol_whitelist file -i /tmp/x/loop.ffconcat');
+    expect(looped.join(' ')).toContain('-re -stream_loop -1 -f concat -safe 0 -ss 3.000 -threads 3 -protocol_whitelist file -i /tmp/x/loop.ffconcat');
     const once = buildDecoderArgs(SourceSpec.parse({ ...spec, loop: false }), target, { ...ctx, loopPlaylist: '/tmp/x/loop.ffconcat' });
-    expect(once.join(' ')).toContain('-re -protocol_whitelist file -i /m/clip.mp4');
+    expect(once.join(' ')).toContain('-re -threads 3 -protocol_whitelist file -i /m/clip.mp4');
     expect(once.join(' ')).not.toContain('concat');
   });
 
@@ -41,6 +41,19 @@ describe('source decoder command lines', () => {
     expect(lines).toHaveLength(1 + 8640);
     expect(lines[1]).toBe("file '/m/it'\\''s.mp4'");
     expect(loopPlaylistText('/m/a.mp4', 0.01).trim().split('\n')).toHaveLength(1 + 100_000);
+  });
+
+  it('files and streams decode on 3 frame threads on every machine: lip sync includes that delay', () => {
+    const threadsBeforeInput = (args: string[]) => {
+      const i = args.indexOf('-threads');
+      return i >= 0 && i < args.indexOf('-i') ? args[i + 1] : undefined;
+    };
+    const file = SourceSpec.parse({ id: 'f', kind: 'file', path: '/m/clip.mp4', loop: false });
+    const url = SourceSpec.parse({ id: 'u', kind: 'url', url: 'rtmp://example.com/live/cam' });
+    expect(threadsBeforeInput(buildDecoderArgs(file, target, ctx))).toBe('3');
+    expect(threadsBeforeInput(buildDecoderArgs(url, target, ctx))).toBe('3');
+    // Hardware decoding keeps its own arguments.
+    expect(threadsBeforeInput(buildDecoderArgs(file, target, { ...ctx, hwaccel: 'vaapi' }))).toBeUndefined();
   });
 
   it('device: hardware decode is never applied to camera frames', () => {

@@ -126,8 +126,17 @@ export function buildDecoderArgs(spec: SourceSpec, target: DecodeTarget, ctx: De
   }
 }
 
+/**
+ * Software decoders of files and streams always run 3 frame threads. Frame threading holds
+ * (threads − 1) pictures, and a source's sound is anchored to when its pictures *arrive*
+ * (Source.readAudio, AUDIO_LEAD_MS), so that delay is part of lip sync. ffmpeg's default is
+ * cores + 1 threads: calibrated on 2 cores (3 threads, 2 frames), an 8-core machine would hold 8
+ * frames and play every file's sound ~200 ms early. One thread measured +70 ms late (docs/PERFORMANCE.md, "Memory").
+ */
+export const DECODER_THREADS = 3;
+
 function hwInput(ctx: DecoderContext): string[] {
-  return ctx.hwaccel === 'none' ? [] : hwaccelInputArgs(ctx.hwaccel);
+  return ctx.hwaccel === 'none' ? ['-threads', String(DECODER_THREADS)] : hwaccelInputArgs(ctx.hwaccel);
 }
 
 function outputs(videoInput: number | undefined, audioInput: number | undefined, target: DecodeTarget, ctx: DecoderContext): string[] {
