@@ -117,7 +117,7 @@ describe('active speaker and the wall highlight, in program pixels', () => {
           { id: 'a', kind: 'file', path: a, loop: true },
           { id: 'b', kind: 'file', path: b, loop: true },
         ],
-        layout: { preset: 'wall', sources: ['a', 'b'], highlight: 'a', follow: { mode: 'speaker', ignoreMs: Number(process.env.MUTANT_IGNORE_MS ?? 300) } },
+        layout: { preset: 'wall', sources: ['a', 'b'], highlight: 'a', follow: { mode: 'speaker' } },
         destinations: [{ id: 'rec', kind: 'recording', path: `${dir}/` }],
       },
     });
