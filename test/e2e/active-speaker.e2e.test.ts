@@ -102,6 +102,7 @@ function see(img: RgbImage): Seen {
 describe('active speaker and the wall highlight, in program pixels', () => {
   let engine: Engine;
   let frames: Seen[] = [];
+  let refusals: string[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'cutline-speaker-'));
 
   beforeAll(async () => {
@@ -133,11 +134,31 @@ describe('active speaker and the wall highlight, in program pixels', () => {
     const moved = await engine.dispatch('layout.highlight', { source: 'b' });
     expect(moved).toMatchObject({ layout: { highlight: 'b', highlightColor: MANUAL_FRAME } });
     await sleep(1500);
+    // Bad input is refused with a reason, and changes nothing on program (the frames above end on b).
+    const refusal = (command: string, params: unknown) =>
+      engine.dispatch(command, params).then(
+        () => 'accepted',
+        (e: Error) => e.message,
+      );
+    refusals = [
+      await refusal('layout.highlight', { source: 'ghost' }),
+      await refusal('layout.set', { preset: 'wall', sources: ['a', 'b'], highlight: 'ghost' }),
+      await refusal('layout.set', { preset: 'wall', sources: ['a', 'b'], follow: { mode: 'speaker', sources: ['ghost'] } }),
+      await refusal('layout.set', { preset: 'solo', sources: ['a', 'b'], follow: { mode: 'speaker', holdMs: 200 } }),
+    ];
+    await sleep(300);
     await engine.close();
     frames = (await decodeFrames(file)).map(see);
   }, 55_000);
 
   afterAll(() => engine?.close());
+
+  it('refuses a highlight or follow naming an unknown source, and a hold under 1.5 s, saying why', () => {
+    expect(refusals[0]).toMatch(/no source with id "ghost"/);
+    expect(refusals[1]).toMatch(/no source with id "ghost"/);
+    expect(refusals[2]).toMatch(/no source with id "ghost"/);
+    expect(refusals[3]).toMatch(/follow\.holdMs/);
+  });
 
   it('the highlight follows each turn within 2 s and ignores the 200 ms blips', () => {
     const followed = frames.filter((f) => f.frame === 'follow' && f.left && f.right);
