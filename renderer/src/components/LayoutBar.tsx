@@ -22,6 +22,8 @@ export function LayoutBar() {
   const preview = previewLayout(engine);
   const labels = new Map(engine.sources.map((s) => [s.id, s.label]));
   const chosen = preview.preset === 'custom' ? [...new Set((preview.placements ?? []).map((p) => p.source))] : preview.sources;
+  // The star marks the main source: a wall's highlight, else the first.
+  const main = preview.preset === 'wall' ? preview.highlight : chosen[0];
   return (
     <section className="layout-bar" aria-label="Layouts">
       <fieldset className="presets">
@@ -45,9 +47,9 @@ export function LayoutBar() {
         </button>
       </fieldset>
       <ol className="chosen" aria-label="Sources on preview, in order">
-        {chosen.map((id, i) => (
-          <li key={id} className={i === 0 ? 'chosen-main' : ''}>
-            {i > 0 && preview.preset !== 'custom' ? (
+        {chosen.map((id) => (
+          <li key={id} className={id === main ? 'chosen-main' : ''}>
+            {id !== main && preview.preset !== 'custom' ? (
               <button type="button" className="icon" title="Make this the main source" aria-label={`Make ${labels.get(id) ?? id} main`} onClick={() => void makeMain(id)}>
                 ★
               </button>

@@ -336,6 +336,8 @@ export function makeMain(sourceId: string): Promise<CommandOutcome> {
   const engine = useCutline.getState().engine;
   if (!engine) return Promise.resolve({ ok: false, message: 'No state yet', code: 'disconnected' });
   const base = previewLayout(engine);
+  // A wall's main source is its highlight; its tiles keep their order.
+  if (base.preset === 'wall') return runCommand('preview.set', layoutInput(base, { highlight: sourceId }));
   const sources = [sourceId, ...base.sources.filter((s) => s !== sourceId)];
   return runCommand('preview.set', layoutInput(base, { preset: base.preset === 'custom' ? 'spotlight' : base.preset, sources }));
 }
