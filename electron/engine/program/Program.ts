@@ -86,7 +86,6 @@ export class Program extends TypedEmitter<Events> {
     this.sources = options.sources;
     this.layout = options.layout;
     this.preview = options.preview;
-    this.syncFollower();
     this.compositor = new Compositor(this.settings.width, this.settings.height);
     this.canvases = Array.from({ length: MAX_QUEUED_FRAMES + 3 }, () => this.compositor.newCanvas());
     this.fadeFrom = this.compositor.newCanvas();
@@ -98,6 +97,7 @@ export class Program extends TypedEmitter<Events> {
     this.encoder.on('restarted', () => this.fanout.encoderRestarted());
     this.encoder.on('log', (line) => this.emit('log', line));
     this.clock = new ProgramClock(this.settings.fps, (tick) => this.onTick(tick));
+    this.syncFollower();
   }
 
   get running(): boolean {
