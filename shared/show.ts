@@ -308,6 +308,11 @@ export const ShowDocument = z
       layout?.sources.forEach((id, i) => {
         if (!seen.has(id)) ctx.addIssue({ code: 'custom', path: [key, 'sources', i], message: `unknown source id "${id}"` });
       });
+      if (layout?.highlight && !seen.has(layout.highlight))
+        ctx.addIssue({ code: 'custom', path: [key, 'highlight'], message: `unknown source id "${layout.highlight}"` });
+      layout?.follow?.sources?.forEach((id, i) => {
+        if (!seen.has(id)) ctx.addIssue({ code: 'custom', path: [key, 'follow', 'sources', i], message: `unknown source id "${id}"` });
+      });
     }
   });
 export type ShowDocument = z.infer<typeof ShowDocument>;

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { computeCells } from '../../shared/layout.ts';
 import { participantsOf, venueWall, verticalCut } from '../../shared/programPresets.ts';
-import { LayoutSpec, OutputSettings } from '../../shared/show.ts';
+import { describeZodError, LayoutSpec, OutputSettings, ShowDocument } from '../../shared/show.ts';
 
 const SOURCES = [
   { id: 'intro', kind: 'file' as const },
@@ -45,5 +45,18 @@ describe('program presets', () => {
     expect(wall.layout.follow).toBeUndefined();
     // A highlight that is not a participant falls back to the first.
     expect(venueWall(SOURCES, { highlight: 'intro' }).layout.highlight).toBe('guest1');
+  });
+});
+
+describe('show documents with the new layout fields', () => {
+  it('refuse a highlight or a followed source the show does not have, naming the field', () => {
+    const sources = [{ id: 'a', kind: 'testPattern' }];
+    const ok = ShowDocument.safeParse({ sources, layout: { preset: 'wall', sources: ['a'], highlight: 'a', follow: { mode: 'speaker', sources: ['a'] } } });
+    expect(ok.success).toBe(true);
+    const bad = ShowDocument.safeParse({ sources, layout: { preset: 'wall', sources: ['a'], highlight: 'x', follow: { mode: 'speaker', sources: ['y'] } } });
+    expect(bad.success).toBe(false);
+    const message = describeZodError(bad.error!);
+    expect(message).toContain('layout.highlight: unknown source id "x"');
+    expect(message).toContain('layout.follow.sources.0: unknown source id "y"');
   });
 });
