@@ -3,7 +3,7 @@
  * the cells to draw, in even pixel coordinates, in z-order. Pure and synchronous, so a layout
  * change is just a different answer on the next tick.
  */
-import type { LayoutSpec } from './show.ts';
+import { DEFAULT_HIGHLIGHT_COLOR, type LayoutSpec } from './show.ts';
 
 /** Rounds to the nearest even number (I420 chroma needs even offsets and sizes). */
 export const even = (n: number): number => Math.max(0, Math.round(n / 2) * 2);
@@ -17,6 +17,17 @@ export interface Cell {
   z: number;
   fit: 'fit' | 'fill';
   crop?: { x: number; y: number; width: number; height: number };
+  /** The wall highlight: a frame of this colour and thickness drawn just inside the cell's edges. */
+  frame?: { color: string; thickness: number };
+}
+
+/** The wall highlight takes this share of the canvas's long side (at most a 16:9 box)... */
+const WALL_HIGHLIGHT_SHARE = 0.6;
+/** ...and its frame is this fraction of the canvas's short side thick (at least 4 px). */
+const WALL_FRAME_FRACTION = 0.015;
+
+export function highlightFrameThickness(width: number, height: number): number {
+  return Math.max(4, even(Math.min(width, height) * WALL_FRAME_FRACTION));
 }
 
 interface Box {
@@ -26,23 +37,26 @@ interface Box {
   h: number;
 }
 
-/** Best grid for n cells: the column count whose cells come closest to the canvas aspect. */
-export function gridShape(n: number, aspect = 16 / 9): { cols: number; rows: number } {
+/**
+ * Best grid for n cells in an area of `aspect`: the column count whose cells come closest to
+ * `target` (the area's own aspect unless given; the wall asks for 16:9 tiles).
+ */
+export function gridShape(n: number, aspect = 16 / 9, target = aspect): { cols: number; rows: number } {
   if (n <= 1) return { cols: 1, rows: 1 };
   let best = { cols: n, rows: 1, score: Number.POSITIVE_INFINITY };
   for (let cols = 1; cols <= n; cols++) {
     const rows = Math.ceil(n / cols);
     const cellAspect = (aspect * rows) / cols;
     // Prefer cells shaped like the canvas, then fewer empty cells.
-    const score = Math.abs(Math.log(cellAspect / aspect)) + 0.05 * (cols * rows - n);
+    const score = Math.abs(Math.log(cellAspect / target)) + 0.05 * (cols * rows - n);
     // Ties go to more columns: side by side reads better than stacked.
     if (score <= best.score + 1e-9) best = { cols, rows, score };
   }
   return { cols: best.cols, rows: best.rows };
 }
 
-function gridBoxes(n: number, area: Box, gap: number, aspect: number): Box[] {
-  const { cols, rows } = gridShape(n, aspect);
+function gridBoxes(n: number, area: Box, gap: number, aspect: number, target = aspect): Box[] {
+  const { cols, rows } = gridShape(n, aspect, target);
   const cellW = (area.w - gap * (cols - 1)) / cols;
   const cellH = (area.h - gap * (rows - 1)) / rows;
   const boxes: Box[] = [];
@@ -105,6 +119,19 @@ export function computeCells(layout: LayoutSpec, width: number, height: number):
       );
       break;
     }
+    case 'stack': {
+      // Two sources top and bottom of a tall canvas, each cropped to fill its half.
+      const pair = sources.slice(0, 2);
+      if (pair.length === 1) boxes.push({ source: pair[0], box: full, z: 0 });
+      else {
+        const h = (height - gap) / 2;
+        pair.forEach((source, i) => boxes.push({ source, box: { x: 0, y: i * (h + gap), w: width, h }, z: 0 }));
+      }
+      break;
+    }
+    case 'wall':
+      for (const b of wallBoxes(sources, layout.highlight, full, gap)) boxes.push({ ...b, z: 0 });
+      break;
     case 'custom':
       for (const p of layout.placements ?? []) {
         boxes.push({ source: p.source, box: { x: p.x * width, y: p.y * height, w: p.width * width, h: p.height * height }, z: p.z, crop: p.crop });
@@ -112,6 +139,10 @@ export function computeCells(layout: LayoutSpec, width: number, height: number):
       break;
   }
 
+  const highlighted = layout.preset === 'wall' && layout.highlight && sources.length > 1 ? layout.highlight : undefined;
+  const frame = { color: layout.highlightColor ?? DEFAULT_HIGHLIGHT_COLOR, thickness: highlightFrameThickness(width, height) };
+  // Stack is crop-to-fill by definition: halves of a 9:16 canvas letterboxed would be mostly bars.
+  const fit = layout.preset === 'stack' ? 'fill' : layout.fit;
   return boxes
     .map(({ source, box, z, crop }) => {
       const x = Math.min(even(box.x), width - 2);
@@ -123,11 +154,57 @@ export function computeCells(layout: LayoutSpec, width: number, height: number):
         width: Math.max(2, Math.min(even(box.w), width - x)),
         height: Math.max(2, Math.min(even(box.h), height - y)),
         z,
-        fit: layout.fit,
+        fit,
         ...(crop ? { crop } : {}),
+        ...(source === highlighted ? { frame } : {}),
       };
     })
     .sort((a, b) => a.z - b.z);
+}
+
+/**
+ * The wall: every listed source on a grid of 16:9-shaped tiles. With a highlight (one of the sources), the highlight
+ * gets a box on the long side's start — WALL_HIGHLIGHT_SHARE of it, but never wider than 16:9 of
+ * the short side, so at 3840×1080 it is exactly one 1920×1080 half — and the others share the rest
+ * as a grid. A highlight that is not listed is ignored (a plain grid).
+ */
+function wallBoxes(sources: readonly string[], highlight: string | undefined, area: Box, gap: number): { source: string; box: Box }[] {
+  // Wall tiles are shaped for 16:9 pictures whatever the shape of the area they share.
+  const grid = (ids: readonly string[], box: Box) =>
+    gridBoxes(ids.length, box, gap, box.w / box.h, 16 / 9).map((b, i) => ({ source: ids[i], box: b }));
+  if (!highlight || !sources.includes(highlight) || sources.length < 2) return grid(sources, area);
+  const rest = sources.filter((s) => s !== highlight);
+  const wide = area.w >= area.h;
+  const long = wide ? area.w : area.h;
+  const short = wide ? area.h : area.w;
+  const main = Math.min(long * WALL_HIGHLIGHT_SHARE, (short * 16) / 9);
+  const mainBox: Box = wide ? { x: area.x, y: area.y, w: main, h: area.h } : { x: area.x, y: area.y, w: area.w, h: main };
+  const restBox: Box = wide
+    ? { x: area.x + main + gap, y: area.y, w: area.w - main - gap, h: area.h }
+    : { x: area.x, y: area.y + main + gap, w: area.w, h: area.h - main - gap };
+  return [{ source: highlight, box: mainBox }, ...grid(rest, restBox)];
+}
+
+/**
+ * The layout with `id` in its main place: the wall's highlight (added to the wall if missing), or
+ * the first slot of the other presets (solo, spotlight, pip background, sideBySide and stack's
+ * first). A custom layout has no main place: undefined. Active speaker and `layout.highlight` use it.
+ */
+export function withMainSource(layout: LayoutSpec, id: string): LayoutSpec | undefined {
+  if (layout.preset === 'custom') return undefined;
+  if (layout.preset === 'wall') return { ...layout, highlight: id, sources: layout.sources.includes(id) ? layout.sources : [...layout.sources, id] };
+  return { ...layout, sources: [id, ...layout.sources.filter((s) => s !== id)] };
+}
+
+/** Who is in the layout's main place now (the counterpart of withMainSource). */
+export function mainSourceOf(layout: LayoutSpec): string | undefined {
+  if (layout.preset === 'custom') return undefined;
+  return layout.preset === 'wall' ? layout.highlight : layout.sources[0];
+}
+
+/** Every source id a layout names (shown, highlighted or followed): all must exist in the show. */
+export function sourcesNamedBy(layout: LayoutSpec): string[] {
+  return [...new Set([...sourcesIn(layout), ...(layout.highlight ? [layout.highlight] : []), ...(layout.follow?.sources ?? [])])];
 }
 
 /** Sources a layout shows (the ones that must be decoded), in order. */

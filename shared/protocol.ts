@@ -31,6 +31,7 @@ import {
   SourceAdded,
   SourceStatus,
   TakeResult,
+  HighlightResult,
 } from './results.ts';
 import { DestinationSpec, Id, LayoutSpec, OutputSettings, type ShowDocument, SourceSpec, TransitionSpec, WebRtcSettings } from './show.ts';
 
@@ -82,6 +83,8 @@ export class ProtocolError extends Error {
 }
 
 const ById = z.object({ id: Id });
+/** layout.highlight; gains `programId` with several programs. */
+const LayoutHighlight = z.object({ source: Id }).strict();
 const Empty = z.object({}).strict();
 
 const SourceUpdate = z
@@ -145,6 +148,11 @@ export const CORE_COMMANDS = {
   'device.list': command(Empty, DeviceList, 'Cameras and microphones ffmpeg can open on this machine. Result: {video: [...], audio: [...]}.'),
   'layout.set': command(LayoutSpec, EmptyResult, 'Put a layout on program directly (no transition). Shows on the next frame.'),
   'preview.set': command(LayoutSpec, EmptyResult, 'Put a layout on preview (studio mode).'),
+  'layout.highlight': command(
+    LayoutHighlight,
+    HighlightResult,
+    'Put one source in the program layout\'s main place at once: the wall\'s highlight (bigger tile, coloured frame; added to the wall if missing), or the first slot of solo, spotlight, pip, sideBySide and stack. With active speaker on, the pick holds for `follow.holdMs`. Refused for custom layouts. Result: {layout}.',
+  ),
   'program.take': command(
     changesOf(TransitionSpec),
     TakeResult,

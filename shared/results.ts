@@ -6,7 +6,7 @@
  * The engine's state (EngineState and its parts) is defined here too: `state.get` returns it.
  */
 import { z } from 'zod';
-import { OutputSettings, ShowDocument, TransitionSpec } from './show.ts';
+import { LayoutSpec, OutputSettings, ShowDocument, TransitionSpec } from './show.ts';
 
 /** A command that answers with nothing in particular. */
 export const EmptyResult = z.object({}).strict();
@@ -118,6 +118,8 @@ export const DeviceList = z.object({ video: z.array(DeviceInfo), audio: z.array(
 
 export const SourceAdded = z.object({ id: z.string() });
 export const TakeResult = z.object({ transition: TransitionSpec });
+/** layout.highlight: the program layout with the source in its main place. */
+export const HighlightResult = z.object({ layout: LayoutSpec });
 export const AudioLevel = z.object({ id: z.string(), gainDb: z.number(), muted: z.boolean() });
 export const OutputResult = OutputSettings;
 

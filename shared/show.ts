@@ -130,8 +130,26 @@ export const Placement = z.object({
 });
 export type Placement = z.infer<typeof Placement>;
 
-export const LayoutPreset = z.enum(['solo', 'sideBySide', 'grid', 'spotlight', 'pip', 'custom']);
+export const LayoutPreset = z.enum(['solo', 'sideBySide', 'grid', 'spotlight', 'pip', 'custom', 'stack', 'wall']);
 export type LayoutPreset = z.infer<typeof LayoutPreset>;
+
+/** The colour of the wall highlight's frame unless a layout says otherwise: amber, clear on most pictures. */
+export const DEFAULT_HIGHLIGHT_COLOR = '#ffc800';
+
+/**
+ * Active speaker (docs/LAYOUTS.md): the program follows the loudest source with hysteresis and
+ * puts it in the layout's main slot (solo, spotlight, pip, sideBySide, stack) or the wall highlight.
+ */
+export const FollowSpec = z.object({
+  mode: z.literal('speaker'),
+  /** A new speaker stays at least this long before anyone else may take over. */
+  holdMs: z.number().int().min(1500).max(60_000).default(1500),
+  /** Someone must be the clear speaker this long before the program switches (ignores blips). */
+  ignoreMs: z.number().int().min(0).max(10_000).default(300),
+  /** Who may be followed; absent = every source the layout lists. */
+  sources: z.array(Id).max(64).optional(),
+});
+export type FollowSpec = z.infer<typeof FollowSpec>;
 
 export const LayoutSpec = z.object({
   preset: LayoutPreset,
@@ -144,6 +162,12 @@ export const LayoutSpec = z.object({
   /** Only for `custom`. */
   placements: z.array(Placement).max(64).optional(),
   background: HexColor.default('#000000'),
+  /** Only for `wall`: the source on the bigger tile with a coloured frame (one of `sources`). */
+  highlight: Id.optional(),
+  /** The highlight frame's colour (default DEFAULT_HIGHLIGHT_COLOR). */
+  highlightColor: HexColor.optional(),
+  /** Follow the active speaker (absent = the layout stays as set). */
+  follow: FollowSpec.optional(),
 });
 export type LayoutSpec = z.infer<typeof LayoutSpec>;
 export type LayoutInput = z.input<typeof LayoutSpec>;
@@ -283,6 +307,11 @@ export const ShowDocument = z
     for (const [key, layout] of [['layout', show.layout], ['preview', show.preview]] as const) {
       layout?.sources.forEach((id, i) => {
         if (!seen.has(id)) ctx.addIssue({ code: 'custom', path: [key, 'sources', i], message: `unknown source id "${id}"` });
+      });
+      if (layout?.highlight && !seen.has(layout.highlight))
+        ctx.addIssue({ code: 'custom', path: [key, 'highlight'], message: `unknown source id "${layout.highlight}"` });
+      layout?.follow?.sources?.forEach((id, i) => {
+        if (!seen.has(id)) ctx.addIssue({ code: 'custom', path: [key, 'follow', 'sources', i], message: `unknown source id "${id}"` });
       });
     }
   });

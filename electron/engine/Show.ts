@@ -5,7 +5,7 @@
  * the program, then sources), and answers "what is the show now" as a document. Command handlers
  * (commands/*.ts) work on it; it knows nothing of transports or callers.
  */
-import { sourcesIn } from '../../shared/layout.ts';
+import { sourcesNamedBy } from '../../shared/layout.ts';
 import type { PreflightResult } from '../../shared/destinationPreflight.ts';
 import { ProtocolError } from '../../shared/protocol.ts';
 import type { DestinationSpec, LayoutSpec, OutputSettings, ShowDocument, SourceSpec, WebRtcSettings } from '../../shared/show.ts';
@@ -232,9 +232,9 @@ export class Show {
     return this.sourceMap.get(id)?.kind === 'guest';
   }
 
-  /** Refuses a layout naming a source the show does not have. */
+  /** Refuses a layout naming (showing, highlighting or following) a source the show does not have. */
   checkLayoutSources(layout: LayoutSpec): void {
-    for (const id of sourcesIn(layout)) this.requireSource(id);
+    for (const id of sourcesNamedBy(layout)) this.requireSource(id);
   }
 
   // ---- destinations ----

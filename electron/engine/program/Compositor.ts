@@ -2,10 +2,11 @@
  * Draws one program frame: background, then each cell of the layout in z-order with its source's
  * latest frame (or the slate). Tiles normally arrive at exactly the cell size, so drawing is row
  * copies; a tile of another size (decoder being resized, or a source shown twice) is scaled
- * nearest-neighbour, once per frame and size.
+ * nearest-neighbour, once per frame and size. A highlighted cell (the wall's) gets its frame drawn
+ * over its edges, inside the cell, so it never covers a neighbour.
  */
 import type { LayoutSpec } from '../../../shared/show.ts';
-import { type Cell, computeCells, type Rect, uncoveredRegions } from '../../../shared/layout.ts';
+import { type Cell, computeCells, even, type Rect, uncoveredRegions } from '../../../shared/layout.ts';
 import { blit, fillRect, frameBytes, hexToYuv, scaleNearest, type YuvFrame } from '../media/yuv.ts';
 import type { Source } from '../sources/Source.ts';
 import { slateFrame, sourceSlate } from './Slate.ts';
@@ -43,6 +44,7 @@ export class Compositor {
     for (const cell of cells) {
       const tile = this.tileFor(cell, sources.get(cell.source), now);
       blit(out, tile, cell.x, cell.y);
+      if (cell.frame) drawFrame(out, cell, cell.frame);
     }
   }
 
@@ -66,4 +68,13 @@ export class Compositor {
     }
     return scaled;
   }
+}
+
+function drawFrame(out: YuvFrame, cell: Cell, frame: NonNullable<Cell['frame']>): void {
+  const color = hexToYuv(frame.color);
+  const t = Math.min(frame.thickness, even(cell.width / 2), even(cell.height / 2));
+  fillRect(out, cell.x, cell.y, cell.width, t, color);
+  fillRect(out, cell.x, cell.y + cell.height - t, cell.width, t, color);
+  fillRect(out, cell.x, cell.y + t, t, cell.height - 2 * t, color);
+  fillRect(out, cell.x + cell.width - t, cell.y + t, t, cell.height - 2 * t, color);
 }

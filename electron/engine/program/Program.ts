@@ -6,13 +6,14 @@
 import type { EncoderInfo, EventPayloads, LevelMeter, ProgramStatus } from '../../../shared/protocol.ts';
 import type { LayoutSpec, OutputSettings, TransitionSpec } from '../../../shared/show.ts';
 import type { H264Encoder } from '../ffmpeg/encoderArgs.ts';
-import { sourcesIn } from '../../../shared/layout.ts';
+import { mainSourceOf, sourcesIn, withMainSource } from '../../../shared/layout.ts';
 import { AudioMixer, type MixInput } from '../media/AudioMixer.ts';
 import { CHANNELS } from '../media/AudioRing.ts';
 import { crossFade, type YuvFrame } from '../media/yuv.ts';
 import type { GraphicsLayer } from '../graphics/GraphicsLayer.ts';
 import type { Source } from '../sources/Source.ts';
 import { TypedEmitter } from '../TypedEmitter.ts';
+import { ActiveSpeaker, rmsDbfs } from './ActiveSpeaker.ts';
 import { Compositor } from './Compositor.ts';
 import { CpuMeter } from './CpuMeter.ts';
 import { Encoder, MAX_QUEUED_FRAMES } from './Encoder.ts';
@@ -76,6 +77,8 @@ export class Program extends TypedEmitter<Events> {
   private readonly fadeTo: YuvFrame;
   /** Program time of the last composed frame: preview overlays fade on the same clock. */
   private lastFrameMs = 0;
+  /** Follows the active speaker while the program layout has `follow` (ActiveSpeaker.ts). */
+  private follower: { spec: string; speaker: ActiveSpeaker } | undefined;
 
   constructor(private readonly options: ProgramOptions) {
     super();
@@ -94,6 +97,7 @@ export class Program extends TypedEmitter<Events> {
     this.encoder.on('restarted', () => this.fanout.encoderRestarted());
     this.encoder.on('log', (line) => this.emit('log', line));
     this.clock = new ProgramClock(this.settings.fps, (tick) => this.onTick(tick));
+    this.syncFollower();
   }
 
   get running(): boolean {
@@ -141,6 +145,7 @@ export class Program extends TypedEmitter<Events> {
         ticks: Math.max(1, Math.round((transition.durationMs * this.settings.fps) / 1000)),
       };
       this.layout = next;
+      this.syncFollower();
       this.updateDecoderTargets();
     } else {
       this.cutTo(next);
@@ -154,6 +159,8 @@ export class Program extends TypedEmitter<Events> {
       ...layout,
       sources: layout.sources.filter((s) => s !== id),
       ...(layout.placements ? { placements: layout.placements.filter((p) => p.source !== id) } : {}),
+      highlight: layout.highlight === id ? undefined : layout.highlight,
+      ...(layout.follow?.sources ? { follow: { ...layout.follow, sources: layout.follow.sources.filter((s) => s !== id) } } : {}),
     });
     this.cutTo(without(this.layout));
     if (this.preview) this.preview = without(this.preview);
@@ -163,7 +170,48 @@ export class Program extends TypedEmitter<Events> {
   private cutTo(layout: LayoutSpec): void {
     this.transition = undefined;
     this.layout = layout;
+    this.syncFollower();
     this.updateDecoderTargets();
+  }
+
+  // ---- active speaker ----
+
+  private get programMs(): number {
+    return (this.clock.ticks * 1000) / this.settings.fps;
+  }
+
+  /**
+   * A new program layout: a new `follow` starts a fresh follower; the same `follow` keeps its
+   * state, and whoever the layout now has in the main place counts as a change (so a producer's
+   * pick holds for holdMs before the speaker may take over again).
+   */
+  private syncFollower(): void {
+    const follow = this.layout.follow;
+    if (!follow) {
+      this.follower = undefined;
+      return;
+    }
+    const spec = JSON.stringify(follow);
+    if (this.follower?.spec !== spec) this.follower = { spec, speaker: new ActiveSpeaker(follow, mainSourceOf(this.layout)) };
+    else this.follower.speaker.setSpeaker(mainSourceOf(this.layout), this.programMs);
+  }
+
+  /** This tick's levels of the follow candidates (post-fader, as the meters show) to the follower. */
+  private followSpeaker(inputs: readonly MixInput[]): void {
+    const follower = this.follower;
+    if (!follower) return;
+    const candidates = this.layout.follow?.sources ?? this.layout.sources;
+    const levels = new Map<string, number>();
+    for (const input of inputs) {
+      if (!candidates.includes(input.id)) continue;
+      levels.set(input.id, input.muted ? Number.NEGATIVE_INFINITY : rmsDbfs(input.samples) + input.gainDb);
+    }
+    const speaker = follower.speaker.observe(levels, this.programMs);
+    if (!speaker) return;
+    const next = withMainSource(this.layout, speaker);
+    if (!next) return;
+    this.emit('log', `active speaker: ${speaker}`);
+    this.setLayout(next);
   }
 
   private emitLayoutChanged(): void {
@@ -259,6 +307,7 @@ export class Program extends TypedEmitter<Events> {
     }
     const mixed = new Int16Array(samples * CHANNELS);
     this.mixer.mix(inputs, mixed);
+    this.followSpeaker(inputs);
 
     const frameBytes = this.canvases[0].data.length;
     if (this.encoder.isBehind(frameBytes)) {

@@ -1,7 +1,7 @@
 /** One-click layout presets for preview, the order of its sources, and the custom editor. */
 import { useState } from 'react';
 import type { LayoutPreset } from '../../../shared/show.ts';
-import { applyPreset, makeMain, previewLayout, toggleInPreview } from '../store/actions.ts';
+import { applyPreset, highlightOnProgram, makeMain, previewLayout, toggleInPreview } from '../store/actions.ts';
 import { useCutline } from '../store/store.ts';
 import { LayoutEditor } from './LayoutEditor.tsx';
 
@@ -11,6 +11,8 @@ export const PRESETS: { preset: Exclude<LayoutPreset, 'custom'>; name: string; h
   { preset: 'grid', name: 'Grid', hint: 'Every chosen source in a grid' },
   { preset: 'spotlight', name: 'Spotlight', hint: 'The first source big, the others in a strip' },
   { preset: 'pip', name: 'PiP', hint: 'The second source small over the first' },
+  { preset: 'stack', name: 'Stack', hint: 'The first two sources top and bottom, cropped to fill (vertical 9:16)' },
+  { preset: 'wall', name: 'Wall', hint: 'Every chosen source; the highlighted one bigger with a coloured frame' },
 ];
 
 export function LayoutBar() {
@@ -20,6 +22,8 @@ export function LayoutBar() {
   const preview = previewLayout(engine);
   const labels = new Map(engine.sources.map((s) => [s.id, s.label]));
   const chosen = preview.preset === 'custom' ? [...new Set((preview.placements ?? []).map((p) => p.source))] : preview.sources;
+  // The star marks the main source: a wall's highlight, else the first.
+  const main = preview.preset === 'wall' ? preview.highlight : chosen[0];
   return (
     <section className="layout-bar" aria-label="Layouts">
       <fieldset className="presets">
@@ -43,9 +47,9 @@ export function LayoutBar() {
         </button>
       </fieldset>
       <ol className="chosen" aria-label="Sources on preview, in order">
-        {chosen.map((id, i) => (
-          <li key={id} className={i === 0 ? 'chosen-main' : ''}>
-            {i > 0 && preview.preset !== 'custom' ? (
+        {chosen.map((id) => (
+          <li key={id} className={id === main ? 'chosen-main' : ''}>
+            {id !== main && preview.preset !== 'custom' ? (
               <button type="button" className="icon" title="Make this the main source" aria-label={`Make ${labels.get(id) ?? id} main`} onClick={() => void makeMain(id)}>
                 ★
               </button>
@@ -58,8 +62,38 @@ export function LayoutBar() {
         ))}
         {chosen.length === 0 ? <li className="chosen-none">Click sources below to put them on preview</li> : null}
       </ol>
+      <ProgramHighlight />
       {editing ? <LayoutEditor onClose={() => setEditing(false)} /> : null}
     </section>
+  );
+}
+
+/** While a wall is on program: one click (or Shift+N) moves its highlight, live, no take needed. */
+function ProgramHighlight() {
+  const engine = useCutline((s) => s.engine);
+  if (engine?.show.layout.preset !== 'wall') return null;
+  const layout = engine.show.layout;
+  const labels = new Map(engine.sources.map((s) => [s.id, s.label]));
+  const order = engine.show.sources.map((s) => s.id);
+  return (
+    <fieldset className="program-highlight">
+      <legend>Highlight on program{layout.follow ? ' (following the speaker)' : ''}</legend>
+      {layout.sources.map((id) => {
+        const n = order.indexOf(id) + 1;
+        return (
+          <button
+            key={id}
+            type="button"
+            className={layout.highlight === id ? 'active' : ''}
+            aria-pressed={layout.highlight === id}
+            title={n >= 1 && n <= 9 ? `Shift+${n}` : undefined}
+            onClick={() => void highlightOnProgram(id)}
+          >
+            {labels.get(id) ?? id}
+          </button>
+        );
+      })}
+    </fieldset>
   );
 }
 
@@ -90,6 +124,16 @@ function PresetIcon({ preset }: { preset: LayoutPreset }) {
     custom: [
       [1, 1, 7, 5],
       [6, 4, 8, 5],
+    ],
+    stack: [
+      [5, 0.5, 6, 4.3],
+      [5, 5.2, 6, 4.3],
+    ],
+    wall: [
+      [1, 1, 8, 8],
+      [10, 1, 5, 2.4],
+      [10, 3.8, 5, 2.4],
+      [10, 6.6, 5, 2.4],
     ],
   };
   return (

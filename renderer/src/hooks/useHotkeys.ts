@@ -1,10 +1,11 @@
 /**
- * The desk's keyboard: 1–9 put source N alone on preview, Space / Enter take (fade), a letter
+ * The desk's keyboard: 1–9 put source N alone on preview, Shift+1–9 put it in the program
+ * layout's main place at once (the wall highlight), Space / Enter take (fade), a letter
  * given to an overlay (Graphics panel) shows or hides it. Keys typed
  * into fields, dialogs, or a control focused from the keyboard keep their normal meaning.
  */
 import { useEffect } from 'react';
-import { soloOnPreview, take } from '../store/actions.ts';
+import { highlightOnProgramByIndex, soloOnPreview, take } from '../store/actions.ts';
 import { overlayHotkey } from '../store/graphics.ts';
 import { useCutline } from '../store/store.ts';
 
@@ -30,6 +31,11 @@ export function handleHotkey(e: KeyboardEvent): boolean {
   if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey || e.repeat) return false;
   if (isTyping(e.target)) return false;
   if (useCutline.getState().confirm || (e.target instanceof Element && e.target.closest('[role="dialog"],[role="alertdialog"]'))) return false;
+  // e.code, not e.key: Shift+1 is "!" (or another sign) depending on the keyboard layout.
+  if (e.shiftKey && /^Digit[1-9]$/.test(e.code)) {
+    void highlightOnProgramByIndex(Number(e.code.slice(5)) - 1);
+    return true;
+  }
   if (/^[1-9]$/.test(e.key)) {
     void soloOnPreview(Number(e.key) - 1);
     return true;

@@ -281,6 +281,9 @@ function layoutInput(base: LayoutSpec, change: Partial<LayoutInput>): LayoutInpu
     gap: base.gap,
     background: base.background,
     ...(base.placements ? { placements: base.placements } : {}),
+    ...(base.highlight ? { highlight: base.highlight } : {}),
+    ...(base.highlightColor ? { highlightColor: base.highlightColor } : {}),
+    ...(base.follow ? { follow: base.follow } : {}),
     ...change,
   };
   if (next.preset !== 'custom') delete next.placements;
@@ -294,6 +297,8 @@ export const PRESET_CAPACITY: Record<Exclude<LayoutPreset, 'custom'>, number> = 
   grid: 64,
   spotlight: 64,
   pip: 2,
+  stack: 2,
+  wall: 64,
 };
 
 /** A preset on preview with the sources already chosen, or every source when none is chosen. */
@@ -331,8 +336,24 @@ export function makeMain(sourceId: string): Promise<CommandOutcome> {
   const engine = useCutline.getState().engine;
   if (!engine) return Promise.resolve({ ok: false, message: 'No state yet', code: 'disconnected' });
   const base = previewLayout(engine);
+  // A wall's main source is its highlight; its tiles keep their order.
+  if (base.preset === 'wall') return runCommand('preview.set', layoutInput(base, { highlight: sourceId }));
   const sources = [sourceId, ...base.sources.filter((s) => s !== sourceId)];
   return runCommand('preview.set', layoutInput(base, { preset: base.preset === 'custom' ? 'spotlight' : base.preset, sources }));
+}
+
+/**
+ * One click (or Shift+1–9) during the show: this source into the program layout's main place at
+ * once — the wall's highlight, or solo/spotlight's main source (`layout.highlight`).
+ */
+export function highlightOnProgram(sourceId: string): Promise<CommandOutcome> {
+  return runCommand('layout.highlight', { source: sourceId });
+}
+
+/** Keyboard Shift+1–9: source N highlighted on program. */
+export function highlightOnProgramByIndex(index: number): Promise<CommandOutcome> | undefined {
+  const source = useCutline.getState().engine?.show.sources[index];
+  return source ? highlightOnProgram(source.id) : undefined;
 }
 
 /** Keyboard 1–9: source N alone on preview. */
