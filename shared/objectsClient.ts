@@ -161,12 +161,18 @@ export class ObjectsClient {
       this.pump();
       return;
     }
-    if (message.type === 'event' && message.event) return this.options.onEvent?.(message.event, message.data);
+    if (message.type === 'event' && message.event) {
+      this.options.onEvent?.(message.event, message.data);
+      return;
+    }
     if (message.type !== 'response' || typeof message.requestId !== 'number') return;
     const item = this.inFlight.get(message.requestId);
     if (!item) return;
     this.inFlight.delete(message.requestId);
-    if (message.ok) return item.resolve(message.result);
+    if (message.ok) {
+      item.resolve(message.result);
+      return;
+    }
     const error = message.error ?? { code: 'internal', message: 'no error body' };
     if (RETRYABLE.has(error.code) && Date.now() < item.deadline) {
       // A moment later, same key: Redis was away, or the budget was spent.
