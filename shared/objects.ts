@@ -778,10 +778,12 @@ export interface ObjectEventPayloads {
   'object.created': ObjectCreatedEvent;
   'object.deleted': ObjectDeletedEvent;
   'overlay.changed': { overlays: OverlayStatus[] };
+  'objects.statusChanged': { backend: 'journal' | 'redis'; online: boolean; message?: string };
 }
 export const OBJECT_EVENT_DESCRIPTIONS: Record<keyof ObjectEventPayloads, string> = {
   'object.changed': 'A shared object accepted an operation: {id, type, version, op, args, state, pts, at}; versions have no gaps.',
   'object.created': 'A shared object was created (or restored from the journal at start).',
   'object.deleted': 'A shared object was deleted.',
   'overlay.changed': 'Overlays were added, updated, shown, hidden or removed.',
+  'objects.statusChanged': 'The shared-object backend (Redis) went away or came back: {backend, online, message?}. While offline, overlays keep the last state and ops are refused `unavailable`.',
 };

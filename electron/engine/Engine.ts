@@ -240,6 +240,7 @@ export class Engine {
     });
     objects.on('created', (created) => this.events.emit('object.created', created));
     objects.on('deleted', (deleted) => this.events.emit('object.deleted', deleted));
+    objects.on('status', () => this.events.emit('objects.statusChanged', this.objectsStatus()));
     // A rotated audience key cuts every viewer token off at once, not only at its next message.
     objects.on('audienceKeyRotated', () => this.objectsWs.cutOffViewerTokens());
     this.graphics.on('changed', (changed) => this.events.emit('overlay.changed', changed));
@@ -265,8 +266,13 @@ export class Engine {
       sources: [...this.show.sources.values()].map((s) => s.status()),
       destinations: [...this.show.destinations.values()].map((d) => d.status()),
       ffmpeg: { path: this.ffmpeg.path, version: this.ffmpeg.version },
-      objects: { ...this.objects.status, ...(this.objects.status.online ? {} : { message: 'objects offline: overlays show the last state, operations are refused until the backend is back' }) },
+      objects: this.objectsStatus(),
     };
+  }
+
+  private objectsStatus(): NonNullable<EngineState['objects']> {
+    const status = this.objects.status;
+    return { ...status, ...(status.online ? {} : { message: 'objects offline: overlays show the last state, operations are refused until the backend is back' }) };
   }
 
   // ---- test hooks (and tally) ----

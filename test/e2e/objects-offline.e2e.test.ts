@@ -48,6 +48,10 @@ describe('Redis away for 5 s under a running program', () => {
     await waitUntil(() => engine.getState().program.framesOut > FPS, 20_000, 'program running');
     expect(engine.getState().objects).toEqual({ backend: 'redis', online: true });
 
+    const statuses: boolean[] = [];
+    const unsubscribe = engine.onAnyEvent((m) => {
+      if (m.event === 'objects.statusChanged') statuses.push((m.data as { online: boolean }).online);
+    });
     await redis.kill();
     const framesBefore = engine.getState().program.framesOut;
     const t0 = performance.now();
@@ -70,5 +74,8 @@ describe('Redis away for 5 s under a running program', () => {
     await redis.start();
     await waitUntil(() => engine.getState().objects?.online === true, 10_000, 'objects online again');
     expect(await api.command('object.op', { id: 'poll', op: 'vote', args: { voter: 'v2', option: 0 } })).toMatchObject({ ok: true, result: { version: 3 } });
+    // The desk hears both changes (its status bar shows "objects offline" in between).
+    expect(statuses).toEqual([false, true]);
+    unsubscribe();
   }, 50_000);
 });
