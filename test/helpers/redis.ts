@@ -14,6 +14,8 @@ export interface TestRedis {
   url: string;
   port: number;
   dir: string;
+  /** The running redis-server's process id (CPU accounting in the bench). */
+  pid(): number | undefined;
   stop(): Promise<void>;
   /** Stops (SIGTERM, AOF flushed) and starts again on the same port and data. */
   restart(downMs?: number): Promise<void>;
@@ -79,6 +81,7 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<TestR
     url: `redis://127.0.0.1:${port}`,
     port,
     dir,
+    pid: () => child?.pid,
     start,
     kill: () => stopWith('SIGKILL'),
     async restart(downMs = 0) {

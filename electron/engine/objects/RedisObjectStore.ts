@@ -90,6 +90,8 @@ interface Entry extends HeldObject {
   stale: boolean;
   /** Others' changes arrived while this process sequenced it: catch up afterwards. */
   behind?: boolean;
+  /** Wakes this process's flush when another process releases the object's lease. */
+  leaseFreed?: () => void;
   snapshotAt: number;
 }
 
@@ -103,11 +105,14 @@ type ChannelMessage =
   | { kind: 'ops'; id: string; records: OpRecord[] }
   | { kind: 'created'; id: string; meta: ObjectMeta }
   | { kind: 'deleted'; id: string }
+  | { kind: 'free'; id: string }
   | { kind: 'audienceKey' };
 
 const MAX_BATCH = 500;
 /** How often each process checks it has missed nothing on the events channel. */
 const RECONCILE_MS = 2000;
+/** Longest wait for a busy lease before asking again (a release message may be lost). */
+const LEASE_POLL_MS = 50;
 const RETRY_AFTER_S = 2;
 const PRODUCER = 'producer';
 
@@ -159,6 +164,9 @@ export class RedisObjectStore extends TypedEmitter<StoreEvents> implements Objec
     this.redis.defineCommand('cutlineSnapshot', { numberOfKeys: 1, lua: SNAPSHOT_SCRIPT });
     this.redis.defineCommand('cutlineRate', { numberOfKeys: 1, lua: RATE_SCRIPT });
     this.redis.defineCommand('cutlineRelease', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
+    // Key counts vary with the batch's idempotency keys: the count goes first (EVALSHA, not EVAL).
+    this.redis.defineCommand('cutlineLease', { lua: LEASE_SCRIPT });
+    this.redis.defineCommand('cutlineCommit', { lua: COMMIT_SCRIPT });
   }
 
   /** Connects, loads every object and follows changes. Fails when Redis cannot be reached at start. */
@@ -327,26 +335,35 @@ export class RedisObjectStore extends TypedEmitter<StoreEvents> implements Objec
     const keys = objectKeys(entry.id);
     const scripts = this.redis as unknown as Scripts;
     const todo = batch;
-    for (let attempt = 0; todo.length > 0; attempt++) {
+    while (todo.length > 0) {
       if (this.closed) return todo.forEach((p) => p.reject(new ObjectRejection('internal', 'store_closed', 'The shared-object store is closed.')));
       const idemKeys = todo.map((p) => (p.idemKey ? keys.idem(entry.epoch, p.clientId, p.idemKey) : undefined));
       const declared = [...new Set(idemKeys.filter((k): k is string => k !== undefined))];
       let lease: number[];
       try {
-        lease = (await this.redis.eval(LEASE_SCRIPT, 2 + declared.length, keys.lease, keys.version, ...declared, this.owner, this.leaseMs)) as number[];
+        lease = await scripts.cutlineLease(2 + declared.length, keys.lease, keys.version, ...declared, this.owner, this.leaseMs);
       } catch (error) {
         return todo.forEach((p) => p.reject(unavailable((error as Error).message)));
       }
       if (lease[0] === -1) return todo.forEach((p) => p.reject(new ObjectRejection('not_found', 'unknown_object', `Shared object "${entry.id}" was deleted.`)));
       if (lease[0] === 0) {
-        // Another process is sequencing this object: wait a moment (more ops queue meanwhile).
-        await new Promise((r) => setTimeout(r, Math.min(20, 1 + attempt)));
+        // Another process is sequencing this object: wait until it says the lease is free (its
+        // append or release is published), or LEASE_POLL_MS at most; more ops queue meanwhile.
+        await new Promise<void>((r) => {
+          const timer = setTimeout(done, LEASE_POLL_MS);
+          function done() {
+            clearTimeout(timer);
+            r();
+          }
+          entry.leaseFreed = done;
+        });
+        entry.leaseFreed = undefined;
         continue;
       }
       try {
         await this.catchUp(entry, lease[1] as number);
       } catch (error) {
-        await scripts.cutlineRelease(keys.lease, this.owner).catch(() => {});
+        await scripts.cutlineRelease(keys.lease, this.owner, EVENTS_CHANNEL, JSON.stringify({ kind: 'free', id: entry.id })).catch(() => {});
         return todo.forEach((p) => p.reject(unavailable((error as Error).message)));
       }
       // Ops whose idempotency key is already applied are answered, not run again.
@@ -367,7 +384,7 @@ export class RedisObjectStore extends TypedEmitter<StoreEvents> implements Objec
       const results = this.runBatch(entry, fresh);
       const accepted = results.filter((r) => r.accepted);
       if (accepted.length === 0) {
-        await scripts.cutlineRelease(keys.lease, this.owner).catch(() => {});
+        await scripts.cutlineRelease(keys.lease, this.owner, EVENTS_CHANNEL, JSON.stringify({ kind: 'free', id: entry.id })).catch(() => {});
         for (const r of results) r.settle();
         return;
       }
@@ -381,7 +398,7 @@ export class RedisObjectStore extends TypedEmitter<StoreEvents> implements Objec
       }
       let reply: number[];
       try {
-        reply = (await this.redis.eval(COMMIT_SCRIPT, commitKeys.length, ...commitKeys, ...argv)) as number[];
+        reply = await scripts.cutlineCommit(commitKeys.length, ...commitKeys, ...argv);
       } catch (error) {
         // Not known whether Redis applied it: the state is reloaded before the next op, and the
         // client retries with its idempotency key, which tells.
@@ -525,6 +542,10 @@ export class RedisObjectStore extends TypedEmitter<StoreEvents> implements Objec
       if (!known || known.epoch !== parsed.meta.epoch) this.adopt(parsed.id, parsed.meta);
       return;
     }
+    if (parsed.kind === 'free') {
+      this.objects.get(parsed.id)?.leaseFreed?.();
+      return;
+    }
     if (parsed.kind === 'deleted') {
       this.forget(parsed.id);
       return;
@@ -642,6 +663,8 @@ interface Scripts {
   cutlineSnapshot(...args: (string | number)[]): Promise<number>;
   cutlineRate(...args: (string | number)[]): Promise<number[]>;
   cutlineRelease(...args: (string | number)[]): Promise<number>;
+  cutlineLease(...args: (string | number)[]): Promise<number[]>;
+  cutlineCommit(...args: (string | number)[]): Promise<number[]>;
 }
 
 /** A Redis URL without its password, for messages and logs. */

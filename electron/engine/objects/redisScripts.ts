@@ -57,13 +57,16 @@ for i = 3, #KEYS do
 end
 return out`;
 
-/** KEYS: lease. ARGV: owner. */
+/** KEYS: lease. ARGV: owner, channel, "free" message. Tells the processes waiting for the lease. */
 export const RELEASE_SCRIPT = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  redis.call('PUBLISH', ARGV[2], ARGV[3])
+end
 return 1`;
 
 /**
- * Appends a batch of accepted ops, only if this process still holds the lease and the version is
+ * Appends a batch of accepted ops (the "ops" message also tells waiting processes the lease is free), only if this process still holds the lease and the version is
  * the one its rules ran on (the compare-and-set is what keeps versions gap-free even if a lease
  * expired under a stalled process). KEYS: lease, version, ops, idempotency keys…
  * ARGV: owner, expected version, n, channel, id JSON, idempotency TTL s, then per op: record JSON,
