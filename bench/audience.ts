@@ -238,7 +238,7 @@ async function main(): Promise<void> {
     prev = b.args.amount ?? 0;
   }
   await sleep(300);
-  const finalPrice = (store.peek('lot')?.state as { current?: { amount: number } | null }).current?.amount;
+  const finalPrice = (store.peek('lot')?.state as { current?: { amount: number } | null } | undefined)?.current?.amount;
   console.log('\n## Auction');
   console.log(`${BIDDERS} bidders for ${AUCTION_S} s: ${attempts} bids (${(attempts / AUCTION_S).toFixed(0)}/s), ${accepted} accepted (${(accepted / AUCTION_S).toFixed(0)}/s); ack p50 ${percentile(bidAcks, 50).toFixed(0)} ms, p99 ${percentile(bidAcks, 99).toFixed(0)} ms`);
   console.log(`final price ${finalPrice} = highest accepted bid ${highest}: ${finalPrice === highest}; every accepted bid ≥ previous + increment: ${monotone}; versions gap-free: ${bids.every((b, i) => b.v === i + 1)} (${bids.length})`);
