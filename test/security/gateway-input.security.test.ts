@@ -169,6 +169,16 @@ describe('bad frames and floods at a gateway', () => {
     for (const v of [onOne, onTwo, other]) v.ws.close();
   });
 
+  it('refuses a fifth socket of one viewer on a gateway with 429', async () => {
+    const token = viewerToken(key, 'tabs');
+    const open = Array.from({ length: 4 }, () => viewer(gw1, token));
+    await Promise.all(open.map((v) => v.hello));
+    const fifth = await upgrade(gw1, token);
+    expect(fifth).toMatchObject({ status: 429 });
+    expect((fifth as { body: string }).body).toMatch(/already has 4 open sockets/);
+    for (const v of open) v.ws.close();
+  });
+
   it('rotating the audience key cuts every viewer off and refuses their old token', async () => {
     const token = viewerToken(key, 'rot');
     const a = viewer(gw1, token);

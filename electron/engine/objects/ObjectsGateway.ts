@@ -55,6 +55,8 @@ export const MAX_CONNECTIONS = 2000;
 export const MAX_CONNECTIONS_PER_GUEST_TOKEN = 4;
 /** Sockets one viewer token may hold (an audience shares it); per-person tokens are the audience-scale issue's. */
 export const MAX_CONNECTIONS_PER_VIEWER_TOKEN = 500;
+/** Sockets one viewer (a JWT's `sub`) may hold on one gateway: a few tabs. */
+export const MAX_CONNECTIONS_PER_VIEWER = 4;
 /** What a refused socket is told to wait, in seconds. */
 const CONNECTION_RETRY_AFTER_S = 5;
 const MAX_TOKENS = 1000;
@@ -138,6 +140,8 @@ export class ObjectsGateway {
   private readonly sessions = new Set<{ ws: WebSocket; clientId: string; tokenId?: string }>();
   /** Sockets opened with a viewer JWT (cut off together when the audience key rotates). */
   private readonly viewerSockets = new Set<WebSocket>();
+  /** Open sockets per viewer `sub` (bounded by the connection cap: entries go with their last socket). */
+  private readonly socketsPerSub = new Map<string, number>();
   private nextToken = 1;
   private nextConnection = 1;
   private closed = false;
@@ -266,13 +270,15 @@ export class ObjectsGateway {
    * stateless gateway can do it). With no token at the upgrade, the first message must be the
    * token (`{"type":"auth","token":"…"}`) within AUTH_TIMEOUT_MS; a bad one closes with 4401 and why.
    */
-  private upgradeViewer(req: IncomingMessage, socket: Duplex, head: Buffer, token: string, refuse: (status: string, message: string) => true): true {
+  private upgradeViewer(req: IncomingMessage, socket: Duplex, head: Buffer, token: string, refuse: (status: string, message: string, headers?: string) => true): true {
     const key = this.host.audienceKey?.();
     if (token) {
       const check = verifyViewerToken(token, key);
       if (!check.ok) return refuse('401 Unauthorized', check.why);
       const block = this.blockFor(`sub:${check.claims.sub}`, undefined);
       if (block) return refuse('403 Forbidden', `blocked by the producer: ${block.reason}`);
+      if ((this.socketsPerSub.get(check.claims.sub) ?? 0) >= MAX_CONNECTIONS_PER_VIEWER)
+        return refuse('429 Too Many Requests', `this viewer already has ${MAX_CONNECTIONS_PER_VIEWER} open sockets here (the limit): close one first`, `Retry-After: ${CONNECTION_RETRY_AFTER_S}\r\n`);
       this.wss.handleUpgrade(req, socket, head, (ws) => this.onViewer(ws, check.claims, key as string));
       return true;
     }
@@ -289,6 +295,7 @@ export class ObjectsGateway {
         const check = presented ? verifyViewerToken(presented, firstKey) : ({ ok: false, why: 'the first message must be {"type":"auth","token":"<viewer JWT>"}' } as const);
         if (!check.ok) return closeWithReason(ws, 4401, check.why);
         if (this.blockFor(`sub:${check.claims.sub}`, undefined)) return closeWithReason(ws, 4403, 'blocked by the producer');
+        if ((this.socketsPerSub.get(check.claims.sub) ?? 0) >= MAX_CONNECTIONS_PER_VIEWER) return closeWithReason(ws, 4429, `this viewer already has ${MAX_CONNECTIONS_PER_VIEWER} open sockets here`);
         this.onViewer(ws, check.claims, firstKey as string);
       });
     });
@@ -300,7 +307,13 @@ export class ObjectsGateway {
     const caller: WsCaller = { role: 'viewer', clientId: `sub:${claims.sub}`, ...(claims.name ? { name: claims.name } : {}) };
     const nowS = () => Date.now() / 1000;
     this.viewerSockets.add(ws);
-    ws.on('close', () => this.viewerSockets.delete(ws));
+    this.socketsPerSub.set(claims.sub, (this.socketsPerSub.get(claims.sub) ?? 0) + 1);
+    ws.on('close', () => {
+      this.viewerSockets.delete(ws);
+      const left = (this.socketsPerSub.get(claims.sub) ?? 1) - 1;
+      if (left > 0) this.socketsPerSub.set(claims.sub, left);
+      else this.socketsPerSub.delete(claims.sub);
+    });
     // Rotating the key or reaching `exp` ends the session (at its next message or event).
     this.onSocket(ws, caller, caller.clientId, () => this.host.audienceKey?.() === key && claims.exp + 30 > nowS(), undefined);
   }
