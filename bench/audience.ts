@@ -43,6 +43,10 @@ const AUCTION_S = Number(arg('auction-s', '20'));
 const WITH_ENGINE = !process.argv.includes('--no-engine');
 const producer = { role: 'producer' as const };
 
+function maxOf(values: number[]): number {
+  return values.reduce((a, b) => (b > a ? b : a), Number.NEGATIVE_INFINITY);
+}
+
 function cpuS(pid: number | undefined): number {
   const p = pid ? readProc(pid) : undefined;
   return p ? p.userS + p.sysS : 0;
@@ -133,7 +137,7 @@ async function main(): Promise<void> {
   const refusals = new Map<string, number>();
   let lastAckAt = 0;
   let lastVersion = 0;
-  const cpu0 = { g: gateways.map((g) => cpuS(g.child.pid)), r: cpuS(redis.pid()), e: cpuS(engine?.pid), t: performance.now() };
+  const cpu0 = { g: gateways.map((g) => cpuS(g.child.pid)), r: cpuS(redis.pid()), e: cpuS(engine?.pid), b: cpuS(process.pid), t: performance.now() };
   for (let round = 0; round < rounds; round++) {
     const roundStart = performance.now();
     if (round > 0) await store.apply('poll', 'reset', {}, producer);
@@ -163,7 +167,7 @@ async function main(): Promise<void> {
     if (left > 0) await sleep(left);
   }
   const pollWallS = (performance.now() - cpu0.t) / 1000;
-  const cpu1 = { g: gateways.map((g) => cpuS(g.child.pid)), r: cpuS(redis.pid()), e: cpuS(engine?.pid) };
+  const cpu1 = { g: gateways.map((g) => cpuS(g.child.pid)), r: cpuS(redis.pid()), e: cpuS(engine?.pid), b: cpuS(process.pid) };
   await sleep(1500);
   const lags = viewers.map((v) => (v.pollVersion >= lastVersion ? v.pollAt - lastAckAt : Number.POSITIVE_INFINITY));
   const missing = lags.filter((l) => !Number.isFinite(l)).length;
@@ -196,11 +200,13 @@ async function main(): Promise<void> {
   console.log(`${rounds} rounds of ${ROUND_MS} ms, ${VIEWERS} voters each: ${totalAcked} votes acknowledged in ${pollWallS.toFixed(1)} s = ${(totalAcked / pollWallS).toFixed(0)} valid votes/s`);
   console.log(`refused: ${JSON.stringify(Object.fromEntries(refusals))}`);
   console.log(`counted exactly once per round: ${countedExactly} (stream ${perRound.reduce((a, b) => a + b, 0)} votes, ${doubled} doubled); versions gap-free: ${gapFree} (${recs.length})`);
-  console.log(`ack latency p50 ${percentile(acks, 50).toFixed(0)} ms, p99 ${percentile(acks, 99).toFixed(0)} ms, max ${Math.max(...acks).toFixed(0)} ms`);
+  console.log(`ack latency p50 ${percentile(acks, 50).toFixed(0)} ms, p99 ${percentile(acks, 99).toFixed(0)} ms, max ${maxOf(acks).toFixed(0)} ms`);
   const finite = lags.filter(Number.isFinite);
-  console.log(`final state reached every viewer: ${missing === 0} (${missing} missing); after the last vote p50 ${percentile(finite, 50).toFixed(0)} ms, p99 ${percentile(finite, 99).toFixed(0)} ms, max ${Math.max(...finite).toFixed(0)} ms`);
+  console.log(`final state reached every viewer: ${missing === 0} (${missing} missing); after the last vote p50 ${percentile(finite, 50).toFixed(0)} ms, p99 ${percentile(finite, 99).toFixed(0)} ms, max ${maxOf(finite).toFixed(0)} ms`);
   console.log(`gateway CPU ${gatewayCpu.map((c) => `${c.toFixed(0)}%`).join(' / ')} of one core for ${VIEWERS / 2} viewers each = ${gatewayCpu.map((c) => (c / (VIEWERS / 2000)).toFixed(1)).join(' / ')}% per 1,000 viewers (at ${(totalAcked / pollWallS / 2).toFixed(0)} votes/s each)`);
-  console.log(`redis CPU ${((redisCpuS / pollWallS) * 100).toFixed(0)}% of one core = ${(totalAcked / redisCpuS).toFixed(0)} votes per Redis core-second (${redisCalls} commands in all)${engine ? `; engine CPU ${(((cpu1.e - cpu0.e) / pollWallS) * 100).toFixed(0)}%` : ''}`);
+  console.log(`redis CPU ${((redisCpuS / pollWallS) * 100).toFixed(0)}% of one core = ${(totalAcked / redisCpuS).toFixed(0)} votes per Redis core-second (${redisCalls} commands in all)${engine ? `; engine CPU ${(((cpu1.e - cpu0.e) / pollWallS) * 100).toFixed(0)}%` : ''}; the bench's own viewers ${(((cpu1.b - cpu0.b) / pollWallS) * 100).toFixed(0)}%`);
+  const roundsLong = ackedPerRound.length ? pollWallS / ackedPerRound.length : 0;
+  console.log(`a round took ${(roundsLong * 1000).toFixed(0)} ms on average (planned ${ROUND_MS}: longer means the votes of a round were still being acknowledged)`);
 
   // ---- 2. auction ----
   await store.apply('lot', 'open', { startPrice: 1, minIncrement: 1 }, producer);
