@@ -108,10 +108,16 @@ export interface ObjectsHello {
 
 /** Events as viewers and guests may see them (audience.ts: no poll answer or hidden counts). */
 function forAudience(message: EventMessage): EventMessage {
-  if (message.event === 'object.changed') return { ...message, data: audienceChange(message.data as ObjectChangedEvent) } as EventMessage;
-  if (message.event === 'object.created') return { ...message, data: audienceCreated(message.data as ObjectCreatedEvent) } as EventMessage;
-  return message;
+  // The same view object for every socket, so it is serialized once (webSocketSession.ts).
+  const known = audienceViews.get(message);
+  if (known) return known;
+  let view = message;
+  if (message.event === 'object.changed') view = { ...message, data: audienceChange(message.data as ObjectChangedEvent) } as EventMessage;
+  else if (message.event === 'object.created') view = { ...message, data: audienceCreated(message.data as ObjectCreatedEvent) } as EventMessage;
+  audienceViews.set(message, view);
+  return view;
 }
+const audienceViews = new WeakMap<EventMessage, EventMessage>();
 
 /** object.get's snapshot and object.op's {version, state}, as viewers and guests may see them. */
 function audienceResult(command: string, result: unknown): unknown {
