@@ -14,7 +14,7 @@
  * Prints CPU per 1,000 viewers for a gateway and ops/s per Redis core. Run under the media lock:
  *
  *   flock /tmp/cutline-media.lock npx tsx bench/audience.ts --viewers 10000 --seconds 60 [--round-ms 2000]
- *     [--bidders 2000] [--auction-s 20] [--no-engine]
+ *     [--bidders 2000] [--auction-s 20] [--no-engine] [--appendfsync always|everysec]
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -41,6 +41,8 @@ const ROUND_MS = Number(arg('round-ms', '2000'));
 const BIDDERS = Math.min(VIEWERS, Number(arg('bidders', '2000')));
 const AUCTION_S = Number(arg('auction-s', '20'));
 const WITH_ENGINE = !process.argv.includes('--no-engine');
+/** `always` is what durability needs (docs/SHARED-OBJECTS.md); `everysec` shows what fsync costs. */
+const APPENDFSYNC = arg('appendfsync', 'always') as 'always' | 'everysec';
 const producer = { role: 'producer' as const };
 
 function maxOf(values: number[]): number {
@@ -113,7 +115,8 @@ async function startEngine(redisUrl: string): Promise<ChildProcess | undefined> 
 }
 
 async function main(): Promise<void> {
-  const redis = await startRedis({ appendfsync: 'always' });
+  const redis = await startRedis({ appendfsync: APPENDFSYNC });
+  console.log(`redis-server with appendfsync ${APPENDFSYNC}`);
   const store = await RedisObjectStore.open({ url: redis.url, log: () => {} });
   const key = await store.audienceKey(false);
   const gateways: GatewayProcess[] = [await startGatewayProcess(redis.url), await startGatewayProcess(redis.url)];
