@@ -16,7 +16,7 @@ import { type Caller, runObjectCommand } from '../objects/ObjectCommands.ts';
 import { OBJECTS_WS_COMMANDS, ObjectsGateway } from '../objects/ObjectsGateway.ts';
 import { RedisObjectStore } from '../objects/RedisObjectStore.ts';
 
-/** Sockets one gateway process holds (memory ~20 KiB each with ws' buffers; see docs/PERFORMANCE.md). */
+/** Sockets one gateway process holds (CPU, not this cap, is the limit: docs/SHARED-OBJECTS.md "One million viewers"). */
 export const GATEWAY_MAX_CONNECTIONS = 20_000;
 
 export interface AudienceGatewayOptions {
