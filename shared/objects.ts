@@ -630,9 +630,13 @@ export const ObjectOp = z
     args: z.unknown().default({}),
     /** Who sends it: the rate-limit key. Transports set it for guests and viewers (a client cannot choose it). */
     clientId: z.string().min(1).max(128).optional(),
+    /** Sent again with a retry, the op is applied once: the same key from the same client returns the first result. */
+    idempotencyKey: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'use 1-64 letters, digits, "_", ".", ":" or "-"').optional(),
   })
   .strict();
 export type ObjectOp = z.infer<typeof ObjectOp>;
+/** object.audienceKey: the key viewer JWTs are signed with; `rotate` makes a new one. */
+export const ObjectAudienceKey = z.object({ rotate: z.boolean().optional() }).strict();
 
 const ById = z.object({ id: Id }).strict();
 const Empty = z.object({}).strict();
@@ -746,6 +750,11 @@ export const OBJECT_COMMANDS = {
     'Block a guest or viewer on the objects WebSocket (producer): {clientId} (as chat messages carry it in `from`) or {tokenId} (every holder of that token), with an optional reason. Its sockets close (4403, the reason), its requests and new connections are refused with "blocked by the producer: <reason>" (403). Result: {blocked: true}.',
   ),
   'object.unblockClient': command(ObjectUnblockClient, z.object({ unblocked: z.boolean() }), 'Lift a block (producer). Result: {unblocked}.'),
+  'object.audienceKey': command(
+    ObjectAudienceKey,
+    z.object({ key: z.string() }),
+    'The audience key (producer): viewer tokens are JWTs (HS256) signed with it, claims {sub, name?, exp}. {rotate: true} makes a new key and cuts every viewer token off. Result: {key}.',
+  ),
   'object.listBlocked': command(Empty, z.array(BlockedClientResult), 'The blocked clients and tokens (producer): [{clientId? | tokenId?, reason, at}].'),
   'object.listTokens': command(Empty, z.array(TokenInfoResult), 'The objects tokens issued (producer), without the secrets: [{id, role, label, createdAt, connections}].'),
   'overlay.add': command(OverlaySpec, OverlayStatusResult, 'Add a graphics overlay {id, kind, ...} (image, text, lowerThird, clock, countdown, ticker, or a data overlay naming an object).'),
@@ -769,10 +778,12 @@ export interface ObjectEventPayloads {
   'object.created': ObjectCreatedEvent;
   'object.deleted': ObjectDeletedEvent;
   'overlay.changed': { overlays: OverlayStatus[] };
+  'objects.statusChanged': { backend: 'journal' | 'redis'; online: boolean; message?: string };
 }
 export const OBJECT_EVENT_DESCRIPTIONS: Record<keyof ObjectEventPayloads, string> = {
   'object.changed': 'A shared object accepted an operation: {id, type, version, op, args, state, pts, at}; versions have no gaps.',
   'object.created': 'A shared object was created (or restored from the journal at start).',
   'object.deleted': 'A shared object was deleted.',
   'overlay.changed': 'Overlays were added, updated, shown, hidden or removed.',
+  'objects.statusChanged': 'The shared-object backend (Redis) went away or came back: {backend, online, message?}. While offline, overlays keep the last state and ops are refused `unavailable`.',
 };

@@ -61,6 +61,8 @@ export const ERROR_STATUS = {
   failed: 422,
   too_many_requests: 429,
   internal: 500,
+  /** A backend the command needs is away (shared objects on Redis): retry after the hint. */
+  unavailable: 503,
 } as const;
 export type ErrorCode = keyof typeof ERROR_STATUS;
 

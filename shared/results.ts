@@ -84,6 +84,8 @@ export const EngineState = z.object({
   sources: z.array(SourceStatus),
   destinations: z.array(DestinationStatus),
   ffmpeg: z.object({ path: z.string(), version: z.string() }),
+  /** Where shared objects live; `online: false` (Redis away) comes with a message for the desk. */
+  objects: z.object({ backend: z.enum(['journal', 'redis']), online: z.boolean(), message: z.string().optional() }).optional(),
 });
 export type EngineState = z.infer<typeof EngineState>;
 

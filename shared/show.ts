@@ -291,6 +291,8 @@ export const ShowDocument = z
     overlays: z.array(OverlaySpec).max(SHOW_LIMITS.overlays).default([]),
     /** Shared objects the show needs; created at load unless the journal already has them. */
     objects: z.array(ObjectCreate).max(SHOW_LIMITS.objects).default([]),
+    /** Where shared objects live: the journal (default) or Redis (docs/SHARED-OBJECTS.md "On Redis"); read at start. */
+    objectsBackend: z.discriminatedUnion('kind', [z.object({ kind: z.literal('journal') }).strict(), z.object({ kind: z.literal('redis'), url: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL').max(2048) }).strict()]).optional(),
     webrtc: WebRtcSettings.optional(),
   })
   .superRefine((show, ctx) => {

@@ -6,6 +6,7 @@
  * serve and run can put the public surface (guest pages, WHIP/WHEP, viewer, objects socket) on a
  * listener of its own (--public-host/--public-port or webrtc.publicListen): docs/SECURITY.md.
  *   probe                which ffmpeg and which H.264 encoders work here, as JSON
+ *   gateway              the objects WebSocket for audiences, on Redis, without an engine (docs/SHARED-OBJECTS.md)
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -17,6 +18,7 @@ import type { ShowDocumentInput } from '../../shared/show.ts';
 import { Engine, parseShow } from '../engine/Engine.ts';
 import { locateFfmpeg } from '../engine/ffmpeg/locate.ts';
 import { probeFfmpeg } from '../engine/ffmpeg/probe.ts';
+import { AudienceGateway } from '../engine/gateway/AudienceGateway.ts';
 import { ApiServer, DEFAULT_PORT } from '../engine/server/ApiServer.ts';
 import { resolveApiToken, TokenError } from '../engine/server/requestGuard.ts';
 
@@ -28,6 +30,8 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** The built desk; CUTLINE_UI_DIR points elsewhere (a test's own build). */
 const UI_DIR = process.env.CUTLINE_UI_DIR ?? join(repoRoot, 'dist', 'renderer');
 
+const DEFAULT_GATEWAY_PORT = 7720;
+
 const USAGE = `Usage: cutline <command> [options]
 
 Commands:
@@ -36,6 +40,9 @@ Commands:
   serve  [--show FILE] [--host H] [--port P] [--token T|auto] [--allowed-host NAME]...
                                                  control API + web UI (default 127.0.0.1:${DEFAULT_PORT})
   probe                                          ffmpeg and H.264 encoders available here (JSON)
+  gateway --objects-redis URL [--host H] [--port P]
+                                                 serve /objects/ws for viewers (JWTs) on Redis,
+                                                 no engine; run many behind a proxy (default port 7720)
 
 Surfaces (serve, run; see docs/SECURITY.md):
   --public-host H --public-port P   guest pages, WHIP/WHEP, viewer and /objects/ws on a listener of
@@ -50,6 +57,8 @@ Surfaces (serve, run; see docs/SECURITY.md):
 
 Common options:
   --ffmpeg PATH   use this ffmpeg (also: CUTLINE_FFMPEG); default: the bundled one
+  --objects-redis URL   shared objects on Redis (redis://[:password@]host:port) instead of the
+                  journal (serve, run, gateway; also: CUTLINE_OBJECTS_REDIS): docs/SHARED-OBJECTS.md
   --data DIR      where shared objects (chat, polls, bids) are journaled (also: CUTLINE_DATA_DIR);
                   default ~/.cutline
   --media-dir DIR (repeatable) the only folders API callers may read or write files in (also:
@@ -69,6 +78,27 @@ function accessOptions(values: Record<string, unknown>, showDir?: string): { med
     ...(list(values['allow-scheme']).length ? { allowSchemes: list(values['allow-scheme']) } : {}),
     ...(list(values['allow-host']).length ? { allowHosts: list(values['allow-host']) } : {}),
   };
+}
+
+/** --objects-redis (or CUTLINE_OBJECTS_REDIS): shared objects on Redis. */
+function redisOption(values: CliValues): { objectsRedis?: string } {
+  const url = (values['objects-redis'] as string | undefined) ?? process.env.CUTLINE_OBJECTS_REDIS;
+  if (url === undefined) return {};
+  if (!/^rediss?:\/\//.test(url)) fail('--objects-redis takes a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379');
+  return { objectsRedis: url };
+}
+
+/** `cutline gateway`: /objects/ws for viewers on Redis, until SIGINT/SIGTERM. */
+async function gateway(values: CliValues): Promise<void> {
+  const { objectsRedis } = redisOption(values);
+  if (!objectsRedis) fail('gateway needs --objects-redis URL (the Redis the show\'s objects are on)');
+  const port = values.port !== undefined ? Number(values.port) : DEFAULT_GATEWAY_PORT;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port takes 0-65535, got "${values.port}"`);
+  const started = await AudienceGateway.start({ redisUrl: objectsRedis as string, port, host: (values.host as string | undefined) ?? '127.0.0.1' });
+  process.stdout.write(`Cutline gateway serving ${started.url.replace('http', 'ws')}/objects/ws (health: ${started.url}/healthz)\n`);
+  const why = await runFor(0);
+  process.stdout.write(`Stopping (${why}).\n`);
+  await started.close();
 }
 
 /** The shared-object journal's folder for run and serve. */
@@ -235,7 +265,7 @@ async function run(file: string | undefined, values: CliValues): Promise<void> {
   const duration = secondsOption(values.duration as string | undefined, 0);
   const publicListen = publicListenOption(values, raw);
   const showDir = dirname(resolve(file));
-  const engine = await Engine.create({ ffmpegPath: values.ffmpeg as string | undefined, show: raw, dataDir: dataDirOption(values), showDir, ...accessOptions(values, showDir) });
+  const engine = await Engine.create({ ffmpegPath: values.ffmpeg as string | undefined, show: raw, dataDir: dataDirOption(values), ...redisOption(values), showDir, ...accessOptions(values, showDir) });
   // `run` has no control API; with a public listener, guests and viewers can still join.
   const server = publicListen ? new ApiServer(engine, { control: false, publicListen }) : undefined;
   if (server) {
@@ -281,6 +311,7 @@ async function serve(values: CliValues): Promise<void> {
     ffmpegPath: values.ffmpeg as string | undefined,
     show,
     dataDir: dataDirOption(values),
+    ...redisOption(values),
     ...(values.show ? { showDir: dirname(resolve(values.show as string)) } : {}),
     ...accessOptions(values, values.show ? dirname(resolve(values.show as string)) : undefined),
   });
@@ -334,6 +365,7 @@ async function main(): Promise<void> {
       kind: { type: 'string' },
       'allow-scheme': { type: 'string', multiple: true },
       'allow-host': { type: 'string', multiple: true },
+      'objects-redis': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -351,6 +383,8 @@ async function main(): Promise<void> {
       return serve(values);
     case 'probe':
       return probe(values);
+    case 'gateway':
+      return gateway(values);
     case 'secrets': {
       const problem = secretsCommand(rest, values, process.stdout);
       if (problem) fail(problem);

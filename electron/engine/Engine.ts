@@ -9,7 +9,7 @@
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { COMMANDS, type CommandName, type CommandResult, type EngineState, isCommandName, ProtocolError } from '../../shared/protocol.ts';
-import { describeZodError } from '../../shared/show.ts';
+import { describeZodError, type ShowDocument } from '../../shared/show.ts';
 import { logHandlers } from './commands/log.ts';
 import { secretHandlers } from './commands/secrets.ts';
 import { webrtcHandlers } from './commands/webrtc.ts';
@@ -38,6 +38,8 @@ import { MetersTimer } from './MetersTimer.ts';
 import { JournalLockedError } from './objects/Journal.ts';
 import type { Caller } from './objects/ObjectCommands.ts';
 import { ObjectsGateway } from './objects/ObjectsGateway.ts';
+import type { ObjectStore } from './objects/ObjectStore.ts';
+import { RedisObjectStore, redactUrl } from './objects/RedisObjectStore.ts';
 import { SharedObjectStore } from './objects/SharedObjectStore.ts';
 import { TimedDataFeed } from './objects/TimedDataFeed.ts';
 import type { Program } from './program/Program.ts';
@@ -63,6 +65,8 @@ export interface EngineOptions {
   secrets?: SecretStore;
   /** Where the shared-object journal lives (objects survive restarts); absent = memory only. */
   dataDir?: string;
+  /** Shared objects on Redis instead of the journal (`--objects-redis`; wins over the show's `objectsBackend`). */
+  objectsRedis?: string;
   /** Folder relative overlay image paths are resolved against (the show file's folder). */
   showDir?: string;
   /** Folders API callers may read and write in (`--media-dir`); default: CUTLINE_MEDIA_DIR, the
@@ -94,6 +98,12 @@ const HANDLERS: HandlerMap<CommandName> = {
   ...secretHandlers,
 };
 
+/** A Redis URL in the show may carry a password: state shows it masked. */
+function withoutRedisPassword(show: ShowDocument): ShowDocument {
+  const backend = show.objectsBackend;
+  return backend?.kind === 'redis' ? { ...show, objectsBackend: { kind: 'redis', url: redactUrl(backend.url) } } : show;
+}
+
 /** The journal of another engine on the same data folder is a clear error, not a stack trace. */
 async function openObjects(path: string): Promise<SharedObjectStore> {
   try {
@@ -112,7 +122,7 @@ export class Engine {
   /** Remote guests (WHIP in, WHEP return) and WHEP sources; docs/WEBRTC.md. */
   readonly webrtc: WebRtcGateway;
   /** Shared objects (chat, polls, bids, ...) and the graphics drawn over the program. */
-  private objects!: SharedObjectStore;
+  private objects!: ObjectStore;
   /** `/objects/ws`: guests and token holders read and change shared objects (ObjectsGateway). */
   readonly objectsWs: ObjectsGateway;
   private graphics!: GraphicsLayer;
@@ -158,6 +168,7 @@ export class Engine {
       dispatch: (command, params, caller) => this.dispatch(command, params, caller),
       onAnyEvent: (listener) => this.onAnyEvent(listener),
       guestForToken: (token) => this.webrtc.guestForToken(token),
+      audienceKey: () => this.objects?.currentAudienceKey,
       baseUrl: () => this.webrtc.publicBase(),
       log,
     });
@@ -181,8 +192,9 @@ export class Engine {
     // Headless: the 0600 secrets file and CUTLINE_STREAM_KEY_<ID> etc., bound to the startup show's destinations.
     engine.secrets = options.secrets ? new BoundSecrets(options.secrets) : new BoundSecrets(new FileSecretStore(defaultSecretsFile(), engineLog), process.env);
     engine.secrets.trustStartupShow(document.destinations);
-    const objects = options.dataDir ? await openObjects(join(options.dataDir, 'objects.jsonl')) : new SharedObjectStore();
-    if (objects.tornBytes) engineLog(`the shared-object journal ended in a torn line (${objects.tornBytes} bytes, a crash mid-write): it was never acknowledged and is skipped`);
+    const redisUrl = options.objectsRedis ?? (document.objectsBackend?.kind === 'redis' ? document.objectsBackend.url : undefined);
+    const objects = redisUrl ? await RedisObjectStore.open({ url: redisUrl, log: engineLog }) : options.dataDir ? await openObjects(join(options.dataDir, 'objects.jsonl')) : new SharedObjectStore();
+    if (objects instanceof SharedObjectStore && objects.tornBytes) engineLog(`the shared-object journal ended in a torn line (${objects.tornBytes} bytes, a crash mid-write): it was never acknowledged and is skipped`);
     engine.attachObjects(objects, options.showDir);
     engine.show = new Show(document, {
       ffmpegPath: location.path,
@@ -210,7 +222,7 @@ export class Engine {
 
   // ---- wiring ----
 
-  private attachObjects(objects: SharedObjectStore, showDir?: string): void {
+  private attachObjects(objects: ObjectStore, showDir?: string): void {
     this.objects = objects;
     this.graphics = new GraphicsLayer({ objects, ...(showDir ? { baseDir: showDir } : {}) });
     this.previewGraphics = new PreviewGraphics(this.graphics, new GraphicsLayer({ objects, ...(showDir ? { baseDir: showDir } : {}) }));
@@ -228,6 +240,9 @@ export class Engine {
     });
     objects.on('created', (created) => this.events.emit('object.created', created));
     objects.on('deleted', (deleted) => this.events.emit('object.deleted', deleted));
+    objects.on('status', () => this.events.emit('objects.statusChanged', this.objectsStatus()));
+    // A rotated audience key cuts every viewer token off at once, not only at its next message.
+    objects.on('audienceKeyRotated', () => this.objectsWs.cutOffViewerTokens());
     this.graphics.on('changed', (changed) => this.events.emit('overlay.changed', changed));
     this.graphics.on('overlayFailed', ({ id, message }) => this.log(`overlay ${id}: ${message}`));
   }
@@ -246,12 +261,18 @@ export class Engine {
   getState(): EngineState {
     return {
       apiVersion: 1,
-      show: mapShowSecrets(this.show.document(), maskSecret),
+      show: withoutRedisPassword(mapShowSecrets(this.show.document(), maskSecret)),
       program: this.show.program.status(),
       sources: [...this.show.sources.values()].map((s) => s.status()),
       destinations: [...this.show.destinations.values()].map((d) => d.status()),
       ffmpeg: { path: this.ffmpeg.path, version: this.ffmpeg.version },
+      objects: this.objectsStatus(),
     };
+  }
+
+  private objectsStatus(): NonNullable<EngineState['objects']> {
+    const status = this.objects.status;
+    return { ...status, ...(status.online ? {} : { message: 'objects offline: overlays show the last state, operations are refused until the backend is back' }) };
   }
 
   // ---- test hooks (and tally) ----

@@ -18,7 +18,7 @@ import { MediaProbeError } from './ffmpeg/mediaProbe.ts';
 import type { GraphicsLayer } from './graphics/GraphicsLayer.ts';
 import type { EngineLog } from './log/EngineLog.ts';
 import type { Caller } from './objects/ObjectCommands.ts';
-import type { SharedObjectStore } from './objects/SharedObjectStore.ts';
+import type { ObjectStore } from './objects/ObjectStore.ts';
 import { Program } from './program/Program.ts';
 import type { BoundSecrets } from './secrets/BoundSecrets.ts';
 import { type PipeFeed, Source } from './sources/Source.ts';
@@ -36,7 +36,7 @@ export interface ShowContext {
   /** The overlays the preview monitor draws: those on air plus those cued with `onPreview`. */
   previewGraphics: GraphicsLayer;
   /** Shared objects outlive a show too; a show only creates the ones it lists that are missing. */
-  objects: SharedObjectStore;
+  objects: ObjectStore;
   /** The feed of a `guest` or `whep` source (WebRtcGateway.feedFor). */
   feedFor(spec: SourceSpec): PipeFeed | undefined;
   secrets: BoundSecrets;

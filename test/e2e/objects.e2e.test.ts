@@ -19,6 +19,7 @@ import type { EventMessage } from '../../shared/protocol.ts';
 import { Engine } from '../../electron/engine/Engine.ts';
 import { overlayBox } from '../../electron/engine/graphics/GraphicsLayer.ts';
 import { pollLayout } from '../../electron/engine/graphics/renderers.ts';
+import type { SharedObjectStore } from '../../electron/engine/objects/SharedObjectStore.ts';
 import { FlvDemuxer, TAG_VIDEO } from '../../electron/engine/media/flv.ts';
 import { CUTLINE_SEI_UUID, readCutlineSei, type TimedDataRecord } from '../../electron/engine/media/timedMetadata.ts';
 import { ApiServer } from '../../electron/engine/server/ApiServer.ts';
@@ -190,7 +191,7 @@ describe('shared objects over the control API (one engine, real HTTP and WebSock
     note(
       `concurrency: ${sent.length} bids from 200 clients in ${elapsedS.toFixed(2)} s = ${(sent.length / elapsedS).toFixed(0)} bids/s; ` +
         `${accepted.length} accepted, ${rejected.length} refused; object.op latency HTTP p50 ${percentile(http, 50).toFixed(1)} ms / p95 ${percentile(http, 95).toFixed(1)} ms, ` +
-        `WS p50 ${percentile(ws, 50).toFixed(1)} ms / p95 ${percentile(ws, 95).toFixed(1)} ms; journal ${JSON.stringify(engine['objects'].journalStats)}`,
+        `WS p50 ${percentile(ws, 50).toFixed(1)} ms / p95 ${percentile(ws, 95).toFixed(1)} ms; journal ${JSON.stringify((engine['objects'] as SharedObjectStore).journalStats)}`,
     );
     for (const c of clients) c.close();
   });

@@ -12,7 +12,7 @@ import type { ProbeResult } from '../ffmpeg/probe.ts';
 import type { GraphicsLayer } from '../graphics/GraphicsLayer.ts';
 import type { EngineLog } from '../log/EngineLog.ts';
 import type { Caller } from '../objects/ObjectCommands.ts';
-import type { SharedObjectStore } from '../objects/SharedObjectStore.ts';
+import type { ObjectStore } from '../objects/ObjectStore.ts';
 import type { BoundSecrets } from '../secrets/BoundSecrets.ts';
 import type { Show } from '../Show.ts';
 import type { WebRtcGateway } from '../webrtc/WebRtcGateway.ts';
@@ -24,7 +24,7 @@ export interface CommandContext {
   readonly ffmpeg: { path: string; version: string };
   readonly probe: ProbeResult;
   readonly webrtc: WebRtcGateway;
-  readonly objects: SharedObjectStore;
+  readonly objects: ObjectStore;
   readonly graphics: GraphicsLayer;
   readonly objectTokens: ObjectTokens;
   /** Which files and addresses commands may make the engine touch (files/MediaAccess.ts). */

@@ -9,7 +9,7 @@ import { ProtocolError } from '../../../shared/protocol.ts';
 import type { MediaAccess } from '../files/MediaAccess.ts';
 import type { GraphicsLayer } from '../graphics/GraphicsLayer.ts';
 import { bindIdentity } from '../objects/ObjectCommands.ts';
-import type { SharedObjectStore } from '../objects/SharedObjectStore.ts';
+import type { ObjectStore } from '../objects/ObjectStore.ts';
 import type { HandlerMap } from './context.ts';
 
 /** Token issuing for the objects WebSocket (ObjectsGateway). */
@@ -24,7 +24,7 @@ export interface ObjectTokens {
 
 /** What object and overlay handlers need (the engine gives all; a bare store works for tests). */
 export interface ObjectsContext {
-  objects: SharedObjectStore;
+  objects: ObjectStore;
   graphics?: GraphicsLayer;
   objectTokens?: ObjectTokens;
   /** Which files overlays may read (image paths); absent = no check (a bare store in tests). */
@@ -42,7 +42,8 @@ type ObjectCommand =
   | 'object.listTokens'
   | 'object.blockClient'
   | 'object.unblockClient'
-  | 'object.listBlocked';
+  | 'object.listBlocked'
+  | 'object.audienceKey';
 
 function tokens(ctx: ObjectsContext, caller: { role: string }): ObjectTokens {
   if (caller.role !== 'producer') throw new ProtocolError('unauthorized', 'Only the producer can issue or revoke tokens.');
@@ -57,7 +58,7 @@ export const objectHandlers: HandlerMap<ObjectCommand, ObjectsContext> = {
     const clientId = caller.role === 'producer' ? (p.clientId ?? caller.clientId) : caller.clientId;
     // ...and is then held to that client's rate limits, so a relayed flood is refused like a direct one.
     const onBehalf = caller.role === 'producer' && p.clientId !== undefined;
-    return ctx.objects.apply(p.id, p.op, bindIdentity(p.op, p.args, caller), { role: caller.role, clientId, onBehalf });
+    return ctx.objects.apply(p.id, p.op, bindIdentity(p.op, p.args, caller), { role: caller.role, clientId, onBehalf, ...(p.idempotencyKey ? { idempotencyKey: p.idempotencyKey } : {}) });
   },
   'object.get': (p, ctx) => ctx.objects.get(p.id),
   'object.list': (_p, ctx) => ctx.objects.list(),
@@ -71,4 +72,8 @@ export const objectHandlers: HandlerMap<ObjectCommand, ObjectsContext> = {
   'object.blockClient': (p, ctx, caller) => tokens(ctx, caller).block(p),
   'object.unblockClient': (p, ctx, caller) => tokens(ctx, caller).unblock(p),
   'object.listBlocked': (_p, ctx, caller) => tokens(ctx, caller).listBlocked(),
+  'object.audienceKey': async (p, ctx, caller) => {
+    if (caller.role !== 'producer') throw new ProtocolError('unauthorized', 'Only the producer can read or rotate the audience key.');
+    return { key: await ctx.objects.audienceKey(p.rotate === true) };
+  },
 };

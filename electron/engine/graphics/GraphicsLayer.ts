@@ -22,14 +22,14 @@ import {
 import { ProtocolError } from '../../../shared/protocol.ts';
 import { describeZodError } from '../../../shared/show.ts';
 import type { YuvFrame } from '../media/yuv.ts';
-import type { SharedObjectStore } from '../objects/SharedObjectStore.ts';
+import type { ObjectStore } from '../objects/ObjectStore.ts';
 import { TypedEmitter } from '../TypedEmitter.ts';
 import { blendPrepared, type PreparedBitmap, prepare, updateBand } from './blend.ts';
 import type { Ctx } from './draw.ts';
 import { drawTickerStrip, type RenderInput, rendererFor, tickerLabelWidth, tickerUnitWidth } from './renderers.ts';
 
 /** What the layer needs from the shared-object store. */
-export type ObjectSource = Pick<SharedObjectStore, 'peek' | 'on'>;
+export type ObjectSource = Pick<ObjectStore, 'peek' | 'on'>;
 
 export interface GraphicsLayerOptions {
   objects?: ObjectSource;

@@ -13,7 +13,7 @@ import { overlayHandlers } from '../commands/overlays.ts';
 import type { MediaAccess } from '../files/MediaAccess.ts';
 import type { GraphicsLayer } from '../graphics/GraphicsLayer.ts';
 import { ObjectRejection } from './rejections.ts';
-import type { SharedObjectStore } from './SharedObjectStore.ts';
+import type { ObjectStore } from './ObjectStore.ts';
 
 export interface Caller {
   role: ClientRole;
@@ -60,7 +60,7 @@ export function isObjectCommand(name: string): name is ObjectCommandName {
 }
 
 export interface ObjectTargets {
-  store: SharedObjectStore;
+  store: ObjectStore;
   graphics?: GraphicsLayer;
   tokens?: ObjectTokens;
   media?: MediaAccess;

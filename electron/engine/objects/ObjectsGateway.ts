@@ -40,6 +40,7 @@ import { audienceChange, audienceCreated, audienceSnapshot, audienceState } from
 import type { Caller } from './ObjectCommands.ts';
 import { presentedToken, WS_PROTOCOL } from '../server/requestGuard.ts';
 import { RateLimiter } from './RateLimiter.ts';
+import { isJwtShaped, type ViewerClaims, verifyViewerToken } from './viewerToken.ts';
 import { ObjectRejection } from './rejections.ts';
 
 export const OBJECTS_WS_PATH = '/objects/ws';
@@ -54,10 +55,20 @@ export const MAX_CONNECTIONS = 2000;
 export const MAX_CONNECTIONS_PER_GUEST_TOKEN = 4;
 /** Sockets one viewer token may hold (an audience shares it); per-person tokens are the audience-scale issue's. */
 export const MAX_CONNECTIONS_PER_VIEWER_TOKEN = 500;
+/** Sockets one viewer (a JWT's `sub`) may hold on one gateway: a few tabs. */
+export const MAX_CONNECTIONS_PER_VIEWER = 4;
 /** What a refused socket is told to wait, in seconds. */
 const CONNECTION_RETRY_AFTER_S = 5;
 const MAX_TOKENS = 1000;
 const MAX_BLOCKS = 1000;
+/** How long a socket without a token at the upgrade has to send it as its first message. */
+const AUTH_TIMEOUT_MS = 5000;
+
+/** A close reason is at most 123 bytes. */
+function closeWithReason(ws: WebSocket, code: number, why: string): void {
+  ws.close(code, Buffer.from(why).subarray(0, 120).toString());
+}
+
 /** A reader this far behind is cut off rather than buffered for. */
 const MAX_BUFFERED = 4 << 20;
 
@@ -70,6 +81,8 @@ export interface ObjectsGatewayHost {
   guestForToken(token: string): { id: string; label: string } | undefined;
   /** Public base URL (http[s]://host:port) for the wsUrl of issued tokens. */
   baseUrl(): string;
+  /** The show's audience key: viewer JWTs signed with it are accepted (viewerToken.ts); absent = none yet. */
+  audienceKey?(): string | undefined;
 }
 
 type WsCaller = Caller & { role: 'viewer' | 'guest'; clientId: string };
@@ -95,10 +108,16 @@ export interface ObjectsHello {
 
 /** Events as viewers and guests may see them (audience.ts: no poll answer or hidden counts). */
 function forAudience(message: EventMessage): EventMessage {
-  if (message.event === 'object.changed') return { ...message, data: audienceChange(message.data as ObjectChangedEvent) } as EventMessage;
-  if (message.event === 'object.created') return { ...message, data: audienceCreated(message.data as ObjectCreatedEvent) } as EventMessage;
-  return message;
+  // The same view object for every socket, so it is serialized once (webSocketSession.ts).
+  const known = audienceViews.get(message);
+  if (known) return known;
+  let view = message;
+  if (message.event === 'object.changed') view = { ...message, data: audienceChange(message.data as ObjectChangedEvent) } as EventMessage;
+  else if (message.event === 'object.created') view = { ...message, data: audienceCreated(message.data as ObjectCreatedEvent) } as EventMessage;
+  audienceViews.set(message, view);
+  return view;
 }
+const audienceViews = new WeakMap<EventMessage, EventMessage>();
 
 /** object.get's snapshot and object.op's {version, state}, as viewers and guests may see them. */
 function audienceResult(command: string, result: unknown): unknown {
@@ -125,11 +144,20 @@ export class ObjectsGateway {
   /** `client:<client id>` or `token:<token id>` → the block. */
   private readonly blocked = new Map<string, BlockedClient>();
   private readonly sessions = new Set<{ ws: WebSocket; clientId: string; tokenId?: string }>();
+  /** Sockets opened with a viewer JWT (cut off together when the audience key rotates). */
+  private readonly viewerSockets = new Set<WebSocket>();
+  /** Open sockets per viewer `sub` (bounded by the connection cap: entries go with their last socket). */
+  private readonly socketsPerSub = new Map<string, number>();
   private nextToken = 1;
   private nextConnection = 1;
   private closed = false;
 
-  constructor(private readonly host: ObjectsGatewayHost) {}
+  /** `maxConnections`: a gateway process serves many more than an engine (which also mixes video). */
+  constructor(
+    private readonly host: ObjectsGatewayHost,
+    private readonly maxConnections = MAX_CONNECTIONS,
+    private readonly noun = 'show',
+  ) {}
 
   // ---- tokens (object.issueToken / revokeToken / listTokens) ----
 
@@ -210,6 +238,9 @@ export class ObjectsGateway {
     };
     const busy = (message: string) => refuse('429 Too Many Requests', message, `Retry-After: ${CONNECTION_RETRY_AFTER_S}\r\n`);
     if (this.closed) return refuse('503 Service Unavailable', 'the show is closing');
+    if (this.wss.clients.size >= this.maxConnections) return busy(`this ${this.noun} already has ${this.maxConnections} objects sockets: try again later`);
+    // A per-viewer JWT (signed by the integrator's site with the audience key), or none yet: it may come as the first message.
+    if (this.host.audienceKey && (isJwtShaped(token) || (!token && this.host.audienceKey()))) return this.upgradeViewer(req, socket, head, token, refuse);
     const guest = token ? this.host.guestForToken(token) : undefined;
     const issued = guest ? undefined : this.findIssued(token);
     if (!guest && !issued) return refuse('401 Unauthorized', 'missing or wrong token: use the link or token the producer gave you');
@@ -219,7 +250,6 @@ export class ObjectsGateway {
       socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
       return true;
     }
-    if (this.wss.clients.size >= MAX_CONNECTIONS) return busy(`this show already has ${MAX_CONNECTIONS} objects sockets: try again later`);
     const sockets = guest ? this.socketsOfGuest(guest.id) : (issued as IssuedToken).sockets;
     const cap = guest || issued?.role === 'guest' ? MAX_CONNECTIONS_PER_GUEST_TOKEN : MAX_CONNECTIONS_PER_VIEWER_TOKEN;
     if (sockets.size >= cap) return busy(`this token already has ${cap} open sockets (the limit): close one first`);
@@ -240,6 +270,64 @@ export class ObjectsGateway {
     });
     return true;
   };
+
+  /**
+   * A viewer with a JWT: verified here, against the audience key alone (no call to the engine, so a
+   * stateless gateway can do it). With no token at the upgrade, the first message must be the
+   * token (`{"type":"auth","token":"…"}`) within AUTH_TIMEOUT_MS; a bad one closes with 4401 and why.
+   */
+  private upgradeViewer(req: IncomingMessage, socket: Duplex, head: Buffer, token: string, refuse: (status: string, message: string, headers?: string) => true): true {
+    const key = this.host.audienceKey?.();
+    if (token) {
+      const check = verifyViewerToken(token, key);
+      if (!check.ok) return refuse('401 Unauthorized', check.why);
+      const block = this.blockFor(`sub:${check.claims.sub}`, undefined);
+      if (block) return refuse('403 Forbidden', `blocked by the producer: ${block.reason}`);
+      if ((this.socketsPerSub.get(check.claims.sub) ?? 0) >= MAX_CONNECTIONS_PER_VIEWER)
+        return refuse('429 Too Many Requests', `this viewer already has ${MAX_CONNECTIONS_PER_VIEWER} open sockets here (the limit): close one first`, `Retry-After: ${CONNECTION_RETRY_AFTER_S}\r\n`);
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.onViewer(ws, check.claims, key as string));
+      return true;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      const timer = setTimeout(() => ws.close(4401, 'send your viewer token first: {"type":"auth","token":"…"}'), AUTH_TIMEOUT_MS);
+      ws.once('message', (data) => {
+        clearTimeout(timer);
+        let presented = '';
+        try {
+          const parsed = JSON.parse(String(data)) as { type?: unknown; token?: unknown };
+          if (parsed?.type === 'auth' && typeof parsed.token === 'string') presented = parsed.token;
+        } catch {}
+        const firstKey = this.host.audienceKey?.();
+        const check = presented ? verifyViewerToken(presented, firstKey) : ({ ok: false, why: 'the first message must be {"type":"auth","token":"<viewer JWT>"}' } as const);
+        if (!check.ok) return closeWithReason(ws, 4401, check.why);
+        if (this.blockFor(`sub:${check.claims.sub}`, undefined)) return closeWithReason(ws, 4403, 'blocked by the producer');
+        if ((this.socketsPerSub.get(check.claims.sub) ?? 0) >= MAX_CONNECTIONS_PER_VIEWER) return closeWithReason(ws, 4429, `this viewer already has ${MAX_CONNECTIONS_PER_VIEWER} open sockets here`);
+        this.onViewer(ws, check.claims, firstKey as string);
+      });
+    });
+    return true;
+  }
+
+  /** One viewer per `sub`: its votes, bids and rate budget (on Redis: across every gateway) are keyed on it. */
+  private onViewer(ws: WebSocket, claims: ViewerClaims, key: string): void {
+    const caller: WsCaller = { role: 'viewer', clientId: `sub:${claims.sub}`, ...(claims.name ? { name: claims.name } : {}) };
+    const nowS = () => Date.now() / 1000;
+    this.viewerSockets.add(ws);
+    this.socketsPerSub.set(claims.sub, (this.socketsPerSub.get(claims.sub) ?? 0) + 1);
+    ws.on('close', () => {
+      this.viewerSockets.delete(ws);
+      const left = (this.socketsPerSub.get(claims.sub) ?? 1) - 1;
+      if (left > 0) this.socketsPerSub.set(claims.sub, left);
+      else this.socketsPerSub.delete(claims.sub);
+    });
+    // Rotating the key or reaching `exp` ends the session (at its next message or event).
+    this.onSocket(ws, caller, caller.clientId, () => this.host.audienceKey?.() === key && claims.exp + 30 > nowS(), undefined);
+  }
+
+  /** The audience key was rotated: every viewer JWT is void, so their sockets close now. */
+  cutOffViewerTokens(): void {
+    for (const ws of this.viewerSockets) ws.close(4401, 'the audience key was rotated: get a new viewer token');
+  }
 
   private socketsOfGuest(id: string): Set<WebSocket> {
     let set = this.guestSockets.get(id);

@@ -10,10 +10,6 @@
  */
 import {
   type ClientRole,
-  MAX_ARGS_BYTES,
-  MAX_STATE_BYTES,
-  OBJECT_OPS,
-  OBJECT_OPTIONS,
   type ObjectChangedEvent,
   type ObjectCreatedEvent,
   type ObjectDeletedEvent,
@@ -21,13 +17,14 @@ import {
   type ObjectState,
   type ObjectSummary,
   ObjectType,
-  opDef,
   type Rate,
   roleAllows,
 } from '../../../shared/objects.ts';
-import { describeZodError } from '../../../shared/show.ts';
 import { TypedEmitter } from '../TypedEmitter.ts';
 import { Journal, type JournalOptions, type JournalRecord } from './Journal.ts';
+import type { ObjectStore, ObjectStoreStatus } from './ObjectStore.ts';
+import { newAudienceKey } from './viewerToken.ts';
+import { applyWithinCap, canonicalArgs, checkCreate, checkOpRole, runRule } from './operationCheck.ts';
 import { RateLimiter } from './RateLimiter.ts';
 import { ObjectRejection, reject } from './rejections.ts';
 import { type AnyRules, rulesFor } from './rules.ts';
@@ -47,6 +44,10 @@ export interface ApplyResult {
 
 export interface StoreEvents {
   changed: ObjectChangedEvent;
+  /** The backend went away or came back (Redis only; the journal is always online). */
+  status: { backend: 'journal' | 'redis'; online: boolean };
+  /** The audience key was rotated: every viewer JWT signed with the old one is cut off. */
+  audienceKeyRotated: Record<string, never>;
   created: ObjectCreatedEvent;
   deleted: ObjectDeletedEvent;
 }
@@ -80,12 +81,10 @@ interface Entry {
   stateBytes?: number;
 }
 
-/** How much one op can grow a state beyond its args' own length (field names, counters). */
-const OP_GROWTH_MARGIN = 8 * 1024;
-
 const PRODUCER = 'producer';
+const MAX_IDEMPOTENCY_KEYS = 10_000;
 
-export class SharedObjectStore extends TypedEmitter<StoreEvents> {
+export class SharedObjectStore extends TypedEmitter<StoreEvents> implements ObjectStore {
   private readonly objects = new Map<string, Entry>();
   private pts: () => number | null;
   private readonly now: () => number;
@@ -96,6 +95,11 @@ export class SharedObjectStore extends TypedEmitter<StoreEvents> {
   private closed = false;
   /** Bytes of a torn last journal line dropped at open (a crash mid-write): the engine warns. */
   tornBytes = 0;
+  /** The viewer-JWT key lives in memory here: an engine restart makes a new one (Redis keeps its own). */
+  private viewerKey: string | undefined;
+  readonly status: ObjectStoreStatus = { backend: 'journal', online: true };
+  /** Recent idempotency keys and their results, oldest first. */
+  private readonly idempotent = new Map<string, Promise<ApplyResult>>();
 
   /** An in-memory store; use SharedObjectStore.open() for one backed by a journal. */
   constructor(
@@ -125,6 +129,17 @@ export class SharedObjectStore extends TypedEmitter<StoreEvents> {
     return store;
   }
 
+  async audienceKey(rotate: boolean): Promise<string> {
+    const rotated = rotate && this.viewerKey !== undefined;
+    if (rotate || !this.viewerKey) this.viewerKey = newAudienceKey();
+    if (rotated) this.emit('audienceKeyRotated', {});
+    return this.viewerKey;
+  }
+
+  get currentAudienceKey(): string | undefined {
+    return this.viewerKey;
+  }
+
   /** The engine injects the program clock once the program runs. */
   setPtsProvider(pts: () => number | null): void {
     this.pts = pts;
@@ -136,15 +151,11 @@ export class SharedObjectStore extends TypedEmitter<StoreEvents> {
 
   async create(id: string, type: ObjectType, options: unknown, ctx: ApplyContext): Promise<ObjectSnapshot> {
     this.checkOpen();
-    if (!roleAllows(ctx.role, 'producer')) reject('unauthorized', 'forbidden', 'Only the producer can create shared objects.');
-    const parsedType = ObjectType.safeParse(type);
-    if (!parsedType.success) reject('invalid_params', 'invalid_args', `Unknown object type "${type}": use one of ${ObjectType.options.join(', ')}.`);
+    const checked = checkCreate(type, options, ctx.role);
     if (this.objects.has(id)) reject('conflict', 'object_exists', `A shared object "${id}" already exists: delete it first or use another id.`);
     if (this.objects.size >= this.maxObjects) reject('conflict', 'too_many_objects', `At most ${this.maxObjects} shared objects: delete one first.`);
-    const parsed = OBJECT_OPTIONS[parsedType.data].safeParse(options ?? {});
-    if (!parsed.success) reject('invalid_params', 'invalid_args', `Bad ${type} options: ${describeZodError(parsed.error)}`);
-    const record: JournalRecord = { t: 'create', id, type: parsedType.data, options: parsed.data, at: this.now(), by: ctx.clientId ?? PRODUCER };
-    const entry = this.createEntry(id, parsedType.data, parsed.data);
+    const record: JournalRecord = { t: 'create', id, type: checked.type, options: checked.options, at: this.now(), by: ctx.clientId ?? PRODUCER };
+    const entry = this.createEntry(id, checked.type, checked.options);
     this.objects.set(id, entry);
     const view = entry.rules.view(entry.state, entry.options) as ObjectState;
     await this.persist(record);
@@ -158,49 +169,37 @@ export class SharedObjectStore extends TypedEmitter<StoreEvents> {
    * Applies one operation. Resolves with the new version and public state once it is durable;
    * rejects with an ObjectRejection (code + reason) when a rule refuses it, leaving nothing changed.
    */
-  async apply(id: string, op: string, args: unknown, ctx: ApplyContext): Promise<ApplyResult> {
+  async apply(id: string, op: string, args: unknown, ctx: ApplyContext & { idempotencyKey?: string }): Promise<ApplyResult> {
+    if (ctx.idempotencyKey === undefined) return this.applyOnce(id, op, args, ctx);
+    // The journal engine keeps recent keys in memory (a restart forgets them; Redis keeps its own).
+    const key = `${id}\n${ctx.clientId ?? ctx.role}\n${ctx.idempotencyKey}`;
+    const known = this.idempotent.get(key);
+    if (known) return known;
+    const result = this.applyOnce(id, op, args, ctx);
+    this.idempotent.set(key, result);
+    result.catch(() => this.idempotent.delete(key));
+    if (this.idempotent.size > MAX_IDEMPOTENCY_KEYS) this.idempotent.delete(this.idempotent.keys().next().value as string);
+    return result;
+  }
+
+  private async applyOnce(id: string, op: string, args: unknown, ctx: ApplyContext): Promise<ApplyResult> {
     this.checkOpen();
     const clientId = ctx.clientId ?? (ctx.role === 'producer' ? PRODUCER : 'anonymous');
     const entry = this.objects.get(id);
     if (!entry) reject('not_found', 'unknown_object', `No shared object "${id}". object.list shows the ones that exist.`);
-    const def = opDef(entry.type, op);
-    if (!def) reject('invalid_params', 'unknown_op', `A ${entry.type} has no operation "${op}": use ${Object.keys(OBJECT_OPS[entry.type]).join(', ')}.`);
-    const minRole = entry.type === 'kv' ? (entry.options as { writeRole: ClientRole }).writeRole : def.minRole;
-    if (!roleAllows(ctx.role, minRole)) reject('unauthorized', 'forbidden', `Only a ${minRole}${minRole === 'producer' ? '' : ' or above'} may ${op} on "${id}".`);
+    checkOpRole(entry, op, ctx.role);
     // Producers are exempt, except when they relay a named client's op (a bidding site's backend).
     const limited = ctx.role !== 'producer' || ctx.onBehalf === true;
     if (limited && !this.clientRate.take(clientId))
       reject('too_many_requests', 'rate_limited', `Too many operations from ${clientId}: wait ${this.clientRate.retryAfterS(clientId).toFixed(1)} s.`);
 
-    let rawJson: string | undefined;
-    try {
-      rawJson = JSON.stringify(args ?? {});
-    } catch {
-      reject('invalid_params', 'invalid_args', 'args must be plain JSON.');
-    }
-    if (rawJson === undefined || rawJson.length > MAX_ARGS_BYTES)
-      reject('payload_too_large', 'payload_too_large', `args must be JSON of at most ${MAX_ARGS_BYTES} characters.`);
-    const parsed = def.args.safeParse(args ?? {});
-    if (!parsed.success) reject('invalid_params', 'invalid_args', `Bad args for ${entry.type}.${op}: ${describeZodError(parsed.error)}`);
-    // The canonical args are exactly what the journal holds, so replay sees the same values.
-    const canonical = JSON.parse(JSON.stringify(parsed.data)) as unknown;
+    const { canonical, length } = canonicalArgs(entry, op, args);
 
     if (entry.chatRate && op === 'post' && limited && !entry.chatRate.take(clientId))
       reject('too_many_requests', 'rate_limited', `You are posting too fast: wait ${entry.chatRate.retryAfterS(clientId).toFixed(1)} s.`);
 
     const at = this.now();
-    // Near the state cap, keep a copy to roll back to: the rules mutate in place.
-    const nearCap = entry.stateBytes === undefined || entry.stateBytes + rawJson.length + OP_GROWTH_MARGIN > MAX_STATE_BYTES;
-    const before = nearCap ? JSON.stringify(entry.rules.save(entry.state)) : undefined;
-    this.runOp(entry, op, canonical, at, clientId);
-    const state = entry.rules.view(entry.state, entry.options) as ObjectState;
-    const stateBytes = JSON.stringify(state).length;
-    // (Far from the cap one op cannot cross it by more than OP_GROWTH_MARGIN; the next op is checked.)
-    if (stateBytes > MAX_STATE_BYTES && before !== undefined) {
-      entry.state = entry.rules.load(JSON.parse(before));
-      reject('payload_too_large', 'state_too_large', `"${id}" would hold ${stateBytes} bytes of state (at most ${MAX_STATE_BYTES}): clear or remove some of it first.`);
-    }
-    entry.stateBytes = stateBytes;
+    const state = applyWithinCap(entry, op, canonical, length, at, clientId);
     const version = ++entry.version;
     await this.persist({ t: 'op', id, v: version, op, args: canonical, at, by: clientId });
     if (!entry.committed || entry.committed.version < version) entry.committed = { version, state };
@@ -287,8 +286,7 @@ export class SharedObjectStore extends TypedEmitter<StoreEvents> {
   }
 
   private runOp(entry: Entry, op: string, args: unknown, at: number, clientId: string): void {
-    const fn = entry.rules.ops[op] as (s: unknown, a: unknown, c: { at: number; clientId: string }, o: unknown) => void;
-    fn(entry.state, args, { at, clientId }, entry.options);
+    runRule(entry, op, args, at, clientId);
   }
 
   private async persist(record: JournalRecord): Promise<void> {

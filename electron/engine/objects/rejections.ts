@@ -39,7 +39,8 @@ export type RejectionReason =
   | 'reserved_name'
   | 'state_too_large'
   | 'store_closed'
-  | 'journal_failed';
+  | 'journal_failed'
+  | 'objects_offline';
 
 export interface RejectionBody extends ProtocolErrorBody {
   reason: RejectionReason;

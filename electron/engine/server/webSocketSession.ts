@@ -13,10 +13,25 @@ export interface WebSocketSessionOptions extends Omit<ProtocolSessionOptions, 's
   helloCommands?: readonly string[];
 }
 
+/**
+ * One event goes to every socket as the same object: serialize it once, not once per socket (a
+ * gateway sends each change to thousands). Messages are never changed after they are sent.
+ */
+const serialized = new WeakMap<object, string>();
+function toJson(message: unknown): string {
+  if (typeof message !== 'object' || message === null) return JSON.stringify(message);
+  let text = serialized.get(message);
+  if (text === undefined) {
+    text = JSON.stringify(message);
+    serialized.set(message, text);
+  }
+  return text;
+}
+
 export function openWebSocketSession(ws: WebSocket, options: WebSocketSessionOptions): ProtocolSession {
   const send = (message: unknown) => {
     if (ws.bufferedAmount > options.maxBuffered) return ws.terminate();
-    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(message));
+    if (ws.readyState === WebSocket.OPEN) ws.send(toJson(message));
   };
   const session = new ProtocolSession({ ...options, send });
   session.hello(options.hello, options.helloCommands);

@@ -1,4 +1,4 @@
-/** Program health at a glance: frame rate, late frames, encoder (hardware or not), CPU, uptime. */
+/** Program health at a glance: frame rate, late frames, encoder (hardware or not), CPU, uptime, shared objects offline. */
 import { formatUptime } from '../destinations/presets.ts';
 import { useCutline } from '../store/store.ts';
 
@@ -6,6 +6,7 @@ export function StatusBar() {
   const program = useCutline((s) => s.engine?.program);
   const ffmpeg = useCutline((s) => s.engine?.ffmpeg);
   const connection = useCutline((s) => s.connection);
+  const objects = useCutline((s) => s.engine?.objects);
   return (
     <footer className="statusbar">
       {connection.state !== 'open' || connection.message ? <span className="status-connection">{connection.message ?? 'Connecting to the engine…'}</span> : null}
@@ -32,6 +33,11 @@ export function StatusBar() {
           </span>
           <span>up {formatUptime(program.uptimeS)}</span>
         </>
+      ) : null}
+      {objects && !objects.online ? (
+        <span className="warn" data-stat="objects" title={objects.message}>
+          objects offline
+        </span>
       ) : null}
       <span className="spacer" />
       {ffmpeg ? <span className="muted">ffmpeg {ffmpeg.version}</span> : null}

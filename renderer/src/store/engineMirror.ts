@@ -68,6 +68,8 @@ export function applyEvent(state: EngineState, message: EventMessage): MirrorRes
       const { layout, preview } = payload<'program.layoutChanged'>(message);
       return { state: { ...state, show: { ...state.show, layout, preview } }, refresh: false };
     }
+    case 'objects.statusChanged':
+      return { state: { ...state, objects: payload<'objects.statusChanged'>(message) }, refresh: false };
     case 'program.stats':
       return { state: { ...state, program: payload<'program.stats'>(message) }, refresh: false };
     case 'show.changed': {
