@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { Id } from './ids.ts';
+import { withProgramId } from './programScope.ts';
 
 // ---- Object types, roles ----------------------------------------------------------------------
 
@@ -748,14 +749,14 @@ export const OBJECT_COMMANDS = {
   'object.unblockClient': command(ObjectUnblockClient, z.object({ unblocked: z.boolean() }), 'Lift a block (producer). Result: {unblocked}.'),
   'object.listBlocked': command(Empty, z.array(BlockedClientResult), 'The blocked clients and tokens (producer): [{clientId? | tokenId?, reason, at}].'),
   'object.listTokens': command(Empty, z.array(TokenInfoResult), 'The objects tokens issued (producer), without the secrets: [{id, role, label, createdAt, connections}].'),
-  'overlay.add': command(OverlaySpec, OverlayStatusResult, 'Add a graphics overlay {id, kind, ...} (image, text, lowerThird, clock, countdown, ticker, or a data overlay naming an object).'),
-  'overlay.update': command(OverlayUpdate, OverlayStatusResult, 'Change fields of an overlay (not its kind); it redraws once.'),
-  'overlay.show': command(ShowHide, OverlayStatusResult, 'Fade an overlay in (fadeMs overrides its own).'),
-  'overlay.hide': command(ShowHide, OverlayStatusResult, 'Fade an overlay out (fadeMs overrides its own).'),
-  'overlay.remove': command(ById, NothingResult, 'Remove an overlay at once.'),
-  'overlay.list': command(Empty, z.array(OverlayStatusResult), 'Every overlay with its spec, visibility and current opacity.'),
+  'overlay.add': command(withProgramId(OverlaySpec), OverlayStatusResult, 'Add a graphics overlay {id, kind, ...} to program `programId` (default main) (image, text, lowerThird, clock, countdown, ticker, or a data overlay naming an object).'),
+  'overlay.update': command(withProgramId(OverlayUpdate), OverlayStatusResult, 'Change fields of an overlay (not its kind); it redraws once.'),
+  'overlay.show': command(withProgramId(ShowHide), OverlayStatusResult, 'Fade an overlay in (fadeMs overrides its own).'),
+  'overlay.hide': command(withProgramId(ShowHide), OverlayStatusResult, 'Fade an overlay out (fadeMs overrides its own).'),
+  'overlay.remove': command(withProgramId(ById), NothingResult, 'Remove an overlay at once.'),
+  'overlay.list': command(withProgramId(Empty), z.array(OverlayStatusResult), 'Every overlay with its spec, visibility and current opacity.'),
   'overlay.thumbnail': command(
-    ById,
+    withProgramId(ById),
     OverlayThumbnailResult,
     'The overlay drawn by the engine as it would be on a 640×360 program, shown or not: {id, png: "data:image/png;base64,…", width, height} (its box in pixels; place it at the overlay\'s x/y/width/height). For the desk\'s list of graphics.',
   ),

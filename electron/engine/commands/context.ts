@@ -26,6 +26,7 @@ export interface CommandContext {
   readonly webrtc: WebRtcGateway;
   readonly objects: SharedObjectStore;
   readonly graphics: GraphicsLayer;
+  programGraphics(programId: string): GraphicsLayer;
   readonly objectTokens: ObjectTokens;
   /** Which files and addresses commands may make the engine touch (files/MediaAccess.ts). */
   readonly media: MediaAccess;

@@ -1,21 +1,24 @@
-/** What is on program and on preview (studio mode), and taking one to the other. */
+/** What is on program and on preview (studio mode) of each program, and taking one to the other. */
 import type { HandlerMap } from './context.ts';
 
 export const layoutHandlers: HandlerMap<'layout.set' | 'preview.set' | 'program.take'> = {
   // Program emits program.layoutChanged itself.
-  'layout.set': (layout, ctx) => {
+  'layout.set': ({ programId, ...layout }, ctx) => {
+    const program = ctx.show.programs.require(programId);
     ctx.show.checkLayoutSources(layout);
-    ctx.show.program.setLayout(layout);
+    program.setLayout(layout);
     return {};
   },
-  'preview.set': (layout, ctx) => {
+  'preview.set': ({ programId, ...layout }, ctx) => {
+    const program = ctx.show.programs.require(programId);
     ctx.show.checkLayoutSources(layout);
-    ctx.show.program.setPreview(layout);
+    program.setPreview(layout);
     return {};
   },
-  'program.take': (transition, ctx) => {
-    const chosen = { ...ctx.show.settings.transition, ...transition };
-    ctx.show.program.take(chosen);
+  'program.take': ({ programId, ...transition }, ctx) => {
+    const program = ctx.show.programs.require(programId);
+    const chosen = { ...ctx.show.programs.settings(programId).transition, ...transition };
+    program.take(chosen);
     return { transition: chosen };
   },
 };

@@ -26,6 +26,8 @@ export interface ObjectTokens {
 export interface ObjectsContext {
   objects: SharedObjectStore;
   graphics?: GraphicsLayer;
+  /** Another program's overlay layer (overlay.* with programId); throws not_found for an unknown id. */
+  programGraphics?(programId: string): GraphicsLayer;
   objectTokens?: ObjectTokens;
   /** Which files overlays may read (image paths); absent = no check (a bare store in tests). */
   media?: MediaAccess;

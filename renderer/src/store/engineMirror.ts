@@ -65,7 +65,9 @@ export function applyEvent(state: EngineState, message: EventMessage): MirrorRes
       return { state: { ...state, show, destinations: state.destinations.filter((d) => d.id !== id) }, refresh: false };
     }
     case 'program.layoutChanged': {
-      const { layout, preview } = payload<'program.layoutChanged'>(message);
+      const { programId, layout, preview } = payload<'program.layoutChanged'>(message);
+      // The desk shows main; another program's change is in the state when it is re-read.
+      if (programId !== undefined && programId !== 'main') return { state, refresh: true };
       return { state: { ...state, show: { ...state.show, layout, preview } }, refresh: false };
     }
     case 'program.stats':
