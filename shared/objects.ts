@@ -645,6 +645,11 @@ export const ObjectIssueToken = z
     role: z.enum(['viewer', 'guest']).default('viewer'),
     /** For the producer's list; a guest token's label is also the name its chat posts and bids carry. */
     label: z.string().trim().min(1).max(64).optional(),
+    /**
+     * The views (public programs) a viewer holding it may watch on the viewer page; absent = every
+     * public view, now and later (docs/WEBRTC.md, "Views").
+     */
+    views: z.array(Id).min(1).max(8).optional(),
   })
   .strict();
 export const ObjectRevokeToken = z
@@ -655,6 +660,8 @@ export interface ObjectTokenInfo {
   id: string;
   role: 'viewer' | 'guest';
   label?: string;
+  /** The views it may watch (absent = every public view). */
+  views?: string[];
   createdAt: string;
   /** Open WebSocket connections using it now. */
   connections: number;
@@ -708,6 +715,7 @@ const TokenInfoResult = z.object({
   id: z.string(),
   role: z.enum(['viewer', 'guest']),
   label: z.string().optional(),
+  views: z.array(z.string()).optional(),
   createdAt: z.string(),
   connections: z.number().int().min(0),
 });
@@ -738,7 +746,7 @@ export const OBJECT_COMMANDS = {
   'object.issueToken': command(
     ObjectIssueToken,
     IssuedTokenResult,
-    'Issue a token for the objects WebSocket /objects/ws (producer): {role: viewer|guest, label?} → {id, token, role, label, wsUrl, createdAt}. Held in memory until revoked or the engine stops.',
+    'Issue a token for the objects WebSocket /objects/ws (producer): {role: viewer|guest, label?, views?} → {id, token, role, label, views, wsUrl, createdAt}. `views` limits which public programs the holder may watch over WHEP (`/views`, default all). Held in memory until revoked or the engine stops.',
   ),
   'object.revokeToken': command(ObjectRevokeToken, z.object({ revoked: z.boolean() }), 'Revoke an objects token by {id} or {token} (producer): its connections are closed, new ones get 401. Result: {revoked}.'),
   'object.blockClient': command(

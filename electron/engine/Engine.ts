@@ -50,6 +50,7 @@ import { Show } from './Show.ts';
 import { parseShow } from './showFile.ts';
 import { mapShowSecrets } from './showSecrets.ts';
 import type { Source } from './sources/Source.ts';
+import { publicViews } from './program/publicViews.ts';
 import { WebRtcGateway } from './webrtc/WebRtcGateway.ts';
 
 export { parseShow } from './showFile.ts';
@@ -147,6 +148,16 @@ export class Engine {
       ffmpegPath: ffmpeg.path,
       settings: () => this.show.settings.webrtc,
       program: () => this.show.program,
+      // Undefined (not a throw) between shows: a view's feed asks from a timer.
+      programById: (id) => {
+        try {
+          return this.show.programs.has(id) ? this.show.programs.require(id) : undefined;
+        } catch {
+          return undefined;
+        }
+      },
+      views: () => publicViews(() => this.show.programs),
+      viewAccess: (token) => this.objectsWs.viewAccess(token),
       hasSource: (id) => this.show.sources.has(id),
       isGuestSource: (id) => this.show.isGuestSource(id),
       // A guest (re)joining or leaving on its own: the network starts these, not a command.
@@ -224,8 +235,8 @@ export class Engine {
     this.timedData = new TimedDataFeed((record) => {
       // Every program's outputs (ISO feeds too) carry the same data, stamped on the shared show clock.
       for (const program of this.show.programs.allPrograms()) program.fanout.queueData(record);
-      // WHEP viewers get a separate encode: it carries the same SEI (ReturnFeed).
-      this.webrtc.returnFeed.queueData(record);
+      // WHEP viewers get a separate encode per view: each carries the same SEI (ReturnFeed, ViewFeeds).
+      this.webrtc.queueData(record);
     });
     objects.on('changed', (change) => {
       this.events.emit('object.changed', change);
@@ -296,6 +307,7 @@ export class Engine {
       objects: this.objects,
       graphics: this.graphics,
       programGraphics: (programId) => this.show.programs.graphics(programId),
+      programIds: () => this.show.programs.ids(),
       objectTokens: this.objectsWs,
       media: this.media,
       secrets: this.secrets,

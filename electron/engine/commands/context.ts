@@ -27,6 +27,8 @@ export interface CommandContext {
   readonly objects: SharedObjectStore;
   readonly graphics: GraphicsLayer;
   programGraphics(programId: string): GraphicsLayer;
+  /** Every program id of the running show (object.issueToken checks its `views`). */
+  programIds(): string[];
   readonly objectTokens: ObjectTokens;
   /** Which files and addresses commands may make the engine touch (files/MediaAccess.ts). */
   readonly media: MediaAccess;
