@@ -18,7 +18,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RTCPeerConnection } from 'werift';
 import { ProtocolError } from '../../../shared/protocol.ts';
 import { sourcesIn } from '../../../shared/layout.ts';
-import { type SourceSpec, WebRtcSettings } from '../../../shared/show.ts';
+import { MAIN_PROGRAM_ID, type SourceSpec, WebRtcSettings } from '../../../shared/show.ts';
 import type { TimedDataRecord } from '../media/timedMetadata.ts';
 import type { Program } from '../program/Program.ts';
 import { sameSecret } from '../server/tokens.ts';
@@ -181,7 +181,8 @@ export class WebRtcGateway {
   );
 
   constructor(private readonly host: GatewayHost) {
-    this.returnFeed = new ReturnFeed(() => host.program(), host.ffmpegPath, (line) => host.log(line));
+    // Main's feed asks from a timer: between two shows (show.load) there is no program, not an error.
+    this.returnFeed = new ReturnFeed(() => host.programById(MAIN_PROGRAM_ID), host.ffmpegPath, (line) => host.log(line));
     this.monitorFeed = new MonitorFeed(() => host.program(), host.ffmpegPath, (line) => host.log(line));
     this.viewFeeds = new ViewFeeds(host, this.returnFeed);
     this.watchdog = setInterval(() => this.checkSessions(), 500);
