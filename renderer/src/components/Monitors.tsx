@@ -13,7 +13,7 @@ import { engineHttpBase, WhepMonitor } from '../client/WhepMonitor.ts';
 import { mosaicPreviewRect } from '../../../shared/monitorMosaic.ts';
 import { layoutBoxes } from '../layout/geometry.ts';
 import { previewLayout, programLayout, query, setFadeMs, take } from '../store/actions.ts';
-import { MAIN_PROGRAM_ID, selectedProgram } from '../store/programs.ts';
+import { MAIN_PROGRAM_ID, selectedProgram, selectedProgramId } from '../store/programs.ts';
 import { useCutline } from '../store/store.ts';
 import { sourceSwatch } from './common.tsx';
 import { MosaicVideo, programWhepOn, useMosaicStream } from './MosaicVideo.tsx';
@@ -145,6 +145,8 @@ function Monitor({ kind, layout, engine }: { kind: MonitorKind; layout: LayoutSp
 export function Monitors() {
   const engine = useCutline((s) => s.engine);
   const fadeMs = useCutline((s) => s.fadeMs);
+  // The monitors show the program whose tab is open: re-render when another is chosen.
+  useCutline(selectedProgramId);
   if (!engine) return <div className="monitors monitors-empty">Waiting for the engine…</div>;
   return (
     <div className="monitors">

@@ -52,6 +52,8 @@ export function ProgramOutputs({ engine }: { engine: EngineState }) {
 
 export function Multiview() {
   const engine = useCutline((s) => s.engine);
+  // Tallies are the open program's: re-render when another is chosen.
+  useCutline(selectedProgramId);
   const mosaic = useMosaicStream();
   if (!engine) return null;
   const preview = previewLayout(engine);
