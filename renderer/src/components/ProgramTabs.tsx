@@ -4,9 +4,8 @@
  * tallies, Take/Cut and the graphics panel act on (store/programs.ts adds its `programId`).
  * Arrow keys move between tabs (WAI-ARIA tabs pattern).
  */
-import { SHOW_LIMITS } from '../../../shared/show.ts';
 import { addProgramPreset, removeProgram, selectProgram } from '../store/actions.ts';
-import { programsOf, selectedProgramId } from '../store/programs.ts';
+import { MAX_PROGRAMS, programsOf, selectedProgramId } from '../store/programs.ts';
 import { useCutline } from '../store/store.ts';
 
 export function ProgramTabs() {
@@ -14,8 +13,8 @@ export function ProgramTabs() {
   const selected = useCutline(selectedProgramId);
   if (!engine) return null;
   const programs = programsOf(engine);
-  const full = programs.length >= SHOW_LIMITS.programs;
-  const fullNote = full ? ` (a show has at most ${SHOW_LIMITS.programs} programs)` : '';
+  const full = programs.length >= MAX_PROGRAMS;
+  const fullNote = full ? ` (a show has at most ${MAX_PROGRAMS} programs)` : '';
   return (
     <nav className="program-tabs" aria-label="Programs">
       <div

@@ -5,13 +5,31 @@
  * `programId`, added here in one place so no call site can forget it. `main` is sent without one,
  * the same as before programs, so a desk works against an engine that has only `main`.
  */
-import { PROGRAM_ID_FIELD, PROGRAM_SCOPED_COMMANDS } from '../../../shared/programScope.ts';
 import type { CommandName, EngineState } from '../../../shared/protocol.ts';
 import type { ProgramSummary } from '../../../shared/results.ts';
-import { type LayoutSpec, MAIN_PROGRAM_ID, type OutputSettings } from '../../../shared/show.ts';
+import type { LayoutSpec, OutputSettings } from '../../../shared/show.ts';
 import { useCutline } from './store.ts';
 
-export { MAIN_PROGRAM_ID };
+// Copies of shared/show.ts and shared/programScope.ts constants: those modules bring zod, which
+// stays out of the browser bundle (docs/UI.md, "Bundle"); test/ui/programs.test.tsx keeps them equal.
+export const MAIN_PROGRAM_ID = 'main';
+export const PROGRAM_ID_FIELD = 'programId';
+/** shared/programScope.ts PROGRAM_SCOPED_COMMANDS: the commands that take `programId`. */
+export const PROGRAM_SCOPED_COMMANDS: ReadonlySet<string> = new Set([
+  'layout.set',
+  'preview.set',
+  'program.take',
+  'output.set',
+  'overlay.add',
+  'overlay.update',
+  'overlay.show',
+  'overlay.hide',
+  'overlay.remove',
+  'overlay.list',
+  'overlay.thumbnail',
+]);
+/** shared/show.ts SHOW_LIMITS.programs. */
+export const MAX_PROGRAMS = 4;
 
 /** What the desk draws of one program: its name, size and layouts. */
 export interface ProgramView {
