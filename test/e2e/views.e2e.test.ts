@@ -3,7 +3,8 @@
  * viewer page. The page lists both by name (GET /views), plays the first, and a click on the
  * other shows its pixels within a second (measured in the page, from the click to the first
  * composited frame of the new colour). A viewer token limited to one view lists only that one,
- * and a WHEP offer for the other is refused with 403 naming what it may watch. Both views carry
+ * and a WHEP offer for the other is refused with 403 naming what it may watch; a token naming a
+ * program the show lacks is refused at issue, a revoked one gets 401. Both views carry
  * the same poll in their SEI, so the overlay survives a switch.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -185,5 +186,18 @@ describe('views: the audience picks a program on the viewer page', () => {
     expect(error).toMatch(/does not include the view "main"/);
     expect(await limited.evaluate(() => (window as unknown as ViewerWindow).cutlineViewer.state.view)).toBe('close');
     await limited.close();
+  });
+
+  it('refuses a token for a view the show does not have, and a revoked token watches nothing', async () => {
+    await expect(engine.dispatch('object.issueToken', { role: 'viewer', views: ['clsoe'] })).rejects.toThrow(/views: no program "clsoe"; the show has main, close, backstage/);
+    const issued = (await engine.dispatch('object.issueToken', { role: 'viewer' })) as { id: string; token: string };
+    const auth = { authorization: `Bearer ${issued.token}` };
+    // No `views`: every public view.
+    const all = (await (await fetch(`${server.url}/views`, { headers: auth })).json()) as { views: { id: string }[] };
+    expect(all.views.map((v) => v.id)).toEqual(['main', 'close']);
+    await engine.dispatch('object.revokeToken', { id: issued.id });
+    const after = await fetch(`${server.url}/views`, { headers: auth });
+    expect(after.status).toBe(401);
+    expect(await after.text()).toMatch(/wrong or revoked token/);
   });
 });
