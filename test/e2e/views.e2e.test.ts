@@ -43,20 +43,21 @@ function centreColour(page: Page): Promise<[number, number, number]> {
 }
 
 /**
- * Clicks the view's button and waits, frame by frame (requestVideoFrameCallback), until the
- * composited picture is mostly that colour's dominant channel; returns ms from the click.
+ * Clicks the view's button and waits, every animation frame, until the picture of the page's
+ * video (#video: the page swaps in a new element for a new view) is mostly that colour's dominant
+ * channel; returns ms from the click.
  */
 function clickAndTimeColour(page: Page, view: string, channel: 0 | 2, timeoutMs: number): Promise<number> {
   return page.evaluate(
     ({ view, channel, timeoutMs }) =>
       new Promise<number>((resolve, reject) => {
-        const video = document.getElementById('video') as HTMLVideoElement;
         const canvas = document.createElement('canvas');
         canvas.width = 8;
         canvas.height = 8;
         const g = canvas.getContext('2d', { willReadFrequently: true }) as CanvasRenderingContext2D;
         const started = performance.now();
         const check = () => {
+          const video = document.getElementById('video') as HTMLVideoElement;
           if (video.videoWidth > 0) {
             g.drawImage(video, video.videoWidth / 2 - 4, video.videoHeight / 2 - 4, 8, 8, 0, 0, 8, 8);
             const d = g.getImageData(0, 0, 8, 8).data;
@@ -69,10 +70,10 @@ function clickAndTimeColour(page: Page, view: string, channel: 0 | 2, timeoutMs:
             if (want > 2 * other) return resolve(performance.now() - started);
           }
           if (performance.now() - started > timeoutMs) return reject(new Error(`view ${view} not seen within ${timeoutMs} ms`));
-          video.requestVideoFrameCallback(check);
+          requestAnimationFrame(check);
         };
         (document.querySelector(`#views button[data-view="${view}"]`) as HTMLButtonElement).click();
-        video.requestVideoFrameCallback(check);
+        requestAnimationFrame(check);
       }),
     { view, channel, timeoutMs },
   );

@@ -29,7 +29,7 @@ export function viewerPageHtml(iceServers: unknown[]): string {
   body { font: 15px/1.4 system-ui, sans-serif; margin: 0; background: #111; color: #eee; }
   main { max-width: 1100px; margin: 0 auto; padding: 16px; display: grid; gap: 10px; }
   #stage { position: relative; background: #000; border-radius: 6px; overflow: hidden; aspect-ratio: 16 / 9; }
-  #video { width: 100%; height: 100%; display: block; }
+  #stage video { position: absolute; inset: 0; width: 100%; height: 100%; display: block; }
   #overlay { position: absolute; inset: auto 3% 4% auto; width: min(44%, 420px); display: grid; gap: 8px; pointer-events: none; }
   .obj { background: rgba(10, 14, 24, 0.72); border-radius: 10px; padding: 10px 14px; }
   .obj h2 { font-size: 1em; margin: 0 0 6px; }
@@ -292,17 +292,32 @@ ${OFFER_EXCHANGE_JS}
     const stream = new MediaStream();
     pc.addEventListener('track', (event) => {
       stream.addTrack(event.track);
-      // Shown once it has a frame, so a switch goes from one picture straight to the next.
       if (event.track.kind !== 'video') return;
-      const show = () => {
-        if (pc !== own || $('video').srcObject === stream) return;
+      // A second video element under the one playing starts decoding at once; it takes the old
+      // one's place when it has composited its first frame, so a switch goes from one picture
+      // straight to the next and the element's start-up overlaps the wait for media.
+      const current = $('video');
+      const next = document.createElement('video');
+      next.autoplay = true;
+      next.playsInline = true;
+      next.muted = current.muted;
+      current.before(next);
+      next.srcObject = stream;
+      next.play().catch(() => {});
+      let swapped = false;
+      const swap = () => {
+        if (swapped) return;
+        swapped = true;
+        if (pc !== own) { next.remove(); return; }
         timing.shown = Math.round(performance.now() - t0);
-        $('video').srcObject = stream;
-        $('video').play().catch(() => {});
+        $('video').remove();
+        next.id = 'video';
+        watchDisplay();
       };
-      if (event.track.muted) event.track.addEventListener('unmute', show, { once: true });
-      else show();
-      setTimeout(show, 3000);
+      if (next.requestVideoFrameCallback) next.requestVideoFrameCallback(swap);
+      else next.addEventListener('playing', swap, { once: true });
+      // A stream that never shows a frame still replaces the old one, rather than the page staying on it.
+      setTimeout(swap, 3000);
     });
     try {
       state.session = await exchangeOffer(whepUrl, pc, token);
