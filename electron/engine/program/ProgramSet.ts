@@ -55,11 +55,11 @@ export class ProgramSet {
     this.clock.start();
   }
 
+  /** Stops every program; they stay listed (stopped), so the state still answers after a show ends. */
   async stop(): Promise<void> {
     this.clock.stop();
     const entries = [...this.entries.values()];
     const isos = [...this.isos.values()];
-    this.entries.clear();
     this.isos.clear();
     await Promise.all([...entries.map((e) => e.program.stop()), ...isos.map((p) => p.stop())]);
     for (const e of entries) if (e.graphics !== this.ctx.mainGraphics) e.graphics.dispose();
