@@ -3,7 +3,8 @@
  * 1280×720 grid of four colours) and `vertical` (720×1280, one source solo) pushing to two RTMP
  * streams, and an ISO recording of one source. Proves, from what ffprobe and decoded pixels say:
  * each stream has its own size and picture; `layout.set` on `vertical` changes only `vertical`;
- * the ISO recording holds only its source's colour and tone; and the bad inputs of the issue get
+ * the ISO recording holds only its source's colour and tone; a source is decoded once per size
+ * whatever number of programs draw it at that size; and the bad inputs of the issue get
  * clear errors while the show stays on air. One engine, small fps and bitrates, ~30 s.
  */
 import { mkdtempSync } from 'node:fs';
@@ -60,6 +61,7 @@ describe.skipIf(!nginxRtmpAvailable)('programs: main and vertical from the same 
   let mainFrames: RgbImage[] = [];
   let verticalFrames: RgbImage[] = [];
   const refusals: Record<string, { code: string; message: string }> = {};
+  const decoders: Record<string, number> = {};
   let programsInState: { id: string; destinations: string[]; width: number; height: number }[] = [];
 
   beforeAll(async () => {
@@ -105,6 +107,10 @@ describe.skipIf(!nginxRtmpAvailable)('programs: main and vertical from the same 
     // Up to four programs: two tiny ones fill the show, a fifth is refused, then they go again.
     await engine.dispatch('program.add', { id: 'p3', output: { width: 160, height: 90, fps: 15, x264Preset: 'ultrafast' }, layout: { preset: 'solo', sources: ['red'] } });
     await engine.dispatch('program.add', { id: 'p4', output: { width: 160, height: 90, fps: 15, x264Preset: 'ultrafast' }, layout: { preset: 'solo', sources: ['red'] } });
+    // red is now drawn at 720×1280 (vertical, its own decoder), 640×360 (main) and 160×90 (p3 and p4 alike).
+    await sleep(300);
+    decoders.red = 1 + (engine.getSource('red')?.renditionPids.length ?? 0);
+    decoders.yellow = 1 + (engine.getSource('yellow')?.renditionPids.length ?? 0);
     refusals.fifth = await refusal(engine.dispatch('program.add', { id: 'p5', output: { width: 160, height: 90, fps: 15 } }));
     await engine.dispatch('program.remove', { id: 'p3' });
     await engine.dispatch('program.remove', { id: 'p4' });
@@ -164,6 +170,10 @@ describe.skipIf(!nginxRtmpAvailable)('programs: main and vertical from the same 
     const [own, ...others] = toneLevelsDb(sound, 48_000, [TONES.blue, TONES.red, TONES.green, TONES.yellow]);
     expect(own).toBeGreaterThan(-40);
     for (const level of others) expect(level).toBeLessThan(own - 30);
+  });
+
+  it('one decoder per source and size: the same size in two programs is decoded once', () => {
+    expect(decoders).toEqual({ red: 3, yellow: 1 });
   });
 
   it('bad input gets clear errors, and the show kept every program', () => {
