@@ -135,7 +135,6 @@ export class Show {
     await Promise.all([...this.destinationMap.values()].map((d) => d.stop()));
     this.destinationMap.clear();
     await this.programSet?.stop();
-    this.programSet = undefined;
     await Promise.all([...this.sourceMap.values()].map((s) => s.close()));
     this.sourceMap.clear();
     for (const overlay of this.ctx.graphics.list()) this.ctx.graphics.remove(overlay.id);

@@ -2,9 +2,9 @@
  * The programs of the running show: `main` and up to three more, plus one ISO program per source
  * that an ISO destination carries. Owns the show clock they all compose on, each program's
  * overlays (main's are the engine's graphics layer, which outlives a show), and the choice of
- * each source's decode size from every program's cells: a source drawn at one size in several
- * programs is decoded once; drawn at several sizes, it is decoded at the biggest and the others
- * scale it (docs/PROGRAMS.md).
+ * each source's decode sizes from every program's cells: a source drawn at one size in several
+ * programs is decoded once; each other size it is drawn at gets a decoder of its own
+ * (docs/PROGRAMS.md).
  */
 import { MAIN_PROGRAM_ID, type LayoutSpec, type OutputSettings, type ProgramSpec, type TransitionSpec } from '../../../shared/show.ts';
 import { ProtocolError } from '../../../shared/protocol.ts';
@@ -16,6 +16,10 @@ import type { DecodeTarget } from '../sources/decoderArgs.ts';
 import type { Source } from '../sources/Source.ts';
 import { Program } from './Program.ts';
 import { ShowClock } from './ShowClock.ts';
+
+function sameTarget(a: DecodeTarget, b: DecodeTarget): boolean {
+  return a.width === b.width && a.height === b.height && a.fit === b.fit && JSON.stringify(a.crop) === JSON.stringify(b.crop);
+}
 
 export interface ProgramSetContext {
   ffmpegPath: string;
@@ -55,11 +59,11 @@ export class ProgramSet {
     this.clock.start();
   }
 
+  /** Stops every program; they stay listed (stopped), so the state still answers after a show ends. */
   async stop(): Promise<void> {
     this.clock.stop();
     const entries = [...this.entries.values()];
     const isos = [...this.isos.values()];
-    this.entries.clear();
     this.isos.clear();
     await Promise.all([...entries.map((e) => e.program.stop()), ...isos.map((p) => p.stop())]);
     for (const e of entries) if (e.graphics !== this.ctx.mainGraphics) e.graphics.dispose();
@@ -226,17 +230,22 @@ export class ProgramSet {
   }
 
   /**
-   * Each source's decoder is asked for the biggest cell any program draws it in (one decoder per
-   * source); programs drawing it smaller scale that picture.
+   * Each source is asked for every distinct cell size the programs draw it at, biggest first: its
+   * own decoder takes the biggest, each other size gets one more decoder (Source.setTargets), so
+   * a source drawn at the same size in several programs is decoded once.
    */
   updateDecoderTargets(): void {
-    const chosen = new Map<string, DecodeTarget>();
+    const wanted = new Map<string, DecodeTarget[]>();
     for (const program of this.allPrograms()) {
       for (const [id, target] of program.decodeTargets()) {
-        const prev = chosen.get(id);
-        if (!prev || target.width * target.height > prev.width * prev.height) chosen.set(id, target);
+        const list = wanted.get(id) ?? [];
+        if (!list.some((t) => sameTarget(t, target))) list.push(target);
+        wanted.set(id, list);
       }
     }
-    for (const [id, target] of chosen) this.ctx.sources.get(id)?.setTarget(target);
+    for (const [id, source] of this.ctx.sources) {
+      const list = (wanted.get(id) ?? []).sort((a, b) => b.width * b.height - a.width * a.height);
+      if (list.length > 0 || source.hasOtherSizes) source.setTargets(list);
+    }
   }
 }
