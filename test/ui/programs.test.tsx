@@ -122,6 +122,17 @@ describe('program tabs', () => {
     });
     expect(sentOf('program.add')[1]?.params).toMatchObject({ id: 'wall', output: { width: 3840, height: 1080 }, layout: { preset: 'grid' } });
   });
+
+  it("shows the engine's warning when the machine may not encode one more program in real time", async () => {
+    await connect(sampleState());
+    client.on('program.add', () => ({ ...client.state.programs[0], id: 'vertical', warnings: ['the last second used 190% of 2 cores: watch droppedFrames'] }));
+    render(<App />);
+    await act(async () => {
+      fireEvent.click(screen.getByRole('button', { name: '+ Add vertical cut' }));
+      await afterRefresh();
+    });
+    expect(useCutline.getState().toasts.map((t) => t.message)).toContain('Vertical 9:16: the last second used 190% of 2 cores: watch droppedFrames');
+  });
 });
 
 describe('multiview and destinations', () => {

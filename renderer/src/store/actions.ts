@@ -208,6 +208,9 @@ export async function addProgramPreset(kind: 'vertical' | 'wall'): Promise<Comma
   const definition = kind === 'vertical' ? verticalCut(engine.show.sources, options) : venueWall(engine.show.sources, options);
   const outcome = await runCommand('program.add', { ...definition, output: { ...engine.show.output, ...definition.output } }, { success: `${definition.name} added` });
   if (outcome.ok) {
+    // The engine's measured reason this machine may not keep up with one more encode.
+    const warnings = (outcome.result as { warnings?: string[] } | undefined)?.warnings ?? [];
+    if (warnings.length > 0) pushToast('error', `${definition.name}: ${warnings.join(' ')}`, 'program.add');
     await refreshState();
     await selectProgram(definition.id);
   }
