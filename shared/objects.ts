@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { Id } from './ids.ts';
+import { withProgramId } from './programScope.ts';
 
 // ---- Object types, roles ----------------------------------------------------------------------
 
@@ -648,6 +649,11 @@ export const ObjectIssueToken = z
     role: z.enum(['viewer', 'guest']).default('viewer'),
     /** For the producer's list; a guest token's label is also the name its chat posts and bids carry. */
     label: z.string().trim().min(1).max(64).optional(),
+    /**
+     * The views (public programs) a viewer holding it may watch on the viewer page; absent = every
+     * public view, now and later (docs/WEBRTC.md, "Views").
+     */
+    views: z.array(Id).min(1).max(8).optional(),
   })
   .strict();
 export const ObjectRevokeToken = z
@@ -658,6 +664,8 @@ export interface ObjectTokenInfo {
   id: string;
   role: 'viewer' | 'guest';
   label?: string;
+  /** The views it may watch (absent = every public view). */
+  views?: string[];
   createdAt: string;
   /** Open WebSocket connections using it now. */
   connections: number;
@@ -711,6 +719,7 @@ const TokenInfoResult = z.object({
   id: z.string(),
   role: z.enum(['viewer', 'guest']),
   label: z.string().optional(),
+  views: z.array(z.string()).optional(),
   createdAt: z.string(),
   connections: z.number().int().min(0),
 });
@@ -741,7 +750,7 @@ export const OBJECT_COMMANDS = {
   'object.issueToken': command(
     ObjectIssueToken,
     IssuedTokenResult,
-    'Issue a token for the objects WebSocket /objects/ws (producer): {role: viewer|guest, label?} → {id, token, role, label, wsUrl, createdAt}. Held in memory until revoked or the engine stops.',
+    'Issue a token for the objects WebSocket /objects/ws (producer): {role: viewer|guest, label?, views?} → {id, token, role, label, views, wsUrl, createdAt}. `views` limits which public programs the holder may watch over WHEP (`/views`, default all). Held in memory until revoked or the engine stops.',
   ),
   'object.revokeToken': command(ObjectRevokeToken, z.object({ revoked: z.boolean() }), 'Revoke an objects token by {id} or {token} (producer): its connections are closed, new ones get 401. Result: {revoked}.'),
   'object.blockClient': command(
@@ -757,14 +766,14 @@ export const OBJECT_COMMANDS = {
   ),
   'object.listBlocked': command(Empty, z.array(BlockedClientResult), 'The blocked clients and tokens (producer): [{clientId? | tokenId?, reason, at}].'),
   'object.listTokens': command(Empty, z.array(TokenInfoResult), 'The objects tokens issued (producer), without the secrets: [{id, role, label, createdAt, connections}].'),
-  'overlay.add': command(OverlaySpec, OverlayStatusResult, 'Add a graphics overlay {id, kind, ...} (image, text, lowerThird, clock, countdown, ticker, or a data overlay naming an object).'),
-  'overlay.update': command(OverlayUpdate, OverlayStatusResult, 'Change fields of an overlay (not its kind); it redraws once.'),
-  'overlay.show': command(ShowHide, OverlayStatusResult, 'Fade an overlay in (fadeMs overrides its own).'),
-  'overlay.hide': command(ShowHide, OverlayStatusResult, 'Fade an overlay out (fadeMs overrides its own).'),
-  'overlay.remove': command(ById, NothingResult, 'Remove an overlay at once.'),
-  'overlay.list': command(Empty, z.array(OverlayStatusResult), 'Every overlay with its spec, visibility and current opacity.'),
+  'overlay.add': command(withProgramId(OverlaySpec), OverlayStatusResult, 'Add a graphics overlay {id, kind, ...} to program `programId` (default main) (image, text, lowerThird, clock, countdown, ticker, or a data overlay naming an object).'),
+  'overlay.update': command(withProgramId(OverlayUpdate), OverlayStatusResult, 'Change fields of an overlay (not its kind); it redraws once.'),
+  'overlay.show': command(withProgramId(ShowHide), OverlayStatusResult, 'Fade an overlay in (fadeMs overrides its own).'),
+  'overlay.hide': command(withProgramId(ShowHide), OverlayStatusResult, 'Fade an overlay out (fadeMs overrides its own).'),
+  'overlay.remove': command(withProgramId(ById), NothingResult, 'Remove an overlay at once.'),
+  'overlay.list': command(withProgramId(Empty), z.array(OverlayStatusResult), 'Every overlay with its spec, visibility and current opacity.'),
   'overlay.thumbnail': command(
-    ById,
+    withProgramId(ById),
     OverlayThumbnailResult,
     'The overlay drawn by the engine as it would be on a 640×360 program, shown or not: {id, png: "data:image/png;base64,…", width, height} (its box in pixels; place it at the overlay\'s x/y/width/height). For the desk\'s list of graphics.',
   ),

@@ -24,8 +24,10 @@ import {
   PresetList,
   ProbeResult,
   SecretConfirmed,
+  ProgramAdded,
   ProgramMonitor,
   type ProgramStatus,
+  ProgramSummary,
   ShowLoaded,
   ShowSaved,
   SourceAdded,
@@ -33,7 +35,8 @@ import {
   TakeResult,
   HighlightResult,
 } from './results.ts';
-import { DestinationSpec, Id, LayoutSpec, OutputSettings, type ShowDocument, SourceSpec, TransitionSpec, WebRtcSettings } from './show.ts';
+import { withProgramId } from './programScope.ts';
+import { AudioSettings, DestinationSpec, Id, LayoutSpec, OutputSettings, ProgramSpec, type ShowDocument, SourceSpec, TransitionSpec, WebRtcSettings } from './show.ts';
 
 export {
   DestinationState,
@@ -85,7 +88,7 @@ export class ProtocolError extends Error {
 }
 
 const ById = z.object({ id: Id });
-/** layout.highlight; gains `programId` with several programs. */
+/** layout.highlight (plus `programId`). */
 const LayoutHighlight = z.object({ source: Id }).strict();
 const Empty = z.object({}).strict();
 
@@ -148,30 +151,54 @@ export const CORE_COMMANDS = {
   'source.remove': command(ById, EmptyResult, 'Stop and remove a source; layouts drop it.'),
   'source.update': command(SourceUpdate, SourceStatus, 'Change a source: label, gain, mute, slate delay, or media settings (restarts its decoder).'),
   'device.list': command(Empty, DeviceList, 'Cameras and microphones ffmpeg can open on this machine. Result: {video: [...], audio: [...]}.'),
-  'layout.set': command(LayoutSpec, EmptyResult, 'Put a layout on program directly (no transition). Shows on the next frame.'),
-  'preview.set': command(LayoutSpec, EmptyResult, 'Put a layout on preview (studio mode).'),
+  'layout.set': command(withProgramId(LayoutSpec), EmptyResult, 'Put a layout on program directly (no transition). Shows on the next frame. `programId` (default main) names the program.'),
+  'preview.set': command(withProgramId(LayoutSpec), EmptyResult, 'Put a layout on preview (studio mode) of the program `programId` (default main).'),
   'layout.highlight': command(
-    LayoutHighlight,
+    withProgramId(LayoutHighlight),
     HighlightResult,
-    'Put one source in the program layout\'s main place at once: the wall\'s highlight (bigger tile, coloured frame; added to the wall if missing), or the first slot of solo, spotlight, pip, sideBySide and stack. With active speaker on, the pick holds for `follow.holdMs`. Refused for custom layouts. Result: {layout}.',
+    'Put one source in the main place of the program `programId` (default main) at once: the wall\'s highlight (bigger tile, coloured frame; added to the wall if missing), or the first slot of solo, spotlight, pip, sideBySide and stack. With active speaker on, the pick holds for `follow.holdMs`. Refused for custom layouts. Result: {layout}.',
   ),
   'program.take': command(
-    changesOf(TransitionSpec),
+    withProgramId(changesOf(TransitionSpec)),
     TakeResult,
-    'Take preview to program with the show transition, or the one given ({kind: "cut"|"fade", durationMs}).',
+    'Take preview to program with the program\'s transition, or the one given ({kind: "cut"|"fade", durationMs}). `programId` (default main) names the program.',
+  ),
+  'program.add': command(
+    ProgramSpec,
+    ProgramAdded,
+    'Add a program {id, name?, output, layout, preview?, transition, overlays, audio, public?} mixed from the same sources, with its own encoder; destinations carry it with `program: <id>`. At most 4; its fps must be main\'s (one show clock). Result: the program, and `warnings` when the machine may not encode it in real time. See docs/PROGRAMS.md.',
+  ),
+  'program.remove': command(ById, EmptyResult, 'Stop and remove a program. `main` cannot go; a program that destinations carry is refused, naming them (remove them or point them elsewhere first).'),
+  'program.update': command(
+    z
+      .object({
+        id: Id,
+        name: z.string().min(1).max(80).optional(),
+        output: changesOf(OutputSettings).optional(),
+        transition: TransitionSpec.optional(),
+        audio: changesOf(AudioSettings).optional(),
+        public: z.boolean().optional(),
+      })
+      .strict(),
+    ProgramSummary,
+    'Change a program: name, output settings (restarts its encoder; its destinations reconnect), transition, master level, public. Result: the program.',
   ),
   'audio.set': command(AudioSet, AudioLevel, 'Set gain (dB) and/or mute of a source or of the program master.'),
   'output.set': command(
-    changesOf(OutputSettings),
+    withProgramId(changesOf(OutputSettings)),
     OutputResult,
-    'Change program settings. Size, fps or encoder changes restart the encoder (destinations reconnect).',
+    'Change the settings of program `programId` (default main). Size, fps or encoder changes restart its encoder (its destinations reconnect); an fps change on main applies to every program (one show clock).',
   ),
   'webrtc.set': command(
     changesOf(WebRtcSettings),
     WebRtcSettings,
     'Change the WebRTC settings (public URL, ICE servers, UDP port range, limits, program token); the fields given replace the show\'s. New guests and viewers get them; a changed programToken cuts off the viewers let in with the old one. Result: the settings, secrets masked.',
   ),
-  'destination.add': command(DestinationSpec, DestinationStatus, 'Add a destination (not started unless `destination.start`).'),
+  'destination.add': command(
+    DestinationSpec,
+    DestinationStatus,
+    'Add a destination (not started unless `destination.start`). `program` names the program it carries (default main); `source` makes it an ISO feed of that one source instead.',
+  ),
   'destination.remove': command(ById, EmptyResult, 'Stop and remove a destination.'),
   'destination.start': command(ById, DestinationStatus, 'Start sending the program to a destination.'),
   'destination.stop': command(ById, DestinationStatus, 'Stop a destination (recordings are finalized).'),
@@ -249,7 +276,10 @@ export interface EventPayloads extends ObjectEventPayloads, LogEventPayloads {
   'destination.stateChanged': DestinationStatus;
   'destination.added': { id: string };
   'destination.removed': { id: string };
-  'program.layoutChanged': { layout: ShowDocument['layout']; preview?: ShowDocument['preview'] };
+  /** programId: the engine always sends it (absent only from engines before programs = main). */
+  'program.layoutChanged': { programId?: string; layout: ShowDocument['layout']; preview?: ShowDocument['preview'] };
+  'program.added': { id: string };
+  'program.removed': { id: string };
   'program.stats': ProgramStatus;
   'show.changed': { name: string };
   'meters.updated': { program: LevelMeter; sources: Record<string, LevelMeter> };
@@ -264,8 +294,10 @@ export const EVENT_DESCRIPTIONS: Record<EventName, string> = {
   'destination.stateChanged': 'A destination changed state, or its stats (about once a second while running).',
   'destination.added': 'A destination was added.',
   'destination.removed': 'A destination was removed.',
-  'program.layoutChanged': 'Program or preview layout changed (layout.set, preview.set, program.take).',
-  'program.stats': 'Program frame rate, frames out, late frames, encoder (once a second).',
+  'program.layoutChanged': 'Program or preview layout of program `programId` changed (layout.set, preview.set, program.take).',
+  'program.added': 'A program was added (program.add).',
+  'program.removed': 'A program was removed (program.remove).',
+  'program.stats': 'Program main\'s frame rate, frames out, late frames, encoder (once a second); every program\'s are in the state.',
   'show.changed': 'A show was loaded or its settings changed; re-read the state.',
   'meters.updated': 'Peak and RMS levels in dBFS per source and for the program (opt-in, ~10/s).',
 };

@@ -76,11 +76,33 @@ export const ProgramStatus = z.object({
 });
 export type ProgramStatus = z.infer<typeof ProgramStatus>;
 
+/** One program as the state lists it: what it is called, its size and layouts, and how it runs. */
+export const ProgramSummary = z.object({
+  id: z.string(),
+  name: z.string(),
+  public: z.boolean(),
+  output: OutputSettings,
+  layout: LayoutSpec,
+  preview: LayoutSpec.optional(),
+  transition: TransitionSpec,
+  status: ProgramStatus,
+  /** The destinations carrying it. */
+  destinations: z.array(z.string()),
+});
+export type ProgramSummary = z.infer<typeof ProgramSummary>;
+export const ProgramAdded = ProgramSummary.extend({
+  /** Why the machine may not keep up with one more encode (the measured load): watch droppedFrames. */
+  warnings: z.array(z.string()).optional(),
+});
+
 export const EngineState = z.object({
   apiVersion: z.number(),
   /** The show document, stream keys redacted. */
   show: ShowDocument,
+  /** Program `main` (kept for clients that know one program; `programs` has every one). */
   program: ProgramStatus,
+  /** Every program, main first. */
+  programs: z.array(ProgramSummary),
   sources: z.array(SourceStatus),
   destinations: z.array(DestinationStatus),
   ffmpeg: z.object({ path: z.string(), version: z.string() }),

@@ -7,8 +7,14 @@
 import { z } from 'zod';
 
 export const SHOW_FORMAT_VERSION = 1;
-/** The most of each a show holds; `source.add`, `destination.add` and `overlay.add` keep to them too. */
-export const SHOW_LIMITS = { sources: 64, destinations: 32, overlays: 64, objects: 64 } as const;
+/** Show files holding more than one program (`programs`) are saved as version 2; both load. */
+export const SHOW_FORMAT_VERSION_PROGRAMS = 2;
+/** The most of each a show holds; `source.add`, `destination.add`, `overlay.add` and `program.add` keep to them too. */
+export const SHOW_LIMITS = { sources: 64, destinations: 32, overlays: 64, objects: 64, programs: 4 } as const;
+/** The program every show has: the top-level output/layout/preview/transition/overlays/audio fields are its. */
+export const MAIN_PROGRAM_ID = 'main';
+/** Widest or tallest program picture: H.264 level 6.2 and every encoder we use take 4096. */
+export const MAX_PROGRAM_SIDE = 4096;
 
 import { Id } from './ids.ts';
 import { ObjectCreate, OverlaySpec } from './objects.ts';
@@ -30,8 +36,9 @@ export const EncoderChoice = z.enum([
 export type EncoderChoice = z.infer<typeof EncoderChoice>;
 
 export const OutputSettings = z.object({
-  width: z.number().int().min(160).max(3840).multipleOf(2).default(1280),
-  height: z.number().int().min(90).max(2160).multipleOf(2).default(720),
+  // 4:2:0 needs even sizes; 4096 in either direction allows 4K, a 1080×1920 vertical and a 3840×1080 wall.
+  width: z.number().int().min(90).max(MAX_PROGRAM_SIDE, `at most ${MAX_PROGRAM_SIDE}`).multipleOf(2, 'must be even').default(1280),
+  height: z.number().int().min(90).max(MAX_PROGRAM_SIDE, `at most ${MAX_PROGRAM_SIDE}`).multipleOf(2, 'must be even').default(720),
   fps: z.number().int().min(1).max(60).default(30),
   videoBitrateKbps: z.number().int().min(100).max(50_000).default(4500),
   audioBitrateKbps: z.number().int().min(32).max(512).default(128),
@@ -185,6 +192,10 @@ const destinationCommon = {
   preset: z.string().max(40).optional(),
   /** Start with the show (`cutline run`) / "go live" for all armed destinations. */
   enabled: z.boolean().default(true),
+  /** The program it carries (absent = `main`); see docs/PROGRAMS.md. */
+  program: Id.optional(),
+  /** An ISO feed instead of a program: this one source's own picture and sound, clean (docs/PROGRAMS.md). */
+  source: Id.optional(),
 };
 
 export const RtmpDestination = z.object({
@@ -275,9 +286,30 @@ export const AudioSettings = z.object({
   masterMuted: z.boolean().default(false),
 });
 
+/**
+ * One program of the show: its own picture size, layouts, transition, overlays and master level,
+ * mixed from the show's shared sources and encoded once for every destination naming it.
+ * The `main` program is the show's top-level fields (shared/programs.ts does the mapping).
+ */
+export const ProgramSpec = z.object({
+  id: Id,
+  /** What the desk and the viewer page call it; absent = the id. */
+  name: z.string().min(1).max(80).optional(),
+  output: OutputSettings.default(OutputSettings.parse({})),
+  layout: LayoutSpec.default(LayoutSpec.parse({ preset: 'grid' })),
+  preview: LayoutSpec.optional(),
+  transition: TransitionSpec.default(TransitionSpec.parse({})),
+  overlays: z.array(OverlaySpec).max(SHOW_LIMITS.overlays).default([]),
+  audio: AudioSettings.default(AudioSettings.parse({})),
+  /** A view the audience may choose (the viewer page); off unless set. */
+  public: z.boolean().optional(),
+});
+export type ProgramSpec = z.infer<typeof ProgramSpec>;
+export type ProgramInput = z.input<typeof ProgramSpec>;
+
 export const ShowDocument = z
   .object({
-    version: z.literal(SHOW_FORMAT_VERSION).default(SHOW_FORMAT_VERSION),
+    version: z.union([z.literal(SHOW_FORMAT_VERSION), z.literal(SHOW_FORMAT_VERSION_PROGRAMS)]).default(SHOW_FORMAT_VERSION),
     name: z.string().max(120).default('Untitled show'),
     output: OutputSettings.default(OutputSettings.parse({})),
     sources: z.array(SourceSpec).max(SHOW_LIMITS.sources).default([]),
@@ -294,6 +326,11 @@ export const ShowDocument = z
     /** Where shared objects live: the journal (default) or Redis (docs/SHARED-OBJECTS.md "On Redis"); read at start. */
     objectsBackend: z.discriminatedUnion('kind', [z.object({ kind: z.literal('journal') }).strict(), z.object({ kind: z.literal('redis'), url: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL').max(2048) }).strict()]).optional(),
     webrtc: WebRtcSettings.optional(),
+    /**
+     * Every program (version 2). Absent = one program `main` made of the fields above; present, it
+     * must hold `main`, whose entry wins over the fields above (shared/programs.ts).
+     */
+    programs: z.array(ProgramSpec).min(1).max(SHOW_LIMITS.programs, `a show has at most ${SHOW_LIMITS.programs} programs`).optional(),
   })
   .superRefine((show, ctx) => {
     const seen = new Set<string>();
@@ -316,9 +353,42 @@ export const ShowDocument = z
         if (!seen.has(id)) ctx.addIssue({ code: 'custom', path: [key, 'follow', 'sources', i], message: `unknown source id "${id}"` });
       });
     }
+    for (const issue of programIssues(show, seen)) ctx.addIssue({ code: 'custom', ...issue });
   });
 export type ShowDocument = z.infer<typeof ShowDocument>;
 export type ShowDocumentInput = z.input<typeof ShowDocument>;
+
+/** What is wrong with a show's programs and the destinations naming them (ids, `main`, sources, fps). */
+function programIssues(
+  show: { output: OutputSettings; programs?: ProgramSpec[] | undefined; destinations: DestinationSpec[]; sources: SourceSpec[] },
+  sourceIds: ReadonlySet<string>,
+): { path: (string | number)[]; message: string }[] {
+  const issues: { path: (string | number)[]; message: string }[] = [];
+  const programs = show.programs;
+  const programIds = new Set(programs ? [] : [MAIN_PROGRAM_ID]);
+  if (programs) {
+    if (!programs.some((p) => p.id === MAIN_PROGRAM_ID)) issues.push({ path: ['programs'], message: `a show's programs must include one with id "${MAIN_PROGRAM_ID}"` });
+    const mainFps = programs.find((p) => p.id === MAIN_PROGRAM_ID)?.output.fps ?? show.output.fps;
+    programs.forEach((program, i) => {
+      if (programIds.has(program.id)) issues.push({ path: ['programs', i, 'id'], message: `duplicate program id "${program.id}"` });
+      programIds.add(program.id);
+      if (program.output.fps !== mainFps)
+        issues.push({ path: ['programs', i, 'output', 'fps'], message: `every program runs on the show's clock at ${mainFps} fps (main's); use ${mainFps}` });
+      for (const [key, layout] of [['layout', program.layout], ['preview', program.preview]] as const)
+        layout?.sources.forEach((id, j) => {
+          if (!sourceIds.has(id)) issues.push({ path: ['programs', i, key, 'sources', j], message: `unknown source id "${id}"` });
+        });
+    });
+  }
+  show.destinations.forEach((d, i) => {
+    if (d.program !== undefined && d.source !== undefined)
+      issues.push({ path: ['destinations', i], message: 'a destination carries a program or one source (ISO), not both: remove "program" or "source"' });
+    if (d.program !== undefined && !programIds.has(d.program))
+      issues.push({ path: ['destinations', i, 'program'], message: `no program with id "${d.program}"; the show has ${[...programIds].join(', ')}` });
+    if (d.source !== undefined && !sourceIds.has(d.source)) issues.push({ path: ['destinations', i, 'source'], message: `no source with id "${d.source}" for this ISO feed` });
+  });
+  return issues;
+}
 
 /** Turns a zod error into one line a person can act on: `sources.1.kind: ...`. */
 export function describeZodError(error: z.ZodError): string {

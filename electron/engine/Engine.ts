@@ -8,6 +8,7 @@
  */
 import { join } from 'node:path';
 import type { z } from 'zod';
+import { namesProgram, PROGRAM_SCOPED_COMMANDS } from '../../shared/programScope.ts';
 import { COMMANDS, type CommandName, type CommandResult, type EngineState, isCommandName, ProtocolError } from '../../shared/protocol.ts';
 import { describeZodError, type ShowDocument } from '../../shared/show.ts';
 import { logHandlers } from './commands/log.ts';
@@ -21,6 +22,7 @@ import { addGuestSource, guestHandlers } from './commands/guests.ts';
 import { layoutHandlers } from './commands/layouts.ts';
 import { objectHandlers } from './commands/objects.ts';
 import { outputHandlers } from './commands/output.ts';
+import { programHandlers, programSummaries } from './commands/programs.ts';
 import { overlayHandlers } from './commands/overlays.ts';
 import { showHandlers } from './commands/show.ts';
 import { removeSource, sourceHandlers } from './commands/sources.ts';
@@ -50,6 +52,7 @@ import { Show } from './Show.ts';
 import { parseShow } from './showFile.ts';
 import { mapShowSecrets } from './showSecrets.ts';
 import type { Source } from './sources/Source.ts';
+import { publicViews } from './program/publicViews.ts';
 import { WebRtcGateway } from './webrtc/WebRtcGateway.ts';
 
 export { parseShow } from './showFile.ts';
@@ -86,6 +89,7 @@ const HANDLERS: HandlerMap<CommandName> = {
   ...stateHandlers,
   ...sourceHandlers,
   ...layoutHandlers,
+  ...programHandlers,
   ...audioHandlers,
   ...outputHandlers,
   ...destinationHandlers,
@@ -154,6 +158,16 @@ export class Engine {
       ffmpegPath: ffmpeg.path,
       settings: () => this.show.settings.webrtc,
       program: () => this.show.program,
+      // Undefined (not a throw) between shows: a view's feed asks from a timer.
+      programById: (id) => {
+        try {
+          return this.show.programs.has(id) ? this.show.programs.require(id) : undefined;
+        } catch {
+          return undefined;
+        }
+      },
+      views: () => publicViews(() => this.show.programs),
+      viewAccess: (token) => this.objectsWs.viewAccess(token),
       hasSource: (id) => this.show.sources.has(id),
       isGuestSource: (id) => this.show.isGuestSource(id),
       // A guest (re)joining or leaving on its own: the network starts these, not a command.
@@ -202,6 +216,7 @@ export class Engine {
       events: engine.events,
       log: engineLog,
       graphics: engine.graphics,
+      newGraphics: () => new GraphicsLayer({ objects, ...(options.showDir ? { baseDir: options.showDir } : {}) }),
       previewGraphics: engine.previewGraphics.layer,
       objects,
       feedFor: (spec) => engine.webrtc.feedFor(spec),
@@ -230,9 +245,10 @@ export class Engine {
     objects.setPtsProvider(() => (this.show?.program?.running ? this.show.program.encoder.nextFramePtsMs() : null));
     // Every player reads the video: only what the audience may see, within the data budget.
     this.timedData = new TimedDataFeed((record) => {
-      this.show.program.fanout.queueData(record);
-      // WHEP viewers get a separate encode: it carries the same SEI (ReturnFeed).
-      this.webrtc.returnFeed.queueData(record);
+      // Every program's outputs (ISO feeds too) carry the same data, stamped on the shared show clock.
+      for (const program of this.show.programs.allPrograms()) program.fanout.queueData(record);
+      // WHEP viewers get a separate encode per view: each carries the same SEI (ReturnFeed, ViewFeeds).
+      this.webrtc.queueData(record);
     });
     objects.on('changed', (change) => {
       this.events.emit('object.changed', change);
@@ -263,6 +279,7 @@ export class Engine {
       apiVersion: 1,
       show: withoutRedisPassword(mapShowSecrets(this.show.document(), maskSecret)),
       program: this.show.program.status(),
+      programs: programSummaries(this.show),
       sources: [...this.show.sources.values()].map((s) => s.status()),
       destinations: [...this.show.destinations.values()].map((d) => d.status()),
       ffmpeg: { path: this.ffmpeg.path, version: this.ffmpeg.version },
@@ -310,6 +327,8 @@ export class Engine {
       webrtc: this.webrtc,
       objects: this.objects,
       graphics: this.graphics,
+      programGraphics: (programId) => this.show.programs.graphics(programId),
+      programIds: () => this.show.programs.ids(),
       objectTokens: this.objectsWs,
       media: this.media,
       secrets: this.secrets,
@@ -338,6 +357,9 @@ export class Engine {
     if (this.closed) throw new ProtocolError('failed', 'the engine is shutting down');
     if (!isCommandName(command))
       throw new ProtocolError('unknown_command', `unknown command "${command}"; see docs/API.md for the list`);
+    // Per-program commands have programId in their schemas; any other refuses it rather than dropping it.
+    if (namesProgram(params) && !PROGRAM_SCOPED_COMMANDS.has(command))
+      throw new ProtocolError('invalid_params', `${command}: takes no programId (it is not per program); see docs/PROGRAMS.md for the commands that are`);
     const schema = COMMANDS[command].params as z.ZodType;
     const parsed = schema.safeParse(params ?? {});
     if (!parsed.success) throw new ProtocolError('invalid_params', `${command}: ${describeZodError(parsed.error)}`);

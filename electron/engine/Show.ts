@@ -1,14 +1,16 @@
 /**
- * The show that is loaded: its settings (name, output, transition, WebRTC), and what it holds —
- * the sources, the program they are mixed into, and the destinations the program goes to. It
- * builds all of that from a show document and tears it down again (top down: destinations, then
- * the program, then sources), and answers "what is the show now" as a document. Command handlers
- * (commands/*.ts) work on it; it knows nothing of transports or callers.
+ * The show that is loaded: its settings (name, WebRTC), and what it holds — the sources, the
+ * programs they are mixed into (ProgramSet: main and up to three more, and ISO feeds), and the
+ * destinations each program goes to. It builds all of that from a show document and tears it down
+ * again (top down: destinations, then the programs, then sources), and answers "what is the show
+ * now" as a document. Command handlers (commands/*.ts) work on it; it knows nothing of transports
+ * or callers.
  */
-import { sourcesNamedBy } from '../../shared/layout.ts';
+import { sourcesIn, sourcesNamedBy } from '../../shared/layout.ts';
+import { programsOf, withPrograms } from '../../shared/programs.ts';
 import type { PreflightResult } from '../../shared/destinationPreflight.ts';
 import { ProtocolError } from '../../shared/protocol.ts';
-import type { DestinationSpec, LayoutSpec, OutputSettings, ShowDocument, SourceSpec, WebRtcSettings } from '../../shared/show.ts';
+import { type DestinationSpec, type LayoutSpec, MAIN_PROGRAM_ID, type OutputSettings, type ShowDocument, type SourceSpec, type WebRtcSettings } from '../../shared/show.ts';
 import { Destination } from './destinations/Destination.ts';
 import { preflightDestination } from './destinations/programPreflight.ts';
 import type { EventHub } from './EventHub.ts';
@@ -19,7 +21,8 @@ import type { GraphicsLayer } from './graphics/GraphicsLayer.ts';
 import type { EngineLog } from './log/EngineLog.ts';
 import type { Caller } from './objects/ObjectCommands.ts';
 import type { ObjectStore } from './objects/ObjectStore.ts';
-import { Program } from './program/Program.ts';
+import type { Program } from './program/Program.ts';
+import { ProgramSet } from './program/ProgramSet.ts';
 import type { BoundSecrets } from './secrets/BoundSecrets.ts';
 import { type PipeFeed, Source } from './sources/Source.ts';
 
@@ -31,8 +34,10 @@ export interface ShowContext {
   probe: ProbeResult;
   events: EventHub;
   log: (line: string) => void;
-  /** Overlays of the show are drawn by the engine's graphics layer (it outlives a show). */
+  /** Main's overlays are drawn by the engine's graphics layer (it outlives a show). */
   graphics: GraphicsLayer;
+  /** A layer for another program's overlays. */
+  newGraphics(): GraphicsLayer;
   /** The overlays the preview monitor draws: those on air plus those cued with `onPreview`. */
   previewGraphics: GraphicsLayer;
   /** Shared objects outlive a show too; a show only creates the ones it lists that are missing. */
@@ -48,7 +53,7 @@ export class Show {
   private settingsDoc: ShowDocument;
   private readonly sourceMap = new Map<string, Source>();
   private readonly destinationMap = new Map<string, Destination>();
-  private current!: Program;
+  private programSet: ProgramSet | undefined;
 
   constructor(
     document: ShowDocument,
@@ -62,8 +67,14 @@ export class Show {
     return this.settingsDoc;
   }
 
+  /** Program `main`. */
   get program(): Program {
-    return this.current;
+    return this.programs.main;
+  }
+
+  get programs(): ProgramSet {
+    if (!this.programSet) throw new ProtocolError('failed', 'no show is running');
+    return this.programSet;
   }
 
   get sources(): ReadonlyMap<string, Source> {
@@ -112,7 +123,7 @@ export class Show {
         throw new ProtocolError('failed', `source "${spec.id}": ${(error as Error).message}`);
       }
     }
-    this.startProgram();
+    this.startPrograms(programsOf(show));
     for (const source of this.sourceMap.values()) source.start();
     for (const spec of show.destinations) this.createDestination(spec);
     for (const object of show.objects)
@@ -123,42 +134,53 @@ export class Show {
   async teardown(): Promise<void> {
     await Promise.all([...this.destinationMap.values()].map((d) => d.stop()));
     this.destinationMap.clear();
-    await this.current.stop();
+    await this.programSet?.stop();
     await Promise.all([...this.sourceMap.values()].map((s) => s.close()));
     this.sourceMap.clear();
     for (const overlay of this.ctx.graphics.list()) this.ctx.graphics.remove(overlay.id);
   }
 
-  private startProgram(): void {
+  private startPrograms(specs: ReturnType<typeof programsOf>): void {
     const chosen = this.ctx.probe.chosen;
-    this.current = new Program({
+    this.programSet = new ProgramSet({
       ffmpegPath: this.ctx.ffmpegPath,
-      settings: this.settingsDoc.output,
       encoder: { name: chosen.encoder as H264Encoder, hardware: chosen.hardware, reason: chosen.reason },
       sources: this.sourceMap,
-      layout: this.settingsDoc.layout,
-      preview: this.settingsDoc.preview,
-      graphics: this.ctx.graphics,
-      previewGraphics: this.ctx.previewGraphics,
+      mainGraphics: this.ctx.graphics,
+      mainPreviewGraphics: this.ctx.previewGraphics,
+      newGraphics: () => this.ctx.newGraphics(),
+      events: this.ctx.events,
+      log: this.ctx.log,
     });
-    this.current.on('stats', (stats) => this.ctx.events.emit('program.stats', stats));
-    this.current.on('layoutChanged', (changed) => this.ctx.events.emit('program.layoutChanged', changed));
-    this.current.on('log', (line) => this.ctx.log(line));
-    this.current.start();
+    this.programSet.start(specs);
+  }
+
+  /** The destinations carrying a program (ISO feeds carry none). */
+  destinationsOf(programId: string): Destination[] {
+    return [...this.destinationMap.values()].filter((d) => d.spec.source === undefined && (d.spec.program ?? MAIN_PROGRAM_ID) === programId);
   }
 
   /**
-   * New program settings: running destinations stop, the program restarts with the new output
-   * (keeping what is on program and preview), and the destinations start again.
+   * New settings for one program: its running destinations stop, the program restarts with the
+   * new output (keeping what is on program and preview), and they start again. An fps change
+   * (main only: one show clock) restarts every program at the new rate.
    */
-  async changeOutput(output: OutputSettings): Promise<void> {
-    const running = [...this.destinationMap.values()].filter((d) => d.running);
+  async changeOutput(output: OutputSettings, programId: string = MAIN_PROGRAM_ID): Promise<void> {
+    const programs = this.programs;
+    const fpsChanged = output.fps !== programs.fps;
+    if (fpsChanged && programId !== MAIN_PROGRAM_ID)
+      throw new ProtocolError('invalid_params', `every program runs on the show's clock at ${programs.fps} fps: change fps on main (output.set without programId)`);
+    const affected = fpsChanged ? [...this.destinationMap.values()] : this.destinationsOf(programId);
+    const running = affected.filter((d) => d.running);
     await Promise.all(running.map((d) => d.stop()));
-    const layout = this.current.layout;
-    const preview = this.current.preview;
-    await this.current.stop();
-    this.settingsDoc = { ...this.settingsDoc, output, layout, ...(preview ? { preview } : {}) };
-    this.startProgram();
+    if (fpsChanged) {
+      const specs = programs.specs().map((p) => ({ ...p, output: p.id === programId ? output : { ...p.output, fps: output.fps } }));
+      await programs.stop();
+      this.startPrograms(specs);
+    } else {
+      await programs.changeOutput(programId, output);
+    }
+    if (programId === MAIN_PROGRAM_ID) this.settingsDoc = { ...this.settingsDoc, output };
     for (const d of running) d.start();
   }
 
@@ -210,7 +232,7 @@ export class Show {
     }
     this.sourceMap.set(spec.id, source);
     source.start();
-    this.current.updateDecoderTargets();
+    this.programs.updateDecoderTargets();
     return source;
   }
 
@@ -218,7 +240,7 @@ export class Show {
   async removeSource(id: string): Promise<void> {
     const source = this.requireSource(id);
     this.sourceMap.delete(id);
-    this.current.dropSource(id);
+    this.programs.dropSource(id);
     await source.close();
   }
 
@@ -239,13 +261,27 @@ export class Show {
 
   // ---- destinations ----
 
+  /** The program a destination carries: the one it names (default main), or its source's ISO program. */
+  private feedOf(spec: DestinationSpec): Program {
+    return spec.source !== undefined ? this.programs.iso(spec.source) : this.programs.require(spec.program ?? MAIN_PROGRAM_ID);
+  }
+
+  /** Refuses a destination naming a program or source the show does not have, or both. */
+  checkDestinationFeed(spec: DestinationSpec): void {
+    if (spec.program !== undefined && spec.source !== undefined)
+      throw new ProtocolError('invalid_params', 'a destination carries a program or one source (ISO), not both: remove "program" or "source"');
+    if (spec.program !== undefined) this.programs.require(spec.program);
+    if (spec.source !== undefined && !this.sourceMap.has(spec.source))
+      throw new ProtocolError('not_found', `no source with id "${spec.source}" for this ISO feed; the show has ${[...this.sourceMap.keys()].join(', ') || 'no sources'}`);
+  }
+
   createDestination(spec: DestinationSpec): Destination {
     const destination = new Destination(spec, {
       ffmpegPath: this.ctx.ffmpegPath,
-      fanout: () => this.current.fanout,
+      fanout: () => this.feedOf(spec).fanout,
       showName: () => this.settingsDoc.name,
-      videoBitrateKbps: () => this.settingsDoc.output.videoBitrateKbps,
-      output: () => this.settingsDoc.output,
+      videoBitrateKbps: () => this.feedOf(spec).settings.videoBitrateKbps,
+      output: () => this.feedOf(spec).settings,
       preflight: (s) => this.preflight(s),
       secrets: this.ctx.secrets,
       log: this.ctx.log,
@@ -262,6 +298,8 @@ export class Show {
     const destination = this.requireDestination(id);
     await destination.stop();
     this.destinationMap.delete(id);
+    const iso = destination.spec.source;
+    if (iso !== undefined && ![...this.destinationMap.values()].some((d) => d.spec.source === iso)) await this.programs.dropIso(iso);
   }
 
   requireDestination(id: string): Destination {
@@ -277,9 +315,10 @@ export class Show {
 
   /** What the destination's service would complain about with the current program settings. */
   preflight(spec: DestinationSpec): PreflightResult {
+    const program = this.feedOf(spec);
     return preflightDestination(spec, {
-      output: this.settingsDoc.output,
-      program: this.current,
+      output: program.settings,
+      program,
       sources: this.sourceMap.values(),
       probe: this.ctx.probe,
       ffmpegPath: this.ctx.ffmpegPath,
@@ -288,17 +327,16 @@ export class Show {
 
   // ---- the show as a document ----
 
-  /** The live show document: layouts as on air now, sources and destinations as configured. */
+  /**
+   * The live show document: layouts as on air now, sources and destinations as configured; the
+   * top-level fields are main's, and `programs` (version 2) is there when there is more than main.
+   */
   document(): ShowDocument {
-    const master = this.current.master;
-    return {
+    const base: ShowDocument = {
       ...this.settingsDoc,
-      layout: this.current.layout,
-      ...(this.current.preview ? { preview: this.current.preview } : {}),
       sources: [...this.sourceMap.values()].map((s) => s.spec),
       destinations: [...this.destinationMap.values()].map((d) => d.spec),
-      audio: { masterGainDb: master.gainDb, masterMuted: master.muted },
-      overlays: this.ctx.graphics.list().map((o) => o.spec),
     };
+    return withPrograms(base, this.programs.specs());
   }
 }

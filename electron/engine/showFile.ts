@@ -5,12 +5,14 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { ProtocolError } from '../../shared/protocol.ts';
+import { normalizePrograms } from '../../shared/programs.ts';
 import { describeZodError, ShowDocument } from '../../shared/show.ts';
 
+/** A show document validated, with its top-level fields made main's when it lists programs. */
 export function parseShow(input: unknown): ShowDocument {
   const parsed = ShowDocument.safeParse(input);
   if (!parsed.success) throw new ProtocolError('invalid_params', `invalid show document: ${describeZodError(parsed.error)}`);
-  return parsed.data;
+  return normalizePrograms(parsed.data);
 }
 
 /** The JSON in a show file (not yet validated: parseShow does that). */

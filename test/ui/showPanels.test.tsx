@@ -75,7 +75,9 @@ describe('the right column', () => {
   it('has a tab per panel and arrow keys move between them; the monitors stay', async () => {
     await connect();
     render(<App />);
-    const tabs = screen.getAllByRole('tab').map((t) => t.textContent);
+    const tabs = within(screen.getByRole('tablist', { name: 'Panels' }))
+      .getAllByRole('tab')
+      .map((t) => t.textContent);
     expect(tabs.slice(0, 5)).toEqual(['Show', 'Graphics', 'Interaction', 'Settings', 'Health']);
     fireEvent.keyDown(screen.getByRole('tab', { name: 'Show' }), { key: 'ArrowRight' });
     expect(useCutline.getState().sideTab).toBe('graphics');

@@ -22,10 +22,10 @@ const lumaAt = (f: YuvFrame, x: number, y: number) => f.data[y * f.width + x];
 const inLowerThird = (f: YuvFrame) => lumaAt(f, Math.round(f.width * 0.3), Math.round(f.height * 0.8));
 
 describe('settings commands change only the fields given', () => {
-  it('output.set, webrtc.set and program.take fill in no defaults', () => {
-    expect(COMMANDS['output.set'].params.parse({ width: 1920, height: 1080 })).toEqual({ width: 1920, height: 1080 });
+  it('output.set, webrtc.set and program.take fill in no defaults (only the program they act on: main)', () => {
+    expect(COMMANDS['output.set'].params.parse({ width: 1920, height: 1080 })).toEqual({ programId: 'main', width: 1920, height: 1080 });
     expect(COMMANDS['webrtc.set'].params.parse({ publicUrl: 'https://studio.example.com' })).toEqual({ publicUrl: 'https://studio.example.com' });
-    expect(COMMANDS['program.take'].params.parse({})).toEqual({});
+    expect(COMMANDS['program.take'].params.parse({})).toEqual({ programId: 'main' });
     // ...and still validate what is given, with the schema's own message.
     const refused = COMMANDS['output.set'].params.safeParse({ width: 1921 });
     expect(refused.success).toBe(false);

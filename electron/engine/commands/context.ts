@@ -26,6 +26,9 @@ export interface CommandContext {
   readonly webrtc: WebRtcGateway;
   readonly objects: ObjectStore;
   readonly graphics: GraphicsLayer;
+  programGraphics(programId: string): GraphicsLayer;
+  /** Every program id of the running show (object.issueToken checks its `views`). */
+  programIds(): string[];
   readonly objectTokens: ObjectTokens;
   /** Which files and addresses commands may make the engine touch (files/MediaAccess.ts). */
   readonly media: MediaAccess;

@@ -20,6 +20,7 @@ export const destinationHandlers: HandlerMap<DestinationCommand> = {
     if (ctx.show.destinations.has(given.id)) throw new ProtocolError('conflict', `a destination with id "${given.id}" already exists`);
     if (ctx.show.destinations.size >= SHOW_LIMITS.destinations) throw new ProtocolError('conflict', `a show has at most ${SHOW_LIMITS.destinations} destinations: remove one first`);
     const spec = checkDestination(given, ctx.media);
+    ctx.show.checkDestinationFeed(spec);
     const destination = ctx.show.createDestination(spec);
     ctx.events.emit('destination.added', { id: spec.id });
     return destination.status();

@@ -26,7 +26,11 @@ export interface ObjectTokens {
 export interface ObjectsContext {
   objects: ObjectStore;
   graphics?: GraphicsLayer;
+  /** Another program's overlay layer (overlay.* with programId); throws not_found for an unknown id. */
+  programGraphics?(programId: string): GraphicsLayer;
   objectTokens?: ObjectTokens;
+  /** The show's program ids (object.issueToken checks its `views`); absent = no check (tests). */
+  programIds?(): string[];
   /** Which files overlays may read (image paths); absent = no check (a bare store in tests). */
   media?: MediaAccess;
 }
@@ -66,7 +70,14 @@ export const objectHandlers: HandlerMap<ObjectCommand, ObjectsContext> = {
     await ctx.objects.delete(p.id, { role: caller.role, clientId: caller.clientId });
     return {};
   },
-  'object.issueToken': (p, ctx, caller) => tokens(ctx, caller).issue(p),
+  'object.issueToken': (p, ctx, caller) => {
+    const issuer = tokens(ctx, caller);
+    const known = ctx.programIds?.();
+    const unknown = known ? (p.views ?? []).filter((id) => !known.includes(id)) : [];
+    // A typo would hand out a token that can watch nothing: say so instead.
+    if (unknown.length > 0) throw new ProtocolError('invalid_params', `views: no program ${unknown.map((id) => `"${id}"`).join(', ')}; the show has ${known?.join(', ')}`);
+    return issuer.issue(p);
+  },
   'object.revokeToken': (p, ctx, caller) => tokens(ctx, caller).revoke(p),
   'object.listTokens': (_p, ctx, caller) => tokens(ctx, caller).list(),
   'object.blockClient': (p, ctx, caller) => tokens(ctx, caller).block(p),

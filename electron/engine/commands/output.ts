@@ -1,4 +1,4 @@
-/** The program's output: its settings (size, fps, encoder, bitrate), and watching it live. */
+/** A program's output: its settings (size, fps, encoder, bitrate), and watching main live. */
 import { ProtocolError } from '../../../shared/protocol.ts';
 import { describeZodError, OutputSettings } from '../../../shared/show.ts';
 import { MOSAIC_HEIGHT, MOSAIC_SLOTS, MOSAIC_WIDTH, mosaicPreviewRect } from '../../../shared/monitorMosaic.ts';
@@ -6,12 +6,13 @@ import { MONITOR_FPS } from '../webrtc/MonitorFeed.ts';
 import type { HandlerMap } from './context.ts';
 
 export const outputHandlers: HandlerMap<'output.set' | 'program.monitor'> = {
-  'output.set': async (changes, ctx) => {
-    const parsed = OutputSettings.safeParse({ ...ctx.show.settings.output, ...changes });
+  'output.set': async ({ programId, ...changes }, ctx) => {
+    const current = ctx.show.programs.require(programId).settings;
+    const parsed = OutputSettings.safeParse({ ...current, ...changes });
     if (!parsed.success) throw new ProtocolError('invalid_params', `output.set: ${describeZodError(parsed.error)}`);
-    await ctx.show.changeOutput(parsed.data);
+    await ctx.show.changeOutput(parsed.data, programId);
     ctx.events.emit('show.changed', { name: ctx.show.settings.name });
-    return ctx.show.settings.output;
+    return ctx.show.programs.require(programId).settings;
   },
   'program.monitor': (_params, ctx) => {
     const settings = ctx.show.settings;

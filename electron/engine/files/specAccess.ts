@@ -43,6 +43,14 @@ export async function checkShow(show: ShowDocument, access: MediaAccess): Promis
     sources,
     destinations: show.destinations.map((d) => prefixedSync(`destination "${d.id}"`, () => checkDestination(d, access))),
     overlays: show.overlays.map((o) => prefixedSync(`overlay "${o.id}"`, () => checkOverlay(o, access) as OverlaySpec)),
+    ...(show.programs
+      ? {
+          programs: show.programs.map((p) => ({
+            ...p,
+            overlays: p.overlays.map((o) => prefixedSync(`program "${p.id}" overlay "${o.id}"`, () => checkOverlay(o, access) as OverlaySpec)),
+          })),
+        }
+      : {}),
   };
 }
 

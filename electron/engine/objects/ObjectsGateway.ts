@@ -92,6 +92,8 @@ interface IssuedToken {
   token: string;
   role: 'viewer' | 'guest';
   label?: string;
+  /** The views its holder may watch (absent = every public view). */
+  views?: string[];
   createdAt: Date;
   sockets: Set<WebSocket>;
 }
@@ -161,12 +163,13 @@ export class ObjectsGateway {
 
   // ---- tokens (object.issueToken / revokeToken / listTokens) ----
 
-  issue(params: { role: 'viewer' | 'guest'; label?: string }): IssuedObjectToken {
+  issue(params: { role: 'viewer' | 'guest'; label?: string; views?: string[] }): IssuedObjectToken {
     if (this.tokens.size >= MAX_TOKENS) throw new ProtocolError('conflict', `${MAX_TOKENS} objects tokens are out: revoke some first`);
     let id = `tok-${this.nextToken++}`;
     while (this.tokens.has(id)) id = `tok-${this.nextToken++}`;
     const entry: IssuedToken = { id, token: randomBytes(18).toString('base64url'), role: params.role, createdAt: new Date(), sockets: new Set() };
     if (params.label) entry.label = params.label;
+    if (params.views) entry.views = [...new Set(params.views)];
     this.tokens.set(id, entry);
     const base = this.host.baseUrl().replace(/\/+$/, '').replace(/^http/, 'ws');
     return { ...this.describe(entry), token: entry.token, wsUrl: `${base}${OBJECTS_WS_PATH}?token=${entry.token}` };
@@ -215,7 +218,18 @@ export class ObjectsGateway {
   }
 
   private describe(t: IssuedToken): ObjectTokenInfo {
-    return { id: t.id, role: t.role, ...(t.label ? { label: t.label } : {}), createdAt: t.createdAt.toISOString(), connections: t.sockets.size };
+    return { id: t.id, role: t.role, ...(t.label ? { label: t.label } : {}), ...(t.views ? { views: t.views } : {}), createdAt: t.createdAt.toISOString(), connections: t.sockets.size };
+  }
+
+  /**
+   * The views an issued token lets its holder watch (the viewer page's WHEP, WebRtcGateway):
+   * `all` or a list, with the token's id for the per-token session limit; undefined when the token
+   * is not one of ours or its holder is blocked.
+   */
+  viewAccess(token: string): { tokenId: string; views: 'all' | readonly string[] } | undefined {
+    const issued = this.findIssued(token);
+    if (!issued || this.blockFor(undefined, issued.id)) return undefined;
+    return { tokenId: issued.id, views: issued.views ?? 'all' };
   }
 
   private findIssued(token: string): IssuedToken | undefined {

@@ -1,9 +1,10 @@
 /**
  * Draws one program frame: background, then each cell of the layout in z-order with its source's
- * latest frame (or the slate). Tiles normally arrive at exactly the cell size, so drawing is row
- * copies; a tile of another size (decoder being resized, or a source shown twice) is scaled
- * nearest-neighbour, once per frame and size. A highlighted cell (the wall's) gets its frame drawn
- * over its edges, inside the cell, so it never covers a neighbour.
+ * latest frame at the cell's size (or the slate). Tiles normally arrive at exactly the cell size,
+ * so drawing is row copies; a tile of another size (decoder being resized, a source shown twice,
+ * or a camera another program draws bigger) is scaled nearest-neighbour, once per frame and size.
+ * A highlighted cell (the wall's) gets its frame drawn over its edges, inside the cell, so it
+ * never covers a neighbour.
  */
 import type { LayoutSpec } from '../../../shared/show.ts';
 import { type Cell, computeCells, even, type Rect, uncoveredRegions } from '../../../shared/layout.ts';
@@ -50,7 +51,8 @@ export class Compositor {
 
   private tileFor(cell: Cell, source: Source | undefined, now: number): YuvFrame {
     if (!source) return slateFrame(cell.width, cell.height, cell.source, 'no such source');
-    const frame = source.latestFrame;
+    // The picture decoded at this cell's size (another program may draw the source at another).
+    const frame = source.frameFor(cell);
     if (!frame || source.showsSlate(now)) {
       return sourceSlate(source.status(), cell.width, cell.height);
     }

@@ -1,12 +1,15 @@
 /**
- * A program: clock + compositor + audio mixer + encoder + fan-out, fed by the show's shared
- * sources. Owns what is on program and on preview, and transitions between them. The encoder never
- * restarts for a layout change: a new layout is simply drawn from the next tick on.
+ * A program: compositor + audio mixer + encoder + fan-out, fed by the show's shared sources on
+ * the show's clock (ShowClock: every program composes on the same ticks). Owns what is on program
+ * and on preview, and transitions between them. The encoder never restarts for a layout change: a
+ * new layout is simply drawn from the next tick on. An ISO program carries one source alone, with
+ * its own sound (docs/PROGRAMS.md).
  */
 import type { EncoderInfo, EventPayloads, LevelMeter, ProgramStatus } from '../../../shared/protocol.ts';
 import type { LayoutSpec, OutputSettings, TransitionSpec } from '../../../shared/show.ts';
 import type { H264Encoder } from '../ffmpeg/encoderArgs.ts';
 import { mainSourceOf, sourcesIn, withMainSource } from '../../../shared/layout.ts';
+import type { DecodeTarget } from '../sources/decoderArgs.ts';
 import { AudioMixer, type MixInput } from '../media/AudioMixer.ts';
 import { CHANNELS } from '../media/AudioRing.ts';
 import { crossFade, type YuvFrame } from '../media/yuv.ts';
@@ -18,7 +21,8 @@ import { Compositor } from './Compositor.ts';
 import { CpuMeter } from './CpuMeter.ts';
 import { Encoder, MAX_QUEUED_FRAMES } from './Encoder.ts';
 import { FlvFanout } from './FlvFanout.ts';
-import { ProgramClock, samplesForTick, type TickInfo } from './ProgramClock.ts';
+import { samplesForTick, type TickInfo } from './ProgramClock.ts';
+import type { ShowClock, SourceAudio, TickedProgram } from './ShowClock.ts';
 
 interface Events {
   stats: ProgramStatus;
@@ -34,6 +38,14 @@ interface Events {
 }
 
 export interface ProgramOptions {
+  /** The program's id (`main`, `vertical`, `iso:<source>`): in its events and logs. */
+  id?: string;
+  /** The show's clock; every program of a show shares it. */
+  clock: ShowClock;
+  /** An ISO program: only this source's sound, as it arrives (no gain, mute or master). */
+  isoSource?: string;
+  /** The cell sizes this program wants changed: the show decides each source's decode size. */
+  onDecodeTargetsChanged?: () => void;
   ffmpegPath: string;
   settings: OutputSettings;
   encoder: EncoderInfo & { name: H264Encoder };
@@ -52,13 +64,17 @@ interface Transition {
   ticks: number;
 }
 
-export class Program extends TypedEmitter<Events> {
+export class Program extends TypedEmitter<Events> implements TickedProgram {
+  readonly id: string;
   readonly settings: OutputSettings;
   readonly compositor: Compositor;
   private readonly mixer: AudioMixer;
   readonly fanout: FlvFanout;
   readonly encoder: Encoder;
-  private readonly clock: ProgramClock;
+  private readonly clock: ShowClock;
+  private started = false;
+  /** Ticks this program has been given since it started (fades count in them). */
+  private ticks = 0;
   readonly sources: ReadonlyMap<string, Source>;
   private transition: Transition | undefined;
   private statsTimer: NodeJS.Timeout | undefined;
@@ -82,6 +98,7 @@ export class Program extends TypedEmitter<Events> {
 
   constructor(private readonly options: ProgramOptions) {
     super();
+    this.id = options.id ?? 'main';
     this.settings = options.settings;
     this.sources = options.sources;
     this.layout = options.layout;
@@ -96,25 +113,28 @@ export class Program extends TypedEmitter<Events> {
     this.encoder.on('tag', (tag) => this.fanout.push(tag));
     this.encoder.on('restarted', () => this.fanout.encoderRestarted());
     this.encoder.on('log', (line) => this.emit('log', line));
-    this.clock = new ProgramClock(this.settings.fps, (tick) => this.onTick(tick));
+    this.clock = options.clock;
     this.syncFollower();
   }
 
   get running(): boolean {
-    return this.clock.running;
+    return this.started && this.clock.running;
   }
 
+  /** Joins the show clock (which the show starts): frames from the next tick on. */
   start(): void {
     this.updateDecoderTargets();
     this.encoder.start();
     this.startedAt = Date.now();
     this.lastStatsAt = this.startedAt;
-    this.clock.start();
+    this.started = true;
+    this.clock.add(this);
     this.statsTimer = setInterval(() => this.emit('stats', this.status()), 1000);
   }
 
   async stop(): Promise<void> {
-    this.clock.stop();
+    this.started = false;
+    this.clock.remove(this);
     clearInterval(this.statsTimer);
     await this.encoder.stop();
   }
@@ -141,7 +161,7 @@ export class Program extends TypedEmitter<Events> {
     if (transition.kind === 'fade' && transition.durationMs > 0) {
       this.transition = {
         from: this.layout,
-        startTick: this.clock.ticks,
+        startTick: this.ticks,
         ticks: Math.max(1, Math.round((transition.durationMs * this.settings.fps) / 1000)),
       };
       this.layout = next;
@@ -215,7 +235,7 @@ export class Program extends TypedEmitter<Events> {
   }
 
   private emitLayoutChanged(): void {
-    this.emit('layoutChanged', { layout: this.layout, preview: this.preview });
+    this.emit('layoutChanged', { programId: this.id, layout: this.layout, preview: this.preview });
   }
 
   // ---- audio: the mixer stays inside; callers get what they need ----
@@ -244,20 +264,29 @@ export class Program extends TypedEmitter<Events> {
     this.mixer.mixMinus(id, out);
   }
 
-  /** Tells each source the size its cell on program needs, so its decoder scales for us. */
-  updateDecoderTargets(): void {
-    const wanted = new Map<string, { width: number; height: number; fit: 'fit' | 'fill'; crop?: { x: number; y: number; width: number; height: number } }>();
+  /** The size each source's biggest cell on program needs (the show picks decode sizes from these). */
+  decodeTargets(): Map<string, DecodeTarget> {
+    const wanted = new Map<string, DecodeTarget>();
     for (const cell of this.compositor.cells(this.layout)) {
       const prev = wanted.get(cell.source);
       if (!prev || cell.width * cell.height > prev.width * prev.height)
         wanted.set(cell.source, { width: cell.width, height: cell.height, fit: cell.fit, ...(cell.crop ? { crop: cell.crop } : {}) });
     }
-    for (const [id, target] of wanted) this.sources.get(id)?.setTarget(target);
+    return wanted;
+  }
+
+  /** Asks for decoders at the sizes this program's cells need (alone: set them; in a show: the show arbitrates). */
+  updateDecoderTargets(): void {
+    if (this.options.onDecodeTargetsChanged) {
+      this.options.onDecodeTargetsChanged();
+      return;
+    }
+    for (const [id, target] of this.decodeTargets()) this.sources.get(id)?.setTarget(target);
   }
 
   status(): ProgramStatus {
     const now = Date.now();
-    const frames = this.clock.ticks;
+    const frames = this.ticks;
     if (now - this.lastStatsAt >= 900) {
       this.measuredFps = Math.round(((frames - this.framesAtLastStats) * 1000) / (now - this.lastStatsAt) * 10) / 10;
       this.framesAtLastStats = frames;
@@ -278,7 +307,7 @@ export class Program extends TypedEmitter<Events> {
       encoderRestarts: this.encoder.restarts,
       uptimeS: this.running ? Math.round((now - this.startedAt) / 1000) : 0,
       cpuPercent: this.cpuPercent,
-      ...(t ? { transition: { kind: 'fade' as const, progress: Math.min(1, (this.clock.ticks - t.startTick) / t.ticks) } } : {}),
+      ...(t ? { transition: { kind: 'fade' as const, progress: Math.min(1, (this.ticks - t.startTick) / t.ticks) } } : {}),
     };
   }
 
@@ -293,17 +322,19 @@ export class Program extends TypedEmitter<Events> {
     return canvas;
   }
 
-  private onTick(tick: TickInfo): void {
-    // Audio is pulled every tick, even a skipped one, so no source builds a backlog and the meters
-    // and mix-minus feeds keep moving.
-    const samples = samplesForTick(tick.index, this.settings.fps);
+  /** One tick of the show clock: mix this tick's sound (read once by the clock), compose, encode. */
+  renderTick(tick: TickInfo, audio: SourceAudio): void {
+    const localIndex = this.ticks++;
     const inputs: MixInput[] = [];
-    // Each source's next picture first: its sound is anchored to the picture on screen.
-    for (const source of this.sources.values()) source.advanceFrame();
-    for (const source of this.sources.values()) {
-      const block = new Int16Array(samples * CHANNELS);
-      source.readAudio(block, 1 / this.settings.fps);
-      inputs.push({ id: source.id, samples: block, gainDb: source.gainDb, muted: source.muted });
+    const samples = samplesForTick(tick.index, this.settings.fps);
+    for (const [id, block] of audio) {
+      const iso = this.options.isoSource;
+      if (iso !== undefined) {
+        if (id === iso) inputs.push({ id, samples: block, gainDb: 0, muted: false });
+        continue;
+      }
+      const source = this.sources.get(id);
+      if (source) inputs.push({ id, samples: block, gainDb: source.gainDb, muted: source.muted });
     }
     const mixed = new Int16Array(samples * CHANNELS);
     this.mixer.mix(inputs, mixed);
@@ -318,7 +349,7 @@ export class Program extends TypedEmitter<Events> {
     const canvas = this.nextCanvas();
     const now = Date.now();
     const t = this.transition;
-    const progress = t ? (tick.index - t.startTick) / t.ticks : 1;
+    const progress = t ? (localIndex - t.startTick) / t.ticks : 1;
     if (t && progress < 1) {
       this.compositor.compose(t.from, this.sources, this.fadeFrom, now);
       this.compositor.compose(this.layout, this.sources, this.fadeTo, now);
@@ -332,6 +363,6 @@ export class Program extends TypedEmitter<Events> {
     this.options.graphics?.compose(canvas, this.lastFrameMs);
     const encodedIndex = this.encoder.framesEncoded;
     if (!this.encoder.write(canvas.data, Buffer.from(mixed.buffer, mixed.byteOffset, mixed.byteLength))) return;
-    this.emit('frame', { index: tick.index, encodedIndex, canvas });
+    this.emit('frame', { index: localIndex, encodedIndex, canvas });
   }
 }

@@ -20,6 +20,7 @@ import { RawFrameReader } from '../media/RawFrameReader.ts';
 import { frameBytes, type YuvFrame } from '../media/yuv.ts';
 import { TypedEmitter } from '../TypedEmitter.ts';
 import { LoopPlaylist } from './LoopPlaylist.ts';
+import { Rendition } from './Rendition.ts';
 import { AUDIO_FD, buildDecoderArgs, type DecodeTarget, type PipeInputArgs, VIDEO_FD } from './decoderArgs.ts';
 
 export interface SourceContext {
@@ -88,6 +89,10 @@ function sameTarget(a: DecodeTarget, b: DecodeTarget): boolean {
   return a.width === b.width && a.height === b.height && a.fit === b.fit && JSON.stringify(a.crop) === JSON.stringify(b.crop);
 }
 
+function targetKey(t: DecodeTarget): string {
+  return `${t.width}x${t.height}:${t.fit}:${JSON.stringify(t.crop ?? null)}`;
+}
+
 export class Source extends TypedEmitter<Events> {
   private process: FfmpegProcess | undefined;
   private spawnAttempt = 0;
@@ -130,6 +135,8 @@ export class Source extends TypedEmitter<Events> {
   /** Frames dropped from the wait (a source faster than the program, a burst after a stall). */
   framesDropped = 0;
   target: DecodeTarget = DEFAULT_TARGET;
+  /** Decoders at the other sizes programs draw this source at (see setTargets), by size. */
+  private readonly renditions = new Map<string, Rendition>();
 
   /** What the show says about this source; changed only through update() and setLevel(). */
   private current: SourceSpec;
@@ -205,6 +212,72 @@ export class Source extends TypedEmitter<Events> {
     else this.restartNow('resize');
   }
 
+  /**
+   * The sizes the programs want, biggest first (ProgramSet): the first is this decoder's (the one
+   * with the sound); each other one gets a video-only Rendition where the input can be opened
+   * twice, so every program draws the source at its own size, fit and crop. Elsewhere (cameras,
+   * WebRTC) the other sizes scale this decoder's picture.
+   */
+  setTargets(targets: readonly DecodeTarget[]): void {
+    const [primary, ...others] = targets;
+    if (primary) this.setTarget(primary);
+    const canOpenTwice = OPENS_TWICE.has(this.spec.kind) && !this.closed;
+    const wanted = new Map(canOpenTwice ? others.filter((t) => !sameTarget(t, this.target)).map((t) => [targetKey(t), t] as const) : []);
+    for (const [key, rendition] of this.renditions) {
+      if (wanted.has(key)) continue;
+      this.renditions.delete(key);
+      void rendition.close();
+    }
+    for (const [key, target] of wanted) if (!this.renditions.has(key)) this.renditions.set(key, this.newRendition(target));
+  }
+
+  /** The picture for a cell of this size: the rendition at that size once it delivers, else the main one. */
+  frameFor(target: DecodeTarget): YuvFrame | undefined {
+    if (this.renditions.size > 0 && !sameTarget(target, this.target)) {
+      const frame = this.renditions.get(targetKey(target))?.frame();
+      if (frame) return frame;
+    }
+    return this.latestFrame;
+  }
+
+  /** True while decoders at other sizes run (a program stopped drawing it: they may go). */
+  get hasOtherSizes(): boolean {
+    return this.renditions.size > 0;
+  }
+
+  /** For tests: the pids of the decoders at other sizes. */
+  get renditionPids(): number[] {
+    return [...this.renditions.values()].flatMap((r) => (r.pid !== undefined ? [r.pid] : []));
+  }
+
+  private newRendition(target: DecodeTarget): Rendition {
+    return new Rendition({
+      ffmpegPath: this.ctx.ffmpegPath,
+      name: `source ${this.id} at ${target.width}×${target.height}`,
+      target,
+      args: () =>
+        buildDecoderArgs(this.spec, target, {
+          fps: this.ctx.fps,
+          hwaccel: this.ctx.hwaccel,
+          drawtextFont: this.ctx.drawtextFont,
+          hasAudio: false,
+          hasVideo: true,
+          startAtS: this.spec.kind === 'file' && this.media?.durationS ? this.playedS % this.media.durationS : undefined,
+          ...(this.loopPlaylist ? { loopPlaylist: this.loopPlaylist.path } : {}),
+        }),
+      secrets: this.spec.kind === 'url' ? urlSecrets(this.spec.url) : [],
+      ...(this.ctx.log ? { log: this.ctx.log } : {}),
+    });
+  }
+
+  /** Media changed: every other-size decoder opens the new input. */
+  private restartRenditions(): void {
+    const targets = [...this.renditions.values()].map((r) => r.target);
+    for (const rendition of this.renditions.values()) void rendition.close();
+    this.renditions.clear();
+    if (OPENS_TWICE.has(this.spec.kind)) for (const target of targets) this.renditions.set(targetKey(target), this.newRendition(target));
+  }
+
   /** Applies a changed spec; media changes restart the decoder. */
   async update(spec: SourceSpec): Promise<void> {
     const mediaChanged = JSON.stringify({ ...this.spec, label: 0, gainDb: 0, muted: 0, slateAfterS: 0 }) !==
@@ -220,8 +293,10 @@ export class Source extends TypedEmitter<Events> {
         throw error;
       }
     }
-    if (mediaChanged || (labelChanged && spec.kind === 'testPattern')) this.restartNow('update');
-    else this.emitStatus();
+    if (mediaChanged || (labelChanged && spec.kind === 'testPattern')) {
+      this.restartNow('update');
+      this.restartRenditions();
+    } else this.emitStatus();
   }
 
   status(): SourceStatus {
@@ -301,7 +376,9 @@ export class Source extends TypedEmitter<Events> {
     clearInterval(this.healthTimer);
     clearTimeout(this.restartTimer);
     this.ctx.feed?.close();
-    await Promise.all([this.process?.stop({ closeStdin: false, graceMs: 1000 }), this.dropSuccessor()]);
+    const renditions = [...this.renditions.values()];
+    this.renditions.clear();
+    await Promise.all([this.process?.stop({ closeStdin: false, graceMs: 1000 }), this.dropSuccessor(), ...renditions.map((r) => r.close())]);
     this.loopPlaylist?.remove();
   }
 

@@ -78,12 +78,14 @@ export function buildDecoderArgs(spec: SourceSpec, target: DecodeTarget, ctx: De
       const audio = spec.toneHz
         ? `sine=frequency=${spec.toneHz}:sample_rate=${SAMPLE_RATE}`
         : `anullsrc=r=${SAMPLE_RATE}:cl=stereo`;
+      // Without audio only for a second picture size (Rendition): the source's own decoder has the sound.
+      const withAudio = ctx.hasAudio ? ['-re', '-f', 'lavfi', '-i', audio] : [];
       return [
         ...head,
         '-re', '-f', 'lavfi', '-i', video.input,
-        '-re', '-f', 'lavfi', '-i', audio,
+        ...withAudio,
         '-map', '0:v', '-vf', video.filter, ...RAW_VIDEO_OUT,
-        '-map', '1:a', ...RAW_AUDIO_OUT,
+        ...(ctx.hasAudio ? ['-map', '1:a', ...RAW_AUDIO_OUT] : []),
       ];
     }
     case 'file': {

@@ -3,8 +3,10 @@
  *
  * Video: the program's own encode is H.264 High, and Chromium (156) offers only Constrained
  * Baseline, Baseline, Main and High 4:4:4 for WebRTC, so the return has a second, cheap encode of
- * the program canvas (libx264 ultrafast/zerolatency, Constrained Baseline, keyframe every second,
- * at most 640 wide), shared by every viewer and running only while someone watches. Its FLV tags
+ * the program canvas (libx264 ultrafast/zerolatency, Constrained Baseline, a keyframe every half
+ * second so a viewer switching views sees the new one within a second, at most 640 wide), shared
+ * by every viewer of that program and running only while someone watches. One ReturnFeed per
+ * program: main's (guests' returns, `/whep/program`) and one per other public view (ViewFeeds.ts). Its FLV tags
  * are re-packetized into RTP; a viewer starts at the next keyframe. Audio is one Opus encoder (ffmpeg)
  * per mix: a guest hears the program minus their own contribution (AudioMixer.mixMinus, computed
  * on every program tick), a plain viewer hears the program. Encoders exist only while someone
@@ -74,8 +76,15 @@ class OpusMixEncoder {
   }
 }
 
+/**
+ * Keyframes per second of the return encode: a new viewer (or one switching views) starts at the
+ * next keyframe, so at most half a second of waiting; more keyframes cost bits at 640 wide.
+ */
+export const RETURN_KEYFRAMES_PER_SECOND = 2;
+
 /** The return video encode: program canvases in, FLV (H.264 Constrained Baseline) out. */
 export function returnVideoArgs(width: number, height: number, fps: number): string[] {
+  const gop = String(Math.max(1, Math.ceil(fps / RETURN_KEYFRAMES_PER_SECOND)));
   const outWidth = Math.min(640, width);
   const outHeight = Math.round((height * outWidth) / width / 2) * 2;
   return [
@@ -83,7 +92,7 @@ export function returnVideoArgs(width: number, height: number, fps: number): str
     '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${width}x${height}`, '-framerate', String(fps), '-probesize', '32', '-analyzeduration', '0', '-i', 'pipe:0',
     ...(outWidth !== width ? ['-vf', `scale=${outWidth}:${outHeight}`] : []),
     '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-pix_fmt', 'yuv420p',
-    '-g', String(fps), '-keyint_min', String(fps), '-bf', '0', '-b:v', '1200k', '-maxrate', '1500k', '-bufsize', '750k',
+    '-g', gop, '-keyint_min', gop, '-bf', '0', '-b:v', '1200k', '-maxrate', '1500k', '-bufsize', '750k',
     '-f', 'flv', '-flvflags', 'no_duration_filesize', 'pipe:1',
   ];
 }
@@ -107,7 +116,8 @@ export class ReturnFeed {
   seiSent = 0;
 
   constructor(
-    private readonly getProgram: () => Program,
+    /** The program it encodes; undefined once that program is gone (the feed idles until closed). */
+    private readonly getProgram: () => Program | undefined,
     private readonly ffmpegPath: string,
     private readonly log: (line: string) => void,
   ) {}
@@ -119,8 +129,8 @@ export class ReturnFeed {
     const state: ViewerState = { ...viewer, started: false, videoSeq: randomU16(), audioSeq: randomU16(), audioTs: randomU16() * 1000, framesSent: 0 };
     this.viewers.add(state);
     this.hook();
-    if (viewer.audio && !this.encoders.has(viewer.mixId)) {
-      const program = this.getProgram();
+    const program = this.getProgram();
+    if (viewer.audio && program && !this.encoders.has(viewer.mixId)) {
       const encoder = new OpusMixEncoder(this.ffmpegPath, program.maxSamplesPerTick, (packet) => this.onOpus(viewer.mixId, packet), this.log);
       this.encoders.set(viewer.mixId, encoder);
     }
@@ -158,6 +168,7 @@ export class ReturnFeed {
     const program = this.getProgram();
     if (program === this.program) return;
     this.unhookProgram();
+    if (!program) return;
     this.program = program;
     this.offFrame = program.on('frame', ({ index, encodedIndex, canvas }) => this.onTick(program, index, encodedIndex, canvas));
   }

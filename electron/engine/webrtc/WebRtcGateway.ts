@@ -1,8 +1,8 @@
 /**
  * Remote guests and WHEP for one engine: guest invites (a slot, a token, a source), the HTTP
  * endpoints (WHIP ingest `POST /whip/<id>`, WHEP return `POST /whep/<id>` and `/whep/program`,
- * the guest page `/guest/<id>`, the viewer page `/viewer`), the peer sessions behind them, and the feeds of `guest` and
- * `whep` sources. A session knows nothing of sources: the engine asks for a feed when it makes a
+ * the guest page `/guest/<id>`, the viewer page `/viewer`, the views `GET /views` and
+ * `POST /views/<id>/whep`), the peer sessions behind them, and the feeds of `guest` and `whep` sources. A session knows nothing of sources: the engine asks for a feed when it makes a
  * source, and the gateway binds a session's tracks to it.
  *
  * Lifecycle of a guest: invited (source waits) → publishing (source live) → gone silent (source
@@ -18,8 +18,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RTCPeerConnection } from 'werift';
 import { ProtocolError } from '../../../shared/protocol.ts';
 import { sourcesIn } from '../../../shared/layout.ts';
-import { type SourceSpec, WebRtcSettings } from '../../../shared/show.ts';
+import { MAIN_PROGRAM_ID, type SourceSpec, WebRtcSettings } from '../../../shared/show.ts';
+import type { TimedDataRecord } from '../media/timedMetadata.ts';
 import type { Program } from '../program/Program.ts';
+import { sameSecret } from '../server/tokens.ts';
 import type { PipeFeed } from '../sources/Source.ts';
 import { GUEST_JS, guestPageHtml } from './guestPage.ts';
 import { answerOffer, H264, peerConfig, RTCPeerConnection as PeerConnection, VP8 } from './peers.ts';
@@ -42,6 +44,7 @@ import {
   SdpError,
 } from './sdp.ts';
 import { VIEWER_JS, VIEWER_WORKER_JS, viewerPageHtml } from './viewerPage.ts';
+import { type ViewInfo, ViewFeeds } from './ViewFeeds.ts';
 import { WhepPull } from './WhepPull.ts';
 import { SessionBudget, SessionLimitError } from './SessionBudget.ts';
 
@@ -49,6 +52,12 @@ export interface GatewayHost {
   ffmpegPath: string;
   settings(): WebRtcSettings | undefined;
   program(): Program;
+  /** The running program by that id, if any (a view's feed follows it). */
+  programById(id: string): Program | undefined;
+  /** The views: programs marked public, main first. */
+  views(): ViewInfo[];
+  /** An objects token's view access (object.issueToken `views`), if the token is one. */
+  viewAccess(token: string): { tokenId: string; views: 'all' | readonly string[] } | undefined;
   hasSource(id: string): boolean;
   /** True when the source by that id is a guest (a show loaded since may use the id for another kind). */
   isGuestSource(id: string): boolean;
@@ -102,6 +111,15 @@ interface Session {
   close(): void;
 }
 
+/** A WHEP viewer session: which mix it hears, and for a view, which view and whether it may still watch. */
+type Viewer = Session & { mixId: string; viewId?: string; allowed?: () => boolean };
+
+/** Who a view token is: its key for the per-token session limit and the views it may watch. */
+interface ViewAccess {
+  tokenKey: string;
+  views: 'all' | readonly string[];
+}
+
 interface Invite {
   id: string;
   label: string;
@@ -149,8 +167,10 @@ class HttpError extends Error {
 
 export class WebRtcGateway {
   private readonly invites = new Map<string, Invite>();
-  private readonly viewers = new Map<string, Session & { mixId: string }>();
+  private readonly viewers = new Map<string, Viewer>();
   readonly returnFeed: ReturnFeed;
+  /** The views' feeds (`/views/<id>/whep`); main's is returnFeed. */
+  readonly viewFeeds: ViewFeeds;
   /** `/whep/monitors`: preview + every source in one mosaic (same token as the program). */
   readonly monitorFeed: MonitorFeed;
   private baseUrl: () => string = () => 'http://127.0.0.1:7710';
@@ -161,8 +181,10 @@ export class WebRtcGateway {
   );
 
   constructor(private readonly host: GatewayHost) {
-    this.returnFeed = new ReturnFeed(() => host.program(), host.ffmpegPath, (line) => host.log(line));
+    // Main's feed asks from a timer: between two shows (show.load) there is no program, not an error.
+    this.returnFeed = new ReturnFeed(() => host.programById(MAIN_PROGRAM_ID), host.ffmpegPath, (line) => host.log(line));
     this.monitorFeed = new MonitorFeed(() => host.program(), host.ffmpegPath, (line) => host.log(line));
+    this.viewFeeds = new ViewFeeds(host, this.returnFeed);
     this.watchdog = setInterval(() => this.checkSessions(), 500);
   }
 
@@ -276,9 +298,11 @@ export class WebRtcGateway {
     const guest = /^\/guest\/([A-Za-z0-9_.-]{1,64})$/.exec(path);
     const viewer = /^\/viewer(?:\/(viewer\.js|viewer-worker\.js))?$/.exec(path);
     const guestApi = /^\/guest\/([A-Za-z0-9_-]{1,64})\/(status|name)$/.exec(path);
-    if (!whip && !guest && !viewer && !guestApi) return false;
+    const views = /^\/views(?:\/([A-Za-z0-9_-]{1,64})\/whep(?:\/([A-Za-z0-9-]{1,64}))?)?$/.exec(path);
+    if (!whip && !guest && !viewer && !guestApi && !views) return false;
     try {
-      if (guestApi) await this.serveGuestApi(guestApi[1], guestApi[2] as 'status' | 'name', req, res);
+      if (views) await this.serveViews(views[1], views[2], req, res);
+      else if (guestApi) await this.serveGuestApi(guestApi[1], guestApi[2] as 'status' | 'name', req, res);
       else if (viewer) this.serveViewerPage(viewer[1], req, res);
       else if (guest) this.serveGuestPage(guest[1], req, res);
       else if (whip) await this.serveWhipWhep(whip[1] as 'whip' | 'whep', whip[2], whip[3], req, res);
@@ -407,6 +431,93 @@ export class WebRtcGateway {
     const a = Buffer.from(header.slice(7));
     const b = Buffer.from(expected);
     if (!expected || a.length !== b.length || !timingSafeEqual(a, b)) throw new HttpError(401, 'wrong token for this guest: ask the producer for a new link');
+  }
+
+  // ---- views ----
+
+  /** A shared-object change for every WHEP video: main's return feed and every view's. */
+  queueData(record: TimedDataRecord): void {
+    this.returnFeed.queueData(record);
+    this.viewFeeds.queueData(record);
+  }
+
+  /**
+   * Who may watch which views with this token: the program token sees every public view, an
+   * objects viewer token (object.issueToken) the views it names (or all); anything else is 401.
+   */
+  private viewAccess(authorization: string | undefined): ViewAccess {
+    const header = authorization ?? '';
+    if (!header.startsWith('Bearer ')) throw new HttpError(401, 'missing token: send Authorization: Bearer <token> (the viewer link carries it)');
+    const token = header.slice(7);
+    const programToken = this.settings.programToken;
+    if (programToken && sameSecret(token, programToken)) return { tokenKey: 'program', views: 'all' };
+    const issued = this.host.viewAccess(token);
+    if (issued) return { tokenKey: `viewer:${issued.tokenId}`, views: issued.views };
+    throw new HttpError(401, 'wrong or revoked token: ask the producer for a new viewer link');
+  }
+
+  /** The views this token may watch, as `GET /views` lists them. */
+  private visibleViews(access: ViewAccess): ViewInfo[] {
+    return this.host.views().filter((v) => access.views === 'all' || access.views.includes(v.id));
+  }
+
+  /** Still the same access (token not revoked or changed, view still allowed): checked twice a second. */
+  private stillViewing(authorization: string | undefined, viewId: string): () => boolean {
+    return () => {
+      try {
+        return this.visibleViews(this.viewAccess(authorization)).some((v) => v.id === viewId);
+      } catch {
+        return false;
+      }
+    };
+  }
+
+  /** `GET /views`, `POST /views/<id>/whep` (WHEP) and `DELETE /views/<id>/whep/<session>`. */
+  private async serveViews(viewId: string | undefined, sessionId: string | undefined, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, { ...CORS, ...(viewId ? { 'accept-post': 'application/sdp' } : {}) });
+      res.end();
+      return;
+    }
+    const access = this.viewAccess(req.headers.authorization);
+    const visible = this.visibleViews(access);
+    if (viewId === undefined) {
+      if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'use GET /views');
+      const list = visible.map((v) => ({ ...v, whep: `/views/${encodeURIComponent(v.id)}/whep` }));
+      res.writeHead(200, { ...CORS, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+      res.end(JSON.stringify({ views: list }));
+      return;
+    }
+    const names = visible.map((v) => `"${v.id}"`).join(', ') || 'none';
+    if (!this.host.views().some((v) => v.id === viewId)) throw new HttpError(404, `no public view "${viewId}" in this show; this link may watch: ${names}`);
+    if (!visible.some((v) => v.id === viewId)) throw new HttpError(403, `this link does not include the view "${viewId}"; it may watch: ${names}`);
+    if (req.method === 'PATCH') throw new HttpError(405, 'trickle ICE is not supported: the answer carries every candidate');
+    if (req.method === 'DELETE') {
+      const viewer = sessionId ? this.viewers.get(sessionId) : undefined;
+      if (!sessionId) throw new HttpError(405, 'DELETE the session URL (the Location of the 201 answer)');
+      if (!viewer || viewer.viewId !== viewId) throw new HttpError(404, 'no such session');
+      viewer.close();
+      res.writeHead(200, CORS);
+      res.end();
+      return;
+    }
+    if (req.method !== 'POST' || sessionId) throw new HttpError(405, `use POST /views/${viewId}/whep with an SDP offer, DELETE on the session URL`);
+    if (!/^application\/sdp\b/i.test(req.headers['content-type'] ?? '')) throw new HttpError(415, 'send the SDP offer as Content-Type: application/sdp');
+    const allowed = this.stillViewing(req.headers.authorization, viewId);
+    const stillAllowed = () => {
+      if (!allowed()) throw new HttpError(403, `the view "${viewId}" is not open to this link any more`);
+    };
+    const release = this.budget.reserve(access.tokenKey);
+    let answered: { sdp: string; location: string };
+    try {
+      const offer = await readBody(req, MAX_SDP_BYTES);
+      checkOffer(offer);
+      answered = await this.serveReturn(PROGRAM_MIX, offer, access.tokenKey, viewId, stillAllowed, { id: viewId, feed: this.viewFeeds.feed(viewId), allowed });
+    } finally {
+      release();
+    }
+    res.writeHead(201, { ...CORS, 'content-type': 'application/sdp', location: answered.location, etag: `"${answered.location.split('/').pop()}"` });
+    res.end(answered.sdp);
   }
 
   // ---- WHIP ingest ----
@@ -539,7 +650,14 @@ export class WebRtcGateway {
 
   // ---- WHEP return ----
 
-  private async serveReturn(mixId: string, offer: string, tokenKey: string, id: string, stillAllowed: () => void): Promise<{ sdp: string; location: string }> {
+  private async serveReturn(
+    mixId: string,
+    offer: string,
+    tokenKey: string,
+    id: string,
+    stillAllowed: () => void,
+    view?: { id: string; feed: ReturnFeed; allowed: () => boolean },
+  ): Promise<{ sdp: string; location: string }> {
     const profile = this.returnFeed.profileIdc;
     const accept = (c: { kind: string; name: string; fmtp: string }) =>
       c.kind === 'audio'
@@ -564,10 +682,12 @@ export class WebRtcGateway {
         session.lastPacketAt = Date.now();
       });
     }
-    remove = (mixId === MONITORS_MIX ? this.monitorFeed : this.returnFeed).add({ mixId, ...(video ? { video: video.sender } : {}), ...(audio ? { audio: audio.sender } : {}) });
-    this.viewers.set(session.id, Object.assign(session, { mixId }));
+    const feed = view ? view.feed : mixId === MONITORS_MIX ? this.monitorFeed : this.returnFeed;
+    remove = feed.add({ mixId, ...(video ? { video: video.sender } : {}), ...(audio ? { audio: audio.sender } : {}) });
+    this.viewers.set(session.id, Object.assign(session, { mixId }, view ? { viewId: view.id, allowed: view.allowed } : {}));
     answer = advertiseAddresses(answer, this.settings.advertisedAddresses);
-    return { sdp: answer, location: `/whep/${encodeURIComponent(id)}/${session.id}` };
+    const location = view ? `/views/${encodeURIComponent(view.id)}/whep/${session.id}` : `/whep/${encodeURIComponent(id)}/${session.id}`;
+    return { sdp: answer, location };
   }
 
   // ---- supervision ----
@@ -612,11 +732,18 @@ export class WebRtcGateway {
         if (session.overLimitWindows >= 3) void this.leave(invite, `dropped: sent ${Math.round(kbps)} kbps, over the limit of ${maxGuestBitrateKbps} kbps`);
       }
     }
+    // A view that stopped being public, or a token revoked or changed, ends its viewers.
+    const viewIds = new Set(this.host.views().map((v) => v.id));
     for (const viewer of this.viewers.values()) {
+      if (viewer.viewId !== undefined && (!viewIds.has(viewer.viewId) || viewer.allowed?.() === false)) {
+        viewer.close();
+        continue;
+      }
       const state = viewer.pc.connectionState;
       // Viewers send RTCP about every second; a rejoining guest opens a new return session anyway.
       if (state === 'failed' || state === 'closed' || now - viewer.lastPacketAt > VIEWER_TIMEOUT_S * 1000) viewer.close();
     }
+    this.viewFeeds.prune(viewIds);
   }
 
   /**
@@ -660,6 +787,7 @@ export class WebRtcGateway {
     this.viewers.clear();
     await this.returnFeed.close();
     await this.monitorFeed.close();
+    await this.viewFeeds.close();
   }
 }
 

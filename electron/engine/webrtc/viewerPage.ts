@@ -1,6 +1,9 @@
 /**
- * The viewer page (`GET /viewer#token=…&whep=…`): plain HTML + JS served by the engine. It plays the
- * program over WHEP and draws the shared objects (polls, auctions, chat, …) itself, over the video,
+ * The viewer page (`GET /viewer#token=…[&view=…|&whep=…]`): plain HTML + JS served by the engine.
+ * It lists the views this token may watch (`GET /views`: public programs, by name), plays one over
+ * WHEP and switches between them on a click (a new WHEP session; the old one is ended once the new
+ * one answers, so the picture never goes blank for longer than the switch); with no views it plays
+ * `#whep=` or `/whep/program` as before. It draws the shared objects (polls, auctions, chat, …) itself, over the video,
  * from the Cutline SEI inside the H.264 it receives — not from the API — so the data lines up with
  * the picture at any audience size (docs/TIMED-METADATA.md, "Viewer page").
  *
@@ -26,7 +29,7 @@ export function viewerPageHtml(iceServers: unknown[]): string {
   body { font: 15px/1.4 system-ui, sans-serif; margin: 0; background: #111; color: #eee; }
   main { max-width: 1100px; margin: 0 auto; padding: 16px; display: grid; gap: 10px; }
   #stage { position: relative; background: #000; border-radius: 6px; overflow: hidden; aspect-ratio: 16 / 9; }
-  #video { width: 100%; height: 100%; display: block; }
+  #stage video { position: absolute; inset: 0; width: 100%; height: 100%; display: block; }
   #overlay { position: absolute; inset: auto 3% 4% auto; width: min(44%, 420px); display: grid; gap: 8px; pointer-events: none; }
   .obj { background: rgba(10, 14, 24, 0.72); border-radius: 10px; padding: 10px 14px; }
   .obj h2 { font-size: 1em; margin: 0 0 6px; }
@@ -38,10 +41,14 @@ export function viewerPageHtml(iceServers: unknown[]): string {
   .row { display: flex; gap: 12px; align-items: center; }
   button { font: inherit; padding: 6px 14px; border-radius: 6px; border: 0; background: #2d7ff9; color: #fff; cursor: pointer; }
   #status { color: #aaa; }
+  #views { display: flex; flex-wrap: wrap; gap: 8px; }
+  #views button { background: #2a2f3a; }
+  #views button[aria-pressed="true"] { background: #2d7ff9; }
 </style>
 </head>
 <body>
 <main>
+  <nav id="views" aria-label="Views"></nav>
   <div id="stage"><video id="video" autoplay playsinline muted></video><div id="overlay" aria-live="polite"></div></div>
   <div class="row">
     <button id="unmute">Sound on</button>
@@ -133,10 +140,12 @@ export const VIEWER_JS = `'use strict';
   const config = JSON.parse(document.getElementById('config').textContent);
   const params = new URLSearchParams(location.hash.slice(1));
   const token = params.get('token') || '';
-  const whepUrl = new URL(params.get('whep') || '/whep/program', location.href).toString();
+  // A #whep= link plays that stream (another server, an edge); otherwise the views decide.
+  const fixedWhep = params.get('whep');
+  const fallbackWhep = new URL(fixedWhep || '/whep/program', location.href).toString();
   const $ = (id) => document.getElementById(id);
   const state = {
-    phase: 'idle', error: null, session: null, streams: '',
+    phase: 'idle', error: null, session: null, streams: '', views: [], view: null, switches: 0, lastConnect: null,
     framesSeen: 0, seiFrames: 0, seiRecords: 0, appliedAtDisplay: 0, appliedByTimeout: 0, lastPts: null, objects: {},
   };
   /** Records read from frames not yet shown: { rtp, records, at }. */
@@ -261,10 +270,17 @@ ${OFFER_EXCHANGE_JS}
     }
   }
 
-  async function connect() {
+  /** Plays one WHEP stream; a previous one is ended once this one has answered. */
+  async function connect(whepUrl) {
     state.phase = 'connecting';
     const insertable = !!RTCRtpReceiver.prototype.createEncodedStreams;
+    const previous = { pc, session: state.session };
+    // Where a switch spends its time (ms from the start): for tests and for tuning.
+    const t0 = performance.now();
+    const timing = { answered: null, shown: null };
+    state.lastConnect = timing;
     pc = new RTCPeerConnection({ iceServers: config.iceServers, ...(insertable ? { encodedInsertableStreams: true } : {}) });
+    const own = pc;
     const video = pc.addTransceiver('video', { direction: 'recvonly' });
     const audio = pc.addTransceiver('audio', { direction: 'recvonly' });
     readFrames(video.receiver);
@@ -276,16 +292,103 @@ ${OFFER_EXCHANGE_JS}
     const stream = new MediaStream();
     pc.addEventListener('track', (event) => {
       stream.addTrack(event.track);
-      $('video').srcObject = stream;
-      $('video').play().catch(() => {});
+      if (event.track.kind !== 'video') return;
+      // A second video element under the one playing starts decoding at once; it takes the old
+      // one's place when it has composited its first frame, so a switch goes from one picture
+      // straight to the next and the element's start-up overlaps the wait for media.
+      const current = $('video');
+      const next = document.createElement('video');
+      next.autoplay = true;
+      next.playsInline = true;
+      next.muted = current.muted;
+      current.before(next);
+      next.srcObject = stream;
+      next.play().catch(() => {});
+      let swapped = false;
+      const swap = () => {
+        if (swapped) return;
+        swapped = true;
+        if (pc !== own) { next.remove(); return; }
+        timing.shown = Math.round(performance.now() - t0);
+        $('video').remove();
+        next.id = 'video';
+        watchDisplay();
+      };
+      if (next.requestVideoFrameCallback) next.requestVideoFrameCallback(swap);
+      else next.addEventListener('playing', swap, { once: true });
+      // A stream that never shows a frame still replaces the old one, rather than the page staying on it.
+      setTimeout(swap, 3000);
     });
-    state.session = await exchangeOffer(whepUrl, pc, token);
+    try {
+      state.session = await exchangeOffer(whepUrl, pc, token);
+      timing.answered = Math.round(performance.now() - t0);
+    } catch (error) {
+      own.close();
+      pc = previous.pc;
+      state.session = previous.session;
+      throw error;
+    }
+    if (previous.pc) {
+      previous.pc.close();
+      if (previous.session) fetch(previous.session, { method: 'DELETE', headers: { authorization: 'Bearer ' + token } }).catch(() => {});
+    }
+    // Records read from the old stream carry its RTP clock, not this one's.
+    pending.length = 0;
     state.phase = 'playing';
     setStatus('Live. Data overlay drawn from the video itself.');
-    watchDisplay();
   }
 
-  window.cutlineViewer = { state, get pc() { return pc; } };
+  function showViews() {
+    const nav = $('views');
+    nav.textContent = '';
+    for (const view of state.views) {
+      const button = el('button', '', view.name);
+      button.dataset.view = view.id;
+      button.setAttribute('aria-pressed', String(view.id === state.view));
+      button.addEventListener('click', () => { switchTo(view.id).catch(() => {}); });
+      nav.append(button);
+    }
+  }
+
+  /** Watch another view: the page's only way to change what plays. */
+  async function switchTo(id) {
+    const view = state.views.find((v) => v.id === id);
+    const whep = new URL(view ? view.whep : '/views/' + encodeURIComponent(id) + '/whep', location.href).toString();
+    try {
+      await connect(whep);
+      state.view = id;
+      state.switches++;
+      showViews();
+    } catch (error) {
+      state.error = String(error && error.message || error);
+      setStatus('Could not switch: ' + state.error);
+      throw error;
+    }
+  }
+
+  /** The views this token may watch; none (or an older engine) = play the one stream. */
+  async function loadViews() {
+    if (fixedWhep) return [];
+    try {
+      const response = await fetch('/views', { headers: { authorization: 'Bearer ' + token } });
+      if (!response.ok) return [];
+      const body = await response.json();
+      return Array.isArray(body.views) ? body.views : [];
+    } catch { return []; }
+  }
+
+  async function start() {
+    state.views = await loadViews();
+    watchDisplay();
+    if (state.views.length === 0) return connect(fallbackWhep);
+    const wanted = params.get('view');
+    const first = state.views.find((v) => v.id === wanted) || state.views[0];
+    state.view = first.id;
+    showViews();
+    await connect(new URL(first.whep, location.href).toString());
+  }
+
+  window.cutlineViewer = { state, switchTo, get pc() { return pc; } };
   window.addEventListener('pagehide', () => {
     if (state.session) fetch(state.session, { method: 'DELETE', headers: { authorization: 'Bearer ' + token }, keepalive: true }).catch(() => {});
   });
@@ -294,7 +397,7 @@ ${OFFER_EXCHANGE_JS}
     state.phase = 'error';
     setStatus('This link has no token: open /viewer#token=<program token> (from program.monitor).');
   } else {
-    connect().catch((error) => {
+    start().catch((error) => {
       state.phase = 'error';
       state.error = String(error && error.message || error);
       setStatus('Could not play: ' + state.error);

@@ -1,6 +1,6 @@
 /**
- * The producer's desk: one window laid out for 1366×768 and up. The monitors, layouts, multiview
- * and mixer always stay; the right column has tabs (show, graphics, interaction, settings, health).
+ * The producer's desk: one window laid out for 1366×768 and up. The program tabs, monitors,
+ * layouts, multiview and mixer always stay; the right column has tabs (show, graphics, interaction, settings, health).
  */
 import { useHotkeys } from '../hooks/useHotkeys.ts';
 import { ConfirmDialog, Toasts } from './common.tsx';
@@ -12,6 +12,7 @@ import { LayoutBar } from './LayoutBar.tsx';
 import { Mixer } from './Mixer.tsx';
 import { Monitors } from './Monitors.tsx';
 import { Multiview } from './Multiview.tsx';
+import { ProgramTabs } from './ProgramTabs.tsx';
 import { SettingsPanel } from './SettingsPanel.tsx';
 import { SideTabs } from './SideTabs.tsx';
 import { SourcesPanel } from './SourcesPanel.tsx';
@@ -25,6 +26,7 @@ export function App() {
       <TopBar />
       <main className="desk">
         <div className="desk-main">
+          <ProgramTabs />
           <Monitors />
           <LayoutBar />
           <Multiview />

@@ -1,6 +1,7 @@
 /**
- * Destinations: add from presets (key typed masked), preflight warnings, Go Live per destination and
- * for all, state badges, bitrate / dropped frames / uptime, Stop with confirmation.
+ * Destinations: add from presets (key typed masked) carrying a program or one source (ISO),
+ * preflight warnings, Go Live per destination and for all, what each carries, state badges,
+ * bitrate / dropped frames / uptime, Stop with confirmation.
  */
 import { useEffect, useState } from 'react';
 import type { DestinationStatus } from '../../../shared/protocol.ts';
@@ -15,6 +16,7 @@ import {
   stopAllDestinations,
   stopDestination,
 } from '../store/actions.ts';
+import { carriesChoices, carriesFields, destinationCarries, selectedProgramId } from '../store/programs.ts';
 import { useCutline } from '../store/store.ts';
 import { StateBadge, TrashIcon } from './common.tsx';
 
@@ -51,7 +53,8 @@ export function DestinationsPanel() {
       <ul className="rows">
         {engine.show.destinations.map((spec) => {
           const status = engine.destinations.find((d) => d.id === spec.id);
-          return <DestinationRow key={spec.id} id={spec.id} status={status} fallbackLabel={spec.label ?? spec.id} error={errors[spec.id]} />;
+          const carries = destinationCarries(engine, spec);
+          return <DestinationRow key={spec.id} id={spec.id} status={status} fallbackLabel={spec.label ?? spec.id} error={errors[spec.id]} carries={carries} />;
         })}
         {engine.show.destinations.length === 0 ? <li className="muted row">No destinations. Add YouTube, Facebook, an XDN or a recording.</li> : null}
       </ul>
@@ -64,7 +67,13 @@ function badgeDetail(status: DestinationStatus): string | undefined {
   return undefined;
 }
 
-function DestinationRow({ id, status, fallbackLabel, error }: { id: string; status?: DestinationStatus; fallbackLabel: string; error?: string }) {
+function DestinationRow({
+  id,
+  status,
+  fallbackLabel,
+  error,
+  carries,
+}: { id: string; status?: DestinationStatus; fallbackLabel: string; error?: string; carries: { key: string; text: string } }) {
   const running = status ? RUNNING.has(status.state) : false;
   const label = status?.label ?? fallbackLabel;
   return (
@@ -72,6 +81,9 @@ function DestinationRow({ id, status, fallbackLabel, error }: { id: string; stat
       <div className="row-main">
         <span className="row-title" title={status?.target}>
           {label}
+        </span>
+        <span className="dest-carries" data-carries={carries.key} title="What it carries: a program, or one source (ISO)">
+          {carries.text}
         </span>
         <StateBadge state={status?.state ?? 'idle'} detail={status ? badgeDetail(status) : undefined} />
         {running ? (
@@ -131,6 +143,8 @@ export function AddDestinationForm({ onDone }: { onDone: () => void }) {
   const [showSecret, setShowSecret] = useState(false);
   const [path, setPath] = useState('recordings/');
   const [busy, setBusy] = useState(false);
+  // What it carries: the program whose tab is open, unless chosen otherwise.
+  const [carries, setCarries] = useState(() => `program:${selectedProgramId(useCutline.getState())}`);
 
   // The list is the shared one; the engine's answer only adds what its ffmpeg cannot send.
   useEffect(() => {
@@ -152,7 +166,7 @@ export function AddDestinationForm({ onDone }: { onDone: () => void }) {
   /** The destination as the form stands; what is added, and what preflight looks at meanwhile. */
   const draft = (): Parameters<typeof addDestination>[0] => {
     const taken = engine.show.destinations.map((d) => d.id);
-    const common = { id: freeId(label.trim() || preset.id, taken), label: label.trim() || preset.label, preset: preset.id };
+    const common = { id: freeId(label.trim() || preset.id, taken), label: label.trim() || preset.label, preset: preset.id, ...carriesFields(carries) };
     const key = secret.trim();
     switch (preset.kind) {
       case 'rtmp':
@@ -188,6 +202,16 @@ export function AddDestinationForm({ onDone }: { onDone: () => void }) {
 
   return (
     <form className="add-form" onSubmit={submit} aria-label="Add destination" autoComplete="off">
+      <label>
+        Carries
+        <select value={carries} onChange={(e) => setCarries(e.target.value)} aria-label="What the destination carries">
+          {carriesChoices(engine).map((c) => (
+            <option key={c.key} value={c.key}>
+              {c.text}
+            </option>
+          ))}
+        </select>
+      </label>
       <label>
         Service
         <select value={preset.id} onChange={(e) => choose(e.target.value)}>

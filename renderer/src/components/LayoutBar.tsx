@@ -2,6 +2,7 @@
 import { useState } from 'react';
 import type { LayoutPreset } from '../../../shared/show.ts';
 import { applyPreset, highlightOnProgram, makeMain, previewLayout, toggleInPreview } from '../store/actions.ts';
+import { selectedProgramId } from '../store/programs.ts';
 import { useCutline } from '../store/store.ts';
 import { LayoutEditor } from './LayoutEditor.tsx';
 
@@ -17,6 +18,8 @@ export const PRESETS: { preset: Exclude<LayoutPreset, 'custom'>; name: string; h
 
 export function LayoutBar() {
   const engine = useCutline((s) => s.engine);
+  // Drawn for the program whose tab is open: re-render when another is chosen.
+  useCutline(selectedProgramId);
   const [editing, setEditing] = useState(false);
   if (!engine) return null;
   const preview = previewLayout(engine);

@@ -2,7 +2,9 @@
  * Studio mode: preview (green) and program (red) side by side, with Cut / Take between them.
  * Each monitor draws its layout as labelled boxes computed by the engine's own layout math; live
  * video goes over them when the engine sends it: program from `/whep/program` (MonitorVideo),
- * preview cut out of the monitor mosaic `/whep/monitors` (MosaicVideo).
+ * preview cut out of the monitor mosaic `/whep/monitors` (MosaicVideo). They show the program
+ * chosen in the tabs above (ProgramTabs); the live video is main's, so another program's monitors
+ * are its layout boxes at its own shape.
  */
 import { useEffect, useMemo, useState } from 'react';
 import type { EngineState, SourceStatus } from '../../../shared/protocol.ts';
@@ -10,7 +12,8 @@ import type { LayoutSpec } from '../../../shared/show.ts';
 import { engineHttpBase, WhepMonitor } from '../client/WhepMonitor.ts';
 import { mosaicPreviewRect } from '../../../shared/monitorMosaic.ts';
 import { layoutBoxes } from '../layout/geometry.ts';
-import { previewLayout, query, setFadeMs, take } from '../store/actions.ts';
+import { previewLayout, programLayout, query, setFadeMs, take } from '../store/actions.ts';
+import { MAIN_PROGRAM_ID, selectedProgram, selectedProgramId } from '../store/programs.ts';
 import { useCutline } from '../store/store.ts';
 import { sourceSwatch } from './common.tsx';
 import { MosaicVideo, programWhepOn, useMosaicStream } from './MosaicVideo.tsx';
@@ -67,12 +70,12 @@ export function MonitorVideo({ kind, stream }: { kind: MonitorKind; stream: Medi
   );
 }
 
-export function LayoutPicture({ layout, engine, small }: { layout: LayoutSpec; engine: EngineState; small?: boolean }) {
-  const { width, height } = engine.show.output;
+export function LayoutPicture({ layout, engine, small, size }: { layout: LayoutSpec; engine: EngineState; small?: boolean; size?: { width: number; height: number } }) {
+  const { width, height } = size ?? engine.show.output;
   const boxes = useMemo(() => layoutBoxes(layout, width, height), [layout, width, height]);
   const status = new Map<string, SourceStatus>(engine.sources.map((s) => [s.id, s]));
   return (
-    <div className="layout-picture" style={{ background: layout.background, aspectRatio: `${width} / ${height}` }}>
+    <div className="layout-picture" style={{ background: layout.background, aspectRatio: `${width} / ${height}`, ['--ar' as string]: width / height }}>
       {boxes.map((box, i) => {
         const s = status.get(box.source);
         const swatch = sourceSwatch(engine.show.sources.find((x) => x.id === box.source), box.source);
@@ -109,23 +112,29 @@ function presetName(layout: LayoutSpec): string {
 }
 
 function Monitor({ kind, layout, engine }: { kind: MonitorKind; layout: LayoutSpec; engine: EngineState }) {
-  const transition = kind === 'program' ? engine.program.transition : undefined;
+  const program = selectedProgram(engine);
+  const isMain = program.id === MAIN_PROGRAM_ID;
+  const transition = kind === 'program' && isMain ? engine.program.transition : undefined;
   const programStream = useMonitorStream(kind);
   const mosaic = useMosaicStream(kind === 'preview');
-  const stream = kind === 'program' ? programStream : mosaic;
-  const { width, height } = engine.show.output;
+  // The engine's monitor video is main's: another program shows its boxes only.
+  const stream = !isMain ? null : kind === 'program' ? programStream : mosaic;
+  const { width, height } = program.output;
   const previewRect = useMemo(() => mosaicPreviewRect(width, height), [width, height]);
   return (
     <section className={`monitor monitor-${kind}`} aria-label={`${kind} monitor`} data-monitor={kind}>
       <header>
-        <span className="monitor-title">{kind === 'program' ? 'PROGRAM' : 'PREVIEW'}</span>
+        <span className="monitor-title">
+          {kind === 'program' ? 'PROGRAM' : 'PREVIEW'}
+          {isMain ? '' : ` · ${program.name}`}
+        </span>
         <span className="monitor-layout" title={stream ? 'Live video from the engine (WHEP)' : 'Layout drawn from the show; no video from the engine'}>
           {presetName(layout)}
           {stream ? ' · video' : ''}
         </span>
       </header>
       <div className="monitor-screen">
-        <LayoutPicture layout={layout} engine={engine} />
+        <LayoutPicture layout={layout} engine={engine} size={program.output} />
         {kind === 'program' ? <MonitorVideo kind={kind} stream={stream} /> : <MosaicVideo name="preview" stream={stream} region={previewRect} />}
         {transition ? <div className="transition-progress" style={{ transform: `scaleX(${transition.progress})` }} /> : null}
       </div>
@@ -136,6 +145,8 @@ function Monitor({ kind, layout, engine }: { kind: MonitorKind; layout: LayoutSp
 export function Monitors() {
   const engine = useCutline((s) => s.engine);
   const fadeMs = useCutline((s) => s.fadeMs);
+  // The monitors show the program whose tab is open: re-render when another is chosen.
+  useCutline(selectedProgramId);
   if (!engine) return <div className="monitors monitors-empty">Waiting for the engine…</div>;
   return (
     <div className="monitors">
@@ -160,7 +171,7 @@ export function Monitors() {
           />
         </label>
       </div>
-      <Monitor kind="program" layout={engine.show.layout} engine={engine} />
+      <Monitor kind="program" layout={programLayout(engine)} engine={engine} />
     </div>
   );
 }

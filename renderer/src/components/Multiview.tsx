@@ -1,30 +1,65 @@
 /**
- * Every source as a tile with its label, state and tally (red = on program, green = on preview).
+ * First every program's output (its layout on air at its own shape, with its name and size; a
+ * click selects its tab), then every source as a tile with its label, state and tally (red = on
+ * the selected program, green = on its preview).
  * A click puts the source into the preview layout or takes it out; the star makes it the main one.
  * The picture is the source's tile in the engine's monitor mosaic (live video) when there is one,
  * else a colour swatch.
  */
 import type { EngineState } from '../../../shared/protocol.ts';
-import { makeMain, previewLayout, sourcesOnAir, toggleInPreview } from '../store/actions.ts';
+import { makeMain, previewLayout, programLayout, selectProgram, sourcesOnAir, toggleInPreview } from '../store/actions.ts';
+import { programsOf, selectedProgramId } from '../store/programs.ts';
 import { useCutline } from '../store/store.ts';
 import { mosaicTileRect } from '../../../shared/monitorMosaic.ts';
 import { StateBadge, sourceSwatch } from './common.tsx';
+import { LayoutPicture } from './Monitors.tsx';
 import { MosaicVideo, useMosaicStream } from './MosaicVideo.tsx';
 
 export function tallyOf(engine: EngineState, id: string): { program: boolean; preview: boolean } {
   return {
-    program: sourcesOnAir(engine.show.layout).includes(id),
+    program: sourcesOnAir(programLayout(engine)).includes(id),
     preview: sourcesOnAir(previewLayout(engine)).includes(id),
   };
 }
 
+/** Every program's output, named: what each cut carries now. */
+export function ProgramOutputs({ engine }: { engine: EngineState }) {
+  const selected = useCutline(selectedProgramId);
+  const programs = programsOf(engine);
+  return (
+    <section className="program-outputs" aria-label="Program outputs">
+      {programs.map((p) => (
+        <button
+          key={p.id}
+          type="button"
+          className={`program-output${p.id === selected ? ' selected' : ''}`}
+          data-program-output={p.id}
+          title={`${p.name} (${p.output.width}×${p.output.height}) on air: select its tab`}
+          onClick={() => void selectProgram(p.id)}
+        >
+          <LayoutPicture layout={p.layout} engine={engine} size={p.output} small />
+          <span className="program-output-name">
+            <span>{p.name}</span>
+            <span className="program-tab-size">
+              {p.output.width}×{p.output.height}
+            </span>
+          </span>
+        </button>
+      ))}
+    </section>
+  );
+}
+
 export function Multiview() {
   const engine = useCutline((s) => s.engine);
+  // Tallies are the open program's: re-render when another is chosen.
+  useCutline(selectedProgramId);
   const mosaic = useMosaicStream();
   if (!engine) return null;
   const preview = previewLayout(engine);
   return (
     <section className="multiview" aria-label="Multiview">
+      {(engine.programs?.length ?? 1) > 1 ? <ProgramOutputs engine={engine} /> : null}
       {engine.show.sources.length === 0 ? <div className="multiview-empty">No sources yet: add one in the Sources panel.</div> : null}
       {engine.show.sources.map((spec, index) => {
         const status = engine.sources.find((s) => s.id === spec.id);

@@ -14,6 +14,8 @@ import { appendLog, applyLiveEvent } from './liveMirror.ts';
 import { loadOverlayHotkeys } from './graphics.ts';
 import { followThumbnails, resetThumbnails, syncThumbnails } from './thumbnails.ts';
 import { publishMeters, resetMeters } from './meters.ts';
+import { venueWall, verticalCut } from './programPresets.ts';
+import { MAIN_PROGRAM_ID, scopeToSelectedProgram, selectedProgram, selectedProgramId } from './programs.ts';
 import { addRecentShow, type RecentShowsStorage, readRecentShows, removeRecentShow, writeRecentShows } from './recentShows.ts';
 import { type ConfirmRequest, initialState, type Toast, useCutline } from './store.ts';
 
@@ -99,6 +101,8 @@ export function handleEvent(message: EventMessage): void {
     publishMeters(message.data as EventMessage<'meters.updated'>['data']);
     return;
   }
+  // overlay.changed is about main's overlays: another program's tab re-reads its own (reloadOverlays).
+  if (message.event === 'overlay.changed' && selectedProgramId(useCutline.getState()) !== MAIN_PROGRAM_ID) return;
   const live = applyLiveEvent(useCutline.getState(), message);
   if (live) {
     useCutline.setState(live.live);
@@ -155,7 +159,7 @@ export async function loadLiveData(): Promise<void> {
   if (!current) return;
   try {
     const [overlays, summaries, log] = (await Promise.all([
-      current.request('overlay.list', {}),
+      current.request('overlay.list', scopeToSelectedProgram('overlay.list', {})),
       current.request('object.list', {}),
       current.request('log.list', {}),
     ])) as [OverlayStatus[], ObjectSummary[], Partial<LogListResult> | undefined];
@@ -171,6 +175,56 @@ export async function loadLiveData(): Promise<void> {
   } catch (error) {
     pushToast('error', `Could not read graphics and shared objects: ${(error as Error).message}`);
   }
+}
+
+/** The selected program's overlays, read again (another program's layer sends no overlay.changed). */
+export async function reloadOverlays(): Promise<void> {
+  try {
+    const overlays = (await query('overlay.list', {})) as OverlayStatus[];
+    if (!Array.isArray(overlays)) return;
+    syncThumbnails(overlays);
+    useCutline.setState({ overlays });
+  } catch (error) {
+    pushToast('error', `Could not read the overlays: ${(error as Error).message}`);
+  }
+}
+
+/** A program tab: the monitors, layouts, Take and graphics act on that program from now on. */
+export function selectProgram(id: string): Promise<void> {
+  if (useCutline.getState().selectedProgram === id) return Promise.resolve();
+  useCutline.setState({ selectedProgram: id });
+  return reloadOverlays();
+}
+
+/**
+ * "Add vertical cut" / "Add venue wall": the preset as a new program with main's encoder settings
+ * at its own size (one show clock: main's fps), under a free id; its tab is selected.
+ */
+export async function addProgramPreset(kind: 'vertical' | 'wall'): Promise<CommandOutcome> {
+  const engine = useCutline.getState().engine;
+  if (!engine) return { ok: false, message: 'No state yet', code: 'disconnected' };
+  const taken = (engine.programs ?? []).map((p) => p.id);
+  const options = { id: freeId(kind, taken), fps: engine.show.output.fps };
+  const definition = kind === 'vertical' ? verticalCut(engine.show.sources, options) : venueWall(engine.show.sources, options);
+  const outcome = await runCommand('program.add', { ...definition, output: { ...engine.show.output, ...definition.output } }, { success: `${definition.name} added` });
+  if (outcome.ok) {
+    // The engine's measured reason this machine may not keep up with one more encode.
+    const warnings = (outcome.result as { warnings?: string[] } | undefined)?.warnings ?? [];
+    if (warnings.length > 0) pushToast('error', `${definition.name}: ${warnings.join(' ')}`, 'program.add');
+    await refreshState();
+    await selectProgram(definition.id);
+  }
+  return outcome;
+}
+
+/** Removes a program after asking; the engine refuses one that destinations carry, naming them. */
+export async function removeProgram(id: string): Promise<CommandOutcome | undefined> {
+  const name = useCutline.getState().engine?.programs?.find((p) => p.id === id)?.name ?? id;
+  const ok = await askConfirm({ title: `Remove ${name}?`, message: `${name} stops encoding and its layouts and overlays are dropped.`, confirmLabel: 'Remove', danger: true });
+  if (!ok) return undefined;
+  const outcome = await runCommand('program.remove', { id });
+  if (outcome.ok) await selectProgram(MAIN_PROGRAM_ID);
+  return outcome;
 }
 
 async function reloadObject(id: string): Promise<void> {
@@ -202,12 +256,13 @@ export async function runCommand<N extends CommandName>(command: N, params: Comm
     return { ok: false, message, code: 'disconnected' };
   }
   try {
-    const result = await client.request(command, params);
+    const result = await client.request(command, scopeToSelectedProgram(command, params));
     const patch: Partial<ReturnType<typeof initialState>> = {};
     if (CHANGES_SHOW.has(command)) patch.dirty = true;
     if (options.sourceId) patch.sourceErrors = without(useCutline.getState().sourceErrors, options.sourceId);
     if (options.destinationId) patch.destinationErrors = without(useCutline.getState().destinationErrors, options.destinationId);
     if (Object.keys(patch).length) useCutline.setState(patch);
+    if (command.startsWith('overlay.') && !READS.has(command) && selectedProgramId(useCutline.getState()) !== MAIN_PROGRAM_ID) void reloadOverlays();
     if (!READS.has(command)) scheduleRefresh();
     if (options.success) pushToast('info', options.success);
     return { ok: true, result };
@@ -230,7 +285,7 @@ function without(record: Record<string, string>, key: string): Record<string, st
 /** Reads without toasting (device.list etc.); throws ClientError. */
 export function query<N extends CommandName>(command: N, params: CommandInput<N>): Promise<CommandResult<N>> {
   if (!client) return Promise.reject(new ClientError('disconnected', 'Not connected to the engine yet.'));
-  return client.request(command, params);
+  return client.request(command, scopeToSelectedProgram(command, params));
 }
 
 // ---- toasts and confirmations -----------------------------------------------------------------
@@ -269,8 +324,15 @@ export function askConfirm(request: Omit<ConfirmRequest, 'resolve' | 'danger' | 
 
 // ---- layouts and transitions --------------------------------------------------------------------
 
+/** The selected program's preview (its program layout when studio mode has none yet). */
 export function previewLayout(engine: EngineState): LayoutSpec {
-  return engine.show.preview ?? engine.show.layout;
+  const program = selectedProgram(engine);
+  return program.preview ?? program.layout;
+}
+
+/** The selected program's layout on air. */
+export function programLayout(engine: EngineState): LayoutSpec {
+  return selectedProgram(engine).layout;
 }
 
 function layoutInput(base: LayoutSpec, change: Partial<LayoutInput>): LayoutInput {

@@ -65,11 +65,18 @@ export function applyEvent(state: EngineState, message: EventMessage): MirrorRes
       return { state: { ...state, show, destinations: state.destinations.filter((d) => d.id !== id) }, refresh: false };
     }
     case 'program.layoutChanged': {
-      const { layout, preview } = payload<'program.layoutChanged'>(message);
-      return { state: { ...state, show: { ...state.show, layout, preview } }, refresh: false };
+      const { programId = 'main', layout, preview } = payload<'program.layoutChanged'>(message);
+      const known = programId === 'main' || (state.programs ?? []).some((p) => p.id === programId);
+      const programs = (state.programs ?? []).map((p) => (p.id === programId ? { ...p, layout, preview } : p));
+      // Main's layouts are also the show's top-level fields.
+      const show = programId === 'main' ? { ...state.show, layout, preview } : state.show;
+      return { state: { ...state, show, programs }, refresh: !known };
     }
     case 'objects.statusChanged':
       return { state: { ...state, objects: payload<'objects.statusChanged'>(message) }, refresh: false };
+    case 'program.added':
+    case 'program.removed':
+      return { state, refresh: true };
     case 'program.stats':
       return { state: { ...state, program: payload<'program.stats'>(message) }, refresh: false };
     case 'show.changed': {

@@ -5,7 +5,7 @@
  * - live: the show's graphics, shared objects, objects tokens and recent engine log, mirrored from
  *   overlay.*, object.* and log.* (not part of EngineState; liveMirror.ts applies their events);
  * - ui: what exists only on this desk (toasts, the pending confirmation, unsaved changes, the
- *   fade length chosen for Take).
+ *   fade length chosen for Take, the program tab chosen).
  * Actions live at module level in actions.ts so event handlers outside React can call them.
  */
 import { create } from 'zustand';
@@ -70,6 +70,8 @@ export interface UiSlice {
   overlayHotkeys: Record<string, string>;
   /** The right column's open tab. */
   sideTab: SideTab;
+  /** The program tab chosen above the monitors (programs.ts: what the desk's commands act on). */
+  selectedProgram: string;
 }
 
 export type SideTab = 'show' | 'graphics' | 'interaction' | 'settings' | 'health';
@@ -91,6 +93,7 @@ const uiSlice = (): UiSlice => ({
   fieldErrors: {},
   overlayHotkeys: {},
   sideTab: 'show',
+  selectedProgram: 'main',
 });
 
 export const initialState = (): CutlineState => ({ ...engineSlice(), ...liveSlice(), ...connectionSlice(), ...uiSlice() });
