@@ -2,8 +2,12 @@
  * Cutline vs its peers on the same work, on this machine, one contender at a time:
  * 4 H.264+AAC files → 2×2 grid → H.264 (libx264 veryfast zerolatency, CBR) + AAC, in real time.
  *
- *   npx tsx bench/compare.ts [--seconds 60] [--sizes 720,1080] [--runs 3] [--only engine,gstreamer]
+ *   npx tsx bench/compare.ts [--seconds 60] [--sizes 720,1080,programs] [--runs 3] [--only engine,gstreamer]
  *                            [--profile DIR] [--json FILE]
+ *
+ * The `programs` case (#13): 2 programs from the same 4 files — the 1920×1080 grid and a
+ * 1080×1920 vertical cut of cam1 (crop to fill) — vs one ffmpeg making the same two outputs with
+ * `split` and two encoders (target ≤ 1.15× its CPU; GStreamer is not run for it).
  *
  * Contenders (one module each in bench/contenders/): the engine (Node + 4 decoder ffmpegs + encoder
  * ffmpeg), one ffmpeg with xstack (the bundled 2018 static build and Debian's 5.1), GStreamer's
@@ -36,10 +40,13 @@ const { values } = parseArgs({
   },
 });
 
-const SIZES: Record<string, { width: number; height: number; videoBitrateKbps: number }> = {
+const SIZES: Record<string, { width: number; height: number; videoBitrateKbps: number; vertical?: Work['vertical'] }> = {
   '720': { width: 1280, height: 720, videoBitrateKbps: 3000 },
   '1080': { width: 1920, height: 1080, videoBitrateKbps: 4500 },
+  programs: { width: 1920, height: 1080, videoBitrateKbps: 4500, vertical: { width: 1080, height: 1920, videoBitrateKbps: 4500 } },
 };
+/** Contenders that cannot do a case's work. */
+const CANNOT: Record<string, string[]> = { programs: ['gstreamer'] };
 const CONTENDERS: Record<string, (work: Work) => Promise<Result>> = {
   engine: (work) => runEngine(work, values.profile),
   'ffmpeg-bundled': (work) => runFfmpegXstack(work, 'ffmpeg-bundled'),
@@ -57,11 +64,12 @@ const save = () => values.json && writeFileSync(values.json, JSON.stringify(all,
 
 for (const size of values.sizes.split(',')) {
   const s = SIZES[size];
-  if (!s) throw new Error(`unknown size ${size} (use 720 or 1080)`);
+  if (!s) throw new Error(`unknown size ${size} (use 720, 1080 or programs)`);
   const inputs = makeInputs('node_modules/@ffmpeg-installer/linux-x64/ffmpeg', join(dir, 'inputs'), s.width, s.height, 30, seconds);
   const work: Work = { ...s, fps: 30, seconds, audioBitrateKbps: 128, keyframeIntervalS: 2, inputs, dir };
   for (let run = 1; run <= runs; run++) {
     for (const name of only) {
+      if (CANNOT[size]?.includes(name)) continue;
       const contender = CONTENDERS[name];
       if (!contender) throw new Error(`unknown contender ${name}`);
       process.stderr.write(`${size}p run ${run}/${runs}: ${name} … `);
@@ -80,7 +88,8 @@ function report(size: string): void {
   for (const { result } of rows) byContender.set(result.contender, [...(byContender.get(result.contender) ?? []), result]);
   const med = (name: string, f: (r: Result) => number) => median((byContender.get(name) ?? []).map(f));
   const s = SIZES[size];
-  console.log(`\n### ${s.width}×${s.height} 30 fps, ${seconds} s, ${runs} run(s) — medians`);
+  const title = s.vertical ? `2 programs: ${s.width}×${s.height} grid + ${s.vertical.width}×${s.vertical.height} vertical` : `${s.width}×${s.height}`;
+  console.log(`\n### ${title} 30 fps, ${seconds} s, ${runs} run(s) — medians`);
   console.log('| contender | CPU-s per output s | (runs) | sys share | peak RSS MB | others\' CPU-s/s meanwhile |');
   console.log('|---|---|---|---|---|---|');
   for (const [name, results] of byContender) {
@@ -94,7 +103,8 @@ function report(size: string): void {
   const e = med('engine', cpuPerOutputS);
   const eMem = med('engine', (r) => r.peakRssMb);
   console.log('\nEngine ratios (CPU; memory):');
-  for (const [peer, target] of [['ffmpeg-bundled xstack', 1.2], ['ffmpeg-debian xstack', 1.2], ['gstreamer compositor', 0.6]] as const) {
+  const ffmpegTarget = s.vertical ? 1.15 : 1.2;
+  for (const [peer, target] of [['ffmpeg-bundled xstack', ffmpegTarget], ['ffmpeg-debian xstack', ffmpegTarget], ['gstreamer compositor', 0.6]] as const) {
     if (!byContender.has(peer)) continue;
     const ratio = e / med(peer, cpuPerOutputS);
     console.log(`- vs ${peer}: ${fixed(ratio)}× CPU (target ≤ ${target}×: ${ratio <= target ? 'met' : 'MISSED'}); ${fixed(eMem / med(peer, (r) => r.peakRssMb))}× memory`);

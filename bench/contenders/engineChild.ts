@@ -23,7 +23,7 @@ const summary = (s: number[]) => ({ p50: pct(s, 50), p90: pct(s, 90), p99: pct(s
 const ids = work.inputs.map((_, i) => `cam${i + 1}`);
 const engine = await Engine.create({
   log: () => {},
-  // The generated inputs live in the bench's own folder, outside the default media folders.
+  // The generated inputs live in the bench's scratch folder: the engine may read only media folders.
   mediaDirs: [dirname(work.inputs[0])],
   show: {
     name: 'bench',
@@ -40,9 +40,33 @@ const engine = await Engine.create({
     },
     sources: work.inputs.map((path, i) => ({ id: ids[i], kind: 'file', path, loop: true })),
     layout: { preset: 'grid', sources: ids, fit: 'fit' },
+    // The "2 programs" case: a vertical cut of cam1 beside main, on the same sources (docs/PROGRAMS.md).
+    ...(work.vertical
+      ? {
+          version: 2,
+          programs: [
+            { id: 'main', output: outputOf(work), layout: { preset: 'grid', sources: ids, fit: 'fit' } },
+            { id: 'vertical', output: { ...outputOf(work), ...work.vertical }, layout: { preset: 'solo', sources: [ids[0]], fit: 'fill' } },
+          ],
+        }
+      : {}),
     destinations: [],
   },
 });
+
+function outputOf(w: Work) {
+  return {
+    width: w.width,
+    height: w.height,
+    fps: w.fps,
+    videoBitrateKbps: w.videoBitrateKbps,
+    audioBitrateKbps: w.audioBitrateKbps,
+    keyframeIntervalS: w.keyframeIntervalS,
+    encoder: 'libx264' as const,
+    x264Preset: 'veryfast' as const,
+    cbr: true,
+  };
+}
 
 // The FLV muxer shifts every timestamp by the AAC encoder's priming (frame 0 is at ~21 ms, not
 // 0), so a video tag's frame index is counted from the first frame's timestamp. Listening from
@@ -120,7 +144,7 @@ send({
   canvasToTagMs: summary(canvasToTag),
   addedLatencyMs: summary(added),
   clockWaitMs: summary(clockWait),
-  // ProgramClock.maxLateMs is private; read for the report only (whole run, start-up included).
+  // The show clock is private to Program; read for the report only (whole run, start-up included).
   maxTickLateMs: (program as unknown as { clock: { maxLateMs: number } }).clock.maxLateMs,
   sourceStates: engine.getState().sources.map((s) => `${s.id}:${s.state}:${s.restarts}`),
   // Where Node's own memory is (MB): V8 heap, buffers outside it (frames, canvases, pipes).

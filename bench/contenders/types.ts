@@ -13,6 +13,11 @@ export interface Work {
   inputs: string[];
   /** Scratch folder for outputs. */
   dir: string;
+  /**
+   * A second program at this size (the "2 programs" case): cam1 alone, cropped to fill (a
+   * vertical cut), from the same decoded inputs, with the same audio mix, encoded separately.
+   */
+  vertical?: { width: number; height: number; videoBitrateKbps: number };
 }
 
 export interface ProcessCost {

@@ -32,6 +32,10 @@ export class ShowClock {
   get lateTicks(): number {
     return this.clock.lateTicks;
   }
+  /** The latest any tick ran, ms (for the bench's report). */
+  get maxLateMs(): number {
+    return this.clock.maxLateMs;
+  }
   get running(): boolean {
     return this.clock.running;
   }
