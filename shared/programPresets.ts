@@ -4,7 +4,18 @@
  * desk's "Add vertical cut" / "Add venue wall" buttons call them; docs/LAYOUTS.md says why each
  * looks the way it does.
  */
-import { LayoutSpec as LayoutSchema, type LayoutSpec, type SourceKind } from './show.ts';
+import type { FollowSpec, LayoutSpec, SourceKind } from './show.ts';
+
+// Layouts are written out whole (the schema's defaults included) rather than parsed, so the desk
+// can import this module without bundling zod into the browser; a unit test parses each one.
+const FOLLOW_SPEAKER: FollowSpec = { mode: 'speaker', holdMs: 1500, ignoreMs: 300 };
+const layoutOf = (fields: Partial<LayoutSpec> & Pick<LayoutSpec, 'preset'>): LayoutSpec => ({
+  sources: [],
+  fit: 'fit',
+  gap: 0,
+  background: '#000000',
+  ...fields,
+});
 
 export interface ProgramDefinition {
   id: string;
@@ -45,8 +56,8 @@ export interface VerticalOptions {
  */
 export function verticalCut(sources: readonly PresetSource[], options: VerticalOptions = {}): ProgramDefinition {
   const people = participantsOf(sources);
-  const layout = LayoutSchema.parse({ preset: 'solo', sources: people, fit: 'fill', follow: { mode: 'speaker' } });
-  const preview = LayoutSchema.parse({ preset: 'stack', sources: people.slice(0, 2), fit: 'fill' });
+  const layout = layoutOf({ preset: 'solo', sources: people, fit: 'fill', follow: FOLLOW_SPEAKER });
+  const preview = layoutOf({ preset: 'stack', sources: people.slice(0, 2), fit: 'fill' });
   return {
     id: options.id ?? 'vertical',
     name: options.name ?? 'Vertical 9:16',
@@ -77,12 +88,12 @@ export function venueWall(sources: readonly PresetSource[], options: VenueWallOp
   const people = participantsOf(sources);
   const [width, height] = (options.size ?? '3840x1080').split('x').map(Number);
   const highlight = options.highlight && people.includes(options.highlight) ? options.highlight : people[0];
-  const layout = LayoutSchema.parse({
+  const layout = layoutOf({
     preset: 'wall',
     sources: people,
     gap: 0.004,
     ...(highlight ? { highlight } : {}),
-    ...(options.followSpeaker === false ? {} : { follow: { mode: 'speaker' } }),
+    ...(options.followSpeaker === false ? {} : { follow: FOLLOW_SPEAKER }),
   });
   return {
     id: options.id ?? 'wall',

@@ -113,14 +113,14 @@ describe('program tabs', () => {
     const added = sentOf('program.add')[0]?.params as { id: string; output: { width: number; height: number; fps: number; x264Preset: string }; layout: LayoutSpec; preview: LayoutSpec };
     expect(added).toMatchObject({ id: 'vertical', name: 'Vertical 9:16', output: { width: 1080, height: 1920, fps: 30, x264Preset: 'veryfast' } });
     expect(added.layout).toMatchObject({ preset: 'solo', fit: 'fill', sources: ['cam-a', 'cam-b', 'cam-c'] });
-    expect(added.preview).toMatchObject({ preset: 'sideBySide', sources: ['cam-a', 'cam-b'] });
+    expect(added.preview).toMatchObject({ preset: 'stack', sources: ['cam-a', 'cam-b'] });
     expect(useCutline.getState().selectedProgram).toBe('vertical');
 
     await act(async () => {
       fireEvent.click(screen.getByRole('button', { name: '+ Add venue wall' }));
       await afterRefresh();
     });
-    expect(sentOf('program.add')[1]?.params).toMatchObject({ id: 'wall', output: { width: 3840, height: 1080 }, layout: { preset: 'grid' } });
+    expect(sentOf('program.add')[1]?.params).toMatchObject({ id: 'wall', output: { width: 3840, height: 1080 }, layout: { preset: 'wall', highlight: 'cam-a', follow: { mode: 'speaker' } } });
   });
 
   it("shows the engine's warning when the machine may not encode one more program in real time", async () => {

@@ -34,6 +34,7 @@ describe('program presets', () => {
     const wall = venueWall(SOURCES);
     expect(wall).toMatchObject({ id: 'wall', name: 'Venue wall', output: { width: 3840, height: 1080, fps: 30 } });
     expect(wall.layout).toMatchObject({ preset: 'wall', sources: ['guest1', 'cam1', 'guest2'], highlight: 'guest1', follow: { mode: 'speaker' } });
+    expect(LayoutSpec.parse(wall.layout)).toEqual(wall.layout);
     const cells = computeCells(wall.layout, 3840, 1080);
     expect(cells.find((c) => c.frame)?.source).toBe('guest1');
   });

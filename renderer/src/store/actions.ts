@@ -14,7 +14,7 @@ import { appendLog, applyLiveEvent } from './liveMirror.ts';
 import { loadOverlayHotkeys } from './graphics.ts';
 import { followThumbnails, resetThumbnails, syncThumbnails } from './thumbnails.ts';
 import { publishMeters, resetMeters } from './meters.ts';
-import { venueWall, verticalCut } from './programPresets.ts';
+import { venueWall, verticalCut } from '../../../shared/programPresets.ts';
 import { MAIN_PROGRAM_ID, scopeToSelectedProgram, selectedProgram, selectedProgramId } from './programs.ts';
 import { addRecentShow, type RecentShowsStorage, readRecentShows, removeRecentShow, writeRecentShows } from './recentShows.ts';
 import { type ConfirmRequest, initialState, type Toast, useCutline } from './store.ts';
