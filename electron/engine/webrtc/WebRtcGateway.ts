@@ -9,6 +9,11 @@
  * stalled, by the source's own health check) → left after `guestTimeoutS` without packets or when
  * ICE/DTLS fails, or on DELETE (source removed, slot free: the same link joins again).
  *
+ * A guest has two ids: the source id the producer sees (`guest1`, or the one given to
+ * guest.invite) and a public id, 96 random bits, that is the only one in the guest's URLs
+ * (`/guest/<public id>`, `/whip/…`, `/whep/…`, `/guest/<public id>/status|name`): a stranger cannot
+ * guess which guests exist or probe them, and the token still protects each of them.
+ *
  * Limits (docs/SECURITY.md): one WHIP session per guest, also when offers arrive in parallel
  * (`joining`), and WebRTC sessions in all and per token (SessionBudget), beyond which a POST gets
  * 429 with Retry-After. These endpoints are the public surface: a proxy may forward them.
@@ -103,7 +108,10 @@ interface Session {
 }
 
 interface Invite {
+  /** The guest's source id (the producer's name for it; never in a guest URL). */
   id: string;
+  /** What the guest's URLs carry instead: unguessable, made with the invite, gone with it. */
+  publicId: string;
   label: string;
   token: string;
   feed: RtpFeed | undefined;
@@ -148,7 +156,10 @@ class HttpError extends Error {
 }
 
 export class WebRtcGateway {
+  /** By source id. */
   private readonly invites = new Map<string, Invite>();
+  /** The same invites by public id: the only way in from a URL. */
+  private readonly invitesByPublicId = new Map<string, Invite>();
   private readonly viewers = new Map<string, Session & { mixId: string }>();
   readonly returnFeed: ReturnFeed;
   /** `/whep/monitors`: preview + every source in one mosaic (same token as the program). */
@@ -209,14 +220,15 @@ export class WebRtcGateway {
   }
 
   private newInvite(id: string, label: string): Invite {
-    const invite: Invite = { id, label, token: randomBytes(18).toString('base64url'), feed: undefined, tracks: undefined, session: undefined, joining: false, joinMs: undefined, droppedMediaAt: undefined };
+    const invite: Invite = { id, publicId: newPublicId(), label, token: randomBytes(18).toString('base64url'), feed: undefined, tracks: undefined, session: undefined, joining: false, joinMs: undefined, droppedMediaAt: undefined };
     this.invites.set(id, invite);
+    this.invitesByPublicId.set(invite.publicId, invite);
     return invite;
   }
 
   private describe(invite: Invite): GuestInvite {
     const base = this.publicBase();
-    const id = encodeURIComponent(invite.id);
+    const id = invite.publicId;
     return {
       id: invite.id,
       guestPageUrl: `${base}/guest/${id}#token=${invite.token}`,
@@ -302,16 +314,17 @@ export class WebRtcGateway {
       res.end(GUEST_JS);
       return;
     }
-    const invite = this.invites.get(name);
-    if (!invite) throw new HttpError(404, `no guest "${name}" in this show: ask the producer for a new link`);
+    const invite = this.invitesByPublicId.get(name);
+    if (!invite) throw new HttpError(404, 'no such guest in this show: ask the producer for a new link');
     res.writeHead(200, { ...headers, 'content-type': 'text/html; charset=utf-8' });
-    res.end(guestPageHtml(invite.id, invite.label, this.settings.iceServers));
+    res.end(guestPageHtml(invite.publicId, invite.label, this.settings.iceServers));
   }
 
   /** `GET /guest/<id>/status` (the tally) and `POST /guest/<id>/name {name}`, with the invite's token. */
-  private async serveGuestApi(id: string, what: 'status' | 'name', req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const invite = this.invites.get(id);
-    if (!invite) throw new HttpError(404, `no guest "${id}" in this show: ask the producer for a new link`);
+  private async serveGuestApi(publicId: string, what: 'status' | 'name', req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const invite = this.invitesByPublicId.get(publicId);
+    if (!invite) throw new HttpError(404, 'no such guest in this show: ask the producer for a new link');
+    const id = invite.id;
     this.checkToken(req, invite.token);
     if (what === 'name') {
       if (req.method !== 'POST') throw new HttpError(405, 'use POST with {"name": "…"}');
@@ -345,24 +358,25 @@ export class WebRtcGateway {
     res.end(viewerPageHtml(this.settings.iceServers));
   }
 
+  /** `id` is the path's: a guest's public id, or `program`/`monitors`. */
   private async serveWhipWhep(kind: 'whip' | 'whep', id: string, sessionId: string | undefined, req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method === 'OPTIONS') {
       res.writeHead(204, { ...CORS, 'accept-post': 'application/sdp' });
       res.end();
       return;
     }
-    const invite = this.invites.get(id);
+    const invite = this.invitesByPublicId.get(id);
     const isMonitors = kind === 'whep' && id === 'monitors' && !invite;
-    const isProgram = (kind === 'whep' && id === 'program') || isMonitors;
-    if (!invite && !isProgram) throw new HttpError(404, `no guest "${id}" in this show`);
+    const isProgram = (kind === 'whep' && id === 'program' && !invite) || isMonitors;
+    if (!invite && !isProgram) throw new HttpError(404, 'no such guest in this show: ask the producer for a new link');
     if (isProgram && !this.settings.programToken) throw new HttpError(404, 'WHEP of the program is off: set webrtc.programToken in the show to turn it on');
     const token = isProgram ? (this.settings.programToken ?? '') : (invite?.token ?? '');
     this.checkToken(req, token);
     // The body is read and the offer negotiated after the token was checked: a guest.revoke or a
     // show.load with another program token meanwhile must not let the session in afterwards.
     const stillAllowed = () => {
-      if (isProgram ? this.settings.programToken !== token : this.invites.get(id) !== invite)
-        throw isProgram ? new HttpError(401, 'the program token changed: ask the producer for the new one') : new HttpError(404, `no guest "${id}" in this show: the link was revoked`);
+      if (isProgram ? this.settings.programToken !== token : this.invitesByPublicId.get(id) !== invite)
+        throw isProgram ? new HttpError(401, 'the program token changed: ask the producer for the new one') : new HttpError(404, 'this guest link was revoked: ask the producer for a new one');
     };
     if (req.method === 'PATCH') throw new HttpError(405, 'trickle ICE is not supported: the answer carries every candidate');
     if (req.method === 'DELETE') {
@@ -381,9 +395,9 @@ export class WebRtcGateway {
     }
     if (req.method !== 'POST' || sessionId) throw new HttpError(405, `use POST ${kind === 'whip' ? '/whip' : '/whep'}/<id> with an SDP offer, DELETE on the session URL`);
     if (!/^application\/sdp\b/i.test(req.headers['content-type'] ?? '')) throw new HttpError(415, 'send the SDP offer as Content-Type: application/sdp');
-    const tokenKey = isProgram ? 'program' : `guest:${id}`;
+    const tokenKey = isProgram || !invite ? 'program' : `guest:${invite.id}`;
     // A WHIP offer for a guest already joining is refused before its place is taken (409, not 429).
-    if (kind === 'whip' && invite?.joining) throw alreadyJoining(id);
+    if (kind === 'whip' && invite?.joining) throw alreadyJoining(invite.id);
     const release = this.budget.reserve(tokenKey);
     let answered: { sdp: string; location: string };
     try {
@@ -392,7 +406,7 @@ export class WebRtcGateway {
       answered =
         kind === 'whip' && invite
           ? await this.ingest(invite, offer, stillAllowed)
-          : await this.serveReturn(isMonitors ? MONITORS_MIX : isProgram ? PROGRAM_MIX : id, offer, tokenKey, id, stillAllowed);
+          : await this.serveReturn(isMonitors ? MONITORS_MIX : isProgram || !invite ? PROGRAM_MIX : invite.id, offer, tokenKey, id, stillAllowed);
     } finally {
       release();
     }
@@ -479,7 +493,7 @@ export class WebRtcGateway {
     answer = setStartBitrate(answer, Math.min(settings.maxGuestBitrateKbps, GUEST_START_BITRATE_KBPS));
     answer = advertiseAddresses(answer, settings.advertisedAddresses);
     this.host.log(`guest ${invite.id} joined (${tracks.video?.codec ?? 'no video'}${tracks.audio ? ' + opus' : ''})`);
-    return { sdp: answer, location: `/whip/${encodeURIComponent(invite.id)}/${session.id}` };
+    return { sdp: answer, location: `/whip/${invite.publicId}/${session.id}` };
   }
 
   /** Answers an offer restricted to the codecs we take, one way; a failure ends the session (400). */
@@ -539,7 +553,8 @@ export class WebRtcGateway {
 
   // ---- WHEP return ----
 
-  private async serveReturn(mixId: string, offer: string, tokenKey: string, id: string, stillAllowed: () => void): Promise<{ sdp: string; location: string }> {
+  /** `pathId` names the session URL (a guest's public id, `program`, `monitors`); `mixId` what it hears. */
+  private async serveReturn(mixId: string, offer: string, tokenKey: string, pathId: string, stillAllowed: () => void): Promise<{ sdp: string; location: string }> {
     const profile = this.returnFeed.profileIdc;
     const accept = (c: { kind: string; name: string; fmtp: string }) =>
       c.kind === 'audio'
@@ -567,7 +582,7 @@ export class WebRtcGateway {
     remove = (mixId === MONITORS_MIX ? this.monitorFeed : this.returnFeed).add({ mixId, ...(video ? { video: video.sender } : {}), ...(audio ? { audio: audio.sender } : {}) });
     this.viewers.set(session.id, Object.assign(session, { mixId }));
     answer = advertiseAddresses(answer, this.settings.advertisedAddresses);
-    return { sdp: answer, location: `/whep/${encodeURIComponent(id)}/${session.id}` };
+    return { sdp: answer, location: `/whep/${encodeURIComponent(pathId)}/${session.id}` };
   }
 
   // ---- supervision ----
@@ -628,6 +643,7 @@ export class WebRtcGateway {
     const invite = this.invites.get(id);
     if (!invite) throw new ProtocolError('not_found', `no guest "${id}" in this show (guest.invite lists none by that id)`);
     this.invites.delete(id);
+    this.invitesByPublicId.delete(invite.publicId);
     await this.leave(invite, 'link revoked by the producer', { keepSource: true });
     for (const viewer of [...this.viewers.values()]) if (viewer.mixId === id) viewer.close();
   }
@@ -661,6 +677,11 @@ export class WebRtcGateway {
     await this.returnFeed.close();
     await this.monitorFeed.close();
   }
+}
+
+/** 96 random bits, base64url: what a guest's URLs carry instead of the source id. */
+function newPublicId(): string {
+  return randomBytes(12).toString('base64url');
 }
 
 function alreadyJoining(id: string): HttpError {
