@@ -21,6 +21,7 @@ import { frameBytes, type YuvFrame } from '../media/yuv.ts';
 import { TypedEmitter } from '../TypedEmitter.ts';
 import { LoopPlaylist } from './LoopPlaylist.ts';
 import { AUDIO_FD, buildDecoderArgs, type DecodeTarget, type PipeInputArgs, VIDEO_FD } from './decoderArgs.ts';
+import { ffconcatScript, needsSecretInput } from './secretInput.ts';
 
 export interface SourceContext {
   ffmpegPath: string;
@@ -389,6 +390,8 @@ export class Source extends TypedEmitter<Events> {
       throw error;
     }
     const decoder = proc;
+    // The URL with its password goes in on stdin, never in argv (secretInput.ts).
+    if (this.spec.kind === 'url' && needsSecretInput(this.spec.url)) decoder.stdin.end(ffconcatScript(this.spec.url));
     if (role === 'successor') this.successor = decoder;
     else this.process = decoder;
     if (channel) {

@@ -286,11 +286,11 @@ export class WebRtcGateway {
     const path = url.pathname;
     const whip = /^\/(whip|whep)\/([A-Za-z0-9_-]{1,64})(?:\/([A-Za-z0-9-]{1,64}))?$/.exec(path);
     const guest = /^\/guest\/([A-Za-z0-9_.-]{1,64})$/.exec(path);
-    const viewer = /^\/viewer(?:\/(viewer\.js|viewer-worker\.js))?$/.exec(path);
-    const guestApi = /^\/guest\/([A-Za-z0-9_-]{1,64})\/(status|name)$/.exec(path);
+    const viewer = /^\/viewer(?:\/(viewer\.js|viewer-worker\.js|ice))?$/.exec(path);
+    const guestApi = /^\/guest\/([A-Za-z0-9_-]{1,64})\/(status|name|ice)$/.exec(path);
     if (!whip && !guest && !viewer && !guestApi) return false;
     try {
-      if (guestApi) await this.serveGuestApi(guestApi[1], guestApi[2] as 'status' | 'name', req, res);
+      if (guestApi) await this.serveGuestApi(guestApi[1], guestApi[2] as 'status' | 'name' | 'ice', req, res);
       else if (viewer) this.serveViewerPage(viewer[1], req, res);
       else if (guest) this.serveGuestPage(guest[1], req, res);
       else if (whip) await this.serveWhipWhep(whip[1] as 'whip' | 'whep', whip[2], whip[3], req, res);
@@ -317,15 +317,23 @@ export class WebRtcGateway {
     const invite = this.invitesByPublicId.get(name);
     if (!invite) throw new HttpError(404, 'no such guest in this show: ask the producer for a new link');
     res.writeHead(200, { ...headers, 'content-type': 'text/html; charset=utf-8' });
-    res.end(guestPageHtml(invite.publicId, invite.label, this.settings.iceServers));
+    // The page is served to anyone with the link's path; TURN credentials wait for its token (/ice).
+    res.end(guestPageHtml(invite.publicId, invite.label, withoutCredentials(this.settings.iceServers)));
   }
 
-  /** `GET /guest/<id>/status` (the tally) and `POST /guest/<id>/name {name}`, with the invite's token. */
-  private async serveGuestApi(publicId: string, what: 'status' | 'name', req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /**
+   * `GET /guest/<id>/status` (the tally), `POST /guest/<id>/name {name}` and `GET /guest/<id>/ice`
+   * (the ICE servers with their TURN credentials), with the invite's token.
+   */
+  private async serveGuestApi(publicId: string, what: 'status' | 'name' | 'ice', req: IncomingMessage, res: ServerResponse): Promise<void> {
     const invite = this.invitesByPublicId.get(publicId);
     if (!invite) throw new HttpError(404, 'no such guest in this show: ask the producer for a new link');
     const id = invite.id;
     this.checkToken(req, invite.token);
+    if (what === 'ice') {
+      this.serveIceServers(req, res);
+      return;
+    }
     if (what === 'name') {
       if (req.method !== 'POST') throw new HttpError(405, 'use POST with {"name": "…"}');
       const name = guestName(await readSmallJson(req).then((body) => (body as { name?: unknown } | undefined)?.name));
@@ -344,9 +352,23 @@ export class WebRtcGateway {
     res.end(JSON.stringify(status));
   }
 
+  /** The ICE servers, TURN credentials included: only for a request whose token was checked. */
+  private serveIceServers(req: IncomingMessage, res: ServerResponse): void {
+    if (req.method !== 'GET') throw new HttpError(405, 'use GET');
+    res.writeHead(200, { ...CORS, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(JSON.stringify({ iceServers: this.settings.iceServers ?? [] }));
+  }
+
   /** The program viewer page (WHEP + the data overlay read from the SEI); viewerPage.ts. */
   private serveViewerPage(file: string | undefined, req: IncomingMessage, res: ServerResponse): void {
     if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'use GET');
+    if (file === 'ice') {
+      const { programToken } = this.settings;
+      if (!programToken) throw new HttpError(404, 'WHEP of the program is off: set webrtc.programToken in the show to turn it on');
+      this.checkToken(req, programToken);
+      this.serveIceServers(req, res);
+      return;
+    }
     // connect-src *: the WHEP URL in the link may point at another server (a CDN/XDN edge).
     const headers = pageHeaders("script-src 'self'; worker-src 'self'; connect-src *");
     if (file) {
@@ -355,7 +377,7 @@ export class WebRtcGateway {
       return;
     }
     res.writeHead(200, { ...headers, 'content-type': 'text/html; charset=utf-8' });
-    res.end(viewerPageHtml(this.settings.iceServers));
+    res.end(viewerPageHtml(withoutCredentials(this.settings.iceServers)));
   }
 
   /** `id` is the path's: a guest's public id, or `program`/`monitors`. */
@@ -677,6 +699,11 @@ export class WebRtcGateway {
     await this.returnFeed.close();
     await this.monitorFeed.close();
   }
+}
+
+/** What a page served without a token may hold: the ICE servers that need no credentials (STUN). */
+function withoutCredentials(servers: WebRtcSettings['iceServers']): WebRtcSettings['iceServers'] {
+  return (servers ?? []).filter((s) => s.username === undefined && s.credential === undefined);
 }
 
 /** 96 random bits, base64url: what a guest's URLs carry instead of the source id. */

@@ -249,9 +249,19 @@ ${OFFER_EXCHANGE_JS}
   const RECONNECT_FOR_MS = 5 * 60 * 1000;
 
   /** Publishes (WHIP) and takes the program return (WHEP); sets publisher/viewer only once both work. */
+  /** The ICE servers with their TURN credentials, which the page holds only once its token is checked. */
+  async function iceServers() {
+    try {
+      const res = await fetch('/guest/' + config.publicId + '/ice', { headers: { authorization: 'Bearer ' + token }, cache: 'no-store' });
+      if (res.ok) return (await res.json()).iceServers;
+    } catch {}
+    return config.iceServers;
+  }
+
   async function connect(options) {
     const stream = options.stream || local;
-    const pub = new RTCPeerConnection({ iceServers: config.iceServers });
+    const ice = await iceServers();
+    const pub = new RTCPeerConnection({ iceServers: ice });
     let view = null;
     try {
       for (const track of stream.getTracks()) {
@@ -259,7 +269,7 @@ ${OFFER_EXCHANGE_JS}
         if (track.kind === 'video') preferVideoCodec(transceiver, options.videoCodec || hashParams.get('codec'));
       }
       const whip = await exchangeOffer(location.origin + '/whip/' + config.publicId, pub, token);
-      view = new RTCPeerConnection({ iceServers: config.iceServers });
+      view = new RTCPeerConnection({ iceServers: ice });
       view.addTransceiver('video', { direction: 'recvonly' });
       view.addTransceiver('audio', { direction: 'recvonly' });
       const ret = new MediaStream();

@@ -261,10 +261,20 @@ ${OFFER_EXCHANGE_JS}
     }
   }
 
+  /** TURN credentials come with the program token checked (/viewer/ice); a WHEP link to another server keeps the page's STUN list. */
+  async function iceServers() {
+    try {
+      const res = await fetch('/viewer/ice', { headers: { authorization: 'Bearer ' + token }, cache: 'no-store' });
+      if (res.ok) return (await res.json()).iceServers;
+    } catch {}
+    return config.iceServers;
+  }
+
   async function connect() {
     state.phase = 'connecting';
     const insertable = !!RTCRtpReceiver.prototype.createEncodedStreams;
-    pc = new RTCPeerConnection({ iceServers: config.iceServers, ...(insertable ? { encodedInsertableStreams: true } : {}) });
+    const ice = await iceServers();
+    pc = new RTCPeerConnection({ iceServers: ice, ...(insertable ? { encodedInsertableStreams: true } : {}) });
     const video = pc.addTransceiver('video', { direction: 'recvonly' });
     const audio = pc.addTransceiver('audio', { direction: 'recvonly' });
     readFrames(video.receiver);
