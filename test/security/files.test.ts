@@ -121,4 +121,19 @@ describe('files and URLs an API caller may touch', () => {
     expect((await cutline.post('destination.remove', { id: 'rec' })).status).toBe(200);
     expect(existsSync(join(outside, 'live'))).toBe(false);
   });
+  it('destination.add and overlay.add are held to a show file\'s caps (409 with the limit), and the program goes on', async () => {
+    const limits = { destinations: 32, overlays: 64 };
+    // Recordings that are never started and text overlays: cheap to add, nothing spawned.
+    for (let i = 0; i < limits.destinations; i++) expect((await cutline.post('destination.add', { id: `cap${i}`, kind: 'recording', path: `cap${i}/` })).status).toBe(200);
+    const tooManyDestinations = await expectRefused('destination.add', { id: 'cap-over', kind: 'recording', path: 'over/' }, 409, /at most 32 destinations/);
+    expect(tooManyDestinations.json.error?.message).toMatch(/remove one first/);
+    for (let i = 0; i < limits.overlays; i++) expect((await cutline.post('overlay.add', { id: `t${i}`, kind: 'text', text: `line ${i}` })).status).toBe(200);
+    await expectRefused('overlay.add', { id: 't-over', kind: 'text', text: 'one too many' }, 409, /at most 64 overlays/);
+    // A show file over the cap is refused the same way, before anything of it starts.
+    await expectRefused('show.load', { show: { sources: Array.from({ length: 65 }, (_, i) => ({ id: `s${i}`, kind: 'testPattern' })) } }, 400, /64/);
+    const state = await cutline.state();
+    expect(state.show.destinations).toHaveLength(limits.destinations);
+    expect(cutline.alive()).toBe(true);
+    for (let i = 0; i < limits.destinations; i++) await cutline.post('destination.remove', { id: `cap${i}` });
+  });
 });
