@@ -8,7 +8,7 @@
  * an SRT passphrase plays from a real ffmpeg SRT listener that demands it, and the passphrase is in
  * no command line of Cutline's processes (it reaches ffmpeg on stdin).
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { createServer as createTcpServer, type Server as TcpServer } from 'node:net';
@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeStoredSecret, encodeBoundSecret } from '../../electron/engine/secrets/BoundSecrets.ts';
 import { type Cutline, startCutline } from '../helpers/attackTarget.ts';
+import { SYSTEM_FFMPEG } from '../helpers/media.ts';
 import { freePort, sleep, waitUntil } from '../helpers/servers.ts';
 
 const YOUTUBE_KEY = 'yt-key-abcd-efgh-ijkl-mnop';
@@ -56,7 +57,8 @@ describe('stored keys go only where they were stored for', () => {
     tcp = createTcpServer((socket) => socket.on('data', (c) => (tcpBytes += c.toString('latin1'))));
     await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', r));
     tcpPort = (tcp.address() as { port: number }).port;
-    cutline = await startCutline(root);
+    // Debian's ffmpeg: the bundled one has no libsrt, and the SRT source below needs it.
+    cutline = await startCutline(root, { env: { CUTLINE_FFMPEG: execFileSync('which', [SYSTEM_FFMPEG], { encoding: 'utf8' }).trim() } });
     await waitUntil(async () => (await cutline.state()).program.framesOut > 0, 20_000, 'program running');
   });
 
@@ -134,8 +136,9 @@ describe('stored keys go only where they were stored for', () => {
     const port = await freePort();
     // The peer: an SRT listener (a contribution encoder) that lets in only callers with the passphrase.
     const peer = spawn(
-      'ffmpeg',
-      ['-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc2=size=160x90:rate=15', '-t', '40', '-c:v', 'mpeg2video', '-f', 'mpegts',
+      SYSTEM_FFMPEG,
+      ['-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc2=size=160x90:rate=15', '-re', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
+        '-t', '40', '-c:v', 'mpeg2video', '-c:a', 'mp2', '-f', 'mpegts',
         `srt://127.0.0.1:${port}?mode=listener&passphrase=${SRT_SOURCE_PASS}&pbkeylen=16`],
       { stdio: 'ignore' },
     );
@@ -143,7 +146,9 @@ describe('stored keys go only where they were stored for', () => {
       const url = `srt://127.0.0.1:${port}?mode=caller&passphrase=${SRT_SOURCE_PASS}&pbkeylen=16`;
       expect((await cutline.post('source.add', { id: 'srtcam', kind: 'url', url })).status).toBe(200);
       const source = async () => (await cutline.state()).sources.find((x) => x.id === 'srtcam');
-      await waitUntil(async () => (await source())?.state === 'live' && ((await source())?.fps ?? 0) > 0, 20_000, 'the SRT source live');
+      await waitUntil(async () => (await source())?.state === 'live' && ((await source())?.fps ?? 0) > 0, 20_000, 'the SRT source live').catch(async (error) => {
+        throw new Error(`${(error as Error).message}: ${JSON.stringify(await source())}; ${cutline.output().slice(-1500)}`);
+      });
       const decoder = cutline.descendants().find((d) => d.args.includes('pipe:0') && d.args.includes('concat'));
       expect(decoder, JSON.stringify(cutline.descendants())).toBeDefined();
       for (const text of [JSON.stringify(cutline.descendants()), JSON.stringify(await cutline.state()), cutline.output()]) expect(text).not.toContain(SRT_SOURCE_PASS);
