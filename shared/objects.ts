@@ -642,7 +642,7 @@ export const ObjectAudienceKey = z.object({ rotate: z.boolean().optional() }).st
 const ById = z.object({ id: Id }).strict();
 const Empty = z.object({}).strict();
 
-/** A token the producer hands out for the objects WebSocket (`/objects/ws?token=`). */
+/** A token the producer hands out for the objects WebSocket (`/objects/ws`, token as Bearer header or subprotocol). */
 export const ObjectIssueToken = z
   .object({
     /** viewer: vote, post, bid, bet; guest: also draw and move GPS tracks. Never producer. */
@@ -672,7 +672,7 @@ export interface ObjectTokenInfo {
 }
 export interface IssuedObjectToken extends ObjectTokenInfo {
   token: string;
-  /** ws(s)://…/objects/ws?token=… */
+  /** ws(s)://…/objects/ws, without the token: send it as `Authorization: Bearer` or the `cutline.token.<base64url>` subprotocol. */
   wsUrl: string;
 }
 /** Block a guest or viewer on the objects socket: one client (connection or guest) or every holder of a token. */

@@ -34,8 +34,10 @@ interface ObjectsSocket {
   closed: Promise<number>;
   request(command: string, params: unknown): Promise<{ ok: boolean; result?: unknown; error?: { message: string } }>;
 }
-async function openObjectsSocket(wsUrl: string): Promise<ObjectsSocket> {
-  const ws = new WebSocket(wsUrl);
+/** The token as a browser sends it: the `cutline.token.` subprotocol beside `cutline.v1`, never in the URL. */
+const tokenProtocols = (token: string) => ['cutline.v1', `cutline.token.${Buffer.from(token).toString('base64url')}`];
+async function openObjectsSocket(wsUrl: string, token: string): Promise<ObjectsSocket> {
+  const ws = new WebSocket(wsUrl, tokenProtocols(token));
   let next = 1;
   const pending = new Map<number, (reply: { ok: boolean; result?: unknown; error?: { message: string } }) => void>();
   ws.on('message', (raw) => {
@@ -214,9 +216,9 @@ describe.skipIf(!HAVE_CHROMIUM)(title, () => {
     await form.getByRole('button', { name: 'Open poll' }).click();
     await page.locator('[data-poll-status="open"]').waitFor();
 
-    const issued = (await api().command('object.issueToken', { role: 'viewer', label: 'poll audience' })).result as { wsUrl: string };
+    const issued = (await api().command('object.issueToken', { role: 'viewer', label: 'poll audience' })).result as { wsUrl: string; token: string };
     for (const option of [0, 0, 1]) {
-      const viewer = await openObjectsSocket(issued.wsUrl);
+      const viewer = await openObjectsSocket(issued.wsUrl, issued.token);
       sockets.push(viewer);
       const reply = await viewer.request('object.op', { id: 'poll', op: 'vote', args: { voter: 'anyone', option } });
       expect(reply.ok, JSON.stringify(reply.error)).toBe(true);
@@ -243,8 +245,8 @@ describe.skipIf(!HAVE_CHROMIUM)(title, () => {
     await page.getByLabel('Message', { exact: true }).fill('Welcome, everyone');
     await page.getByRole('form', { name: 'Post to chat' }).getByRole('button', { name: 'Post' }).click();
     await page.locator('.chat-row').first().waitFor();
-    const issued = (await api().command('object.issueToken', { role: 'guest', label: 'Grace' })).result as { wsUrl: string };
-    const guest = await openObjectsSocket(issued.wsUrl);
+    const issued = (await api().command('object.issueToken', { role: 'guest', label: 'Grace' })).result as { wsUrl: string; token: string };
+    const guest = await openObjectsSocket(issued.wsUrl, issued.token);
     sockets.push(guest);
     const posted = await guest.request('object.op', { id: 'chat', op: 'post', args: { author: 'someone else', text: 'Greetings from the guest socket' } });
     expect(posted.ok, JSON.stringify(posted.error)).toBe(true);
@@ -268,7 +270,7 @@ describe.skipIf(!HAVE_CHROMIUM)(title, () => {
     await page.getByRole('alertdialog').getByRole('button', { name: 'Block' }).click();
     expect(await guest.closed).toBe(4403);
     const refused = await new Promise<{ status: number; body: string }>((r) => {
-      const ws = new WebSocket(issued.wsUrl);
+      const ws = new WebSocket(issued.wsUrl, tokenProtocols(issued.token));
       ws.on('unexpected-response', (_req, res) => {
         let body = '';
         res.on('data', (c: Buffer) => (body += c));
@@ -345,8 +347,8 @@ describe.skipIf(!HAVE_CHROMIUM)(title, () => {
     await form.getByLabel('Label').fill('Website audience');
     await form.getByRole('button', { name: 'Issue token' }).click();
     const wsUrl = await page.getByLabel('Objects socket URL').inputValue();
-    expect(wsUrl).toMatch(/\/objects\/ws\?token=/);
-    const viewer = await openObjectsSocket(wsUrl);
+    expect(wsUrl).toMatch(/\/objects\/ws$/);
+    const viewer = await openObjectsSocket(wsUrl, await page.getByLabel('Objects token').inputValue());
     sockets.push(viewer);
     const row = page.locator('[data-token]').filter({ hasText: 'Website audience' });
     await expect.poll(() => row.locator('[data-connections]').getAttribute('data-connections'), { timeout: 8000 }).toBe('1');

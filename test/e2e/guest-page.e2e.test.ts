@@ -16,6 +16,7 @@ import type { GuestInvite } from '../../electron/engine/webrtc/WebRtcGateway.ts'
 import { CHROMIUM, CHROMIUM_BASE_ARGS } from '../helpers/chromium.ts';
 import { fakeMedia, type Guest, type GuestWindow, launchGuest } from '../helpers/chromiumGuest.ts';
 import { freePort, waitUntil } from '../helpers/servers.ts';
+import { guestPublicId } from '../helpers/guestUrls.ts';
 
 const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'ui');
 
@@ -84,14 +85,14 @@ describe('the guest page: name, tally, mic meter, return delay, device errors', 
   });
 
   it('refuses a name with markup or control characters, with the rule', async () => {
-    const res = await fetch(`${server.url}/guest/${invite.id}/name`, {
+    const res = await fetch(`${server.url}/guest/${guestPublicId(invite)}/name`, {
       method: 'POST',
       headers: { authorization: `Bearer ${invite.token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ name: '<script>x</script>' }),
     });
     expect(res.status).toBe(400);
     expect(await res.text()).toContain('1 to 60 printable characters');
-    const wrongToken = await fetch(`${server.url}/guest/${invite.id}/status`, { headers: { authorization: 'Bearer nope' } });
+    const wrongToken = await fetch(`${server.url}/guest/${guestPublicId(invite)}/status`, { headers: { authorization: 'Bearer nope' } });
     expect(wrongToken.status).toBe(401);
     expect(engine.getSource(invite.id)?.status().label).toBe('Ana Silva');
   });

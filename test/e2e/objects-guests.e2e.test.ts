@@ -13,6 +13,7 @@ import type { ChatState, IssuedObjectToken, ObjectChangedEvent, PollState } from
 import { type GuestWindow, launchGuest } from '../helpers/chromiumGuest.ts';
 import { type ApiClient, type CommandReply, httpClient, type WsApiClient, wsClient } from '../helpers/objects.ts';
 import { freePort, waitUntil } from '../helpers/servers.ts';
+import { guestPublicId } from '../helpers/guestUrls.ts';
 
 const SMALL_SHOW = {
   output: { width: 320, height: 180, fps: 15, videoBitrateKbps: 300 },
@@ -81,8 +82,8 @@ describe('guests and viewers on shared objects over /objects/ws (real engine, Ap
   let base = '';
   let producer: ApiClient;
   let observer: WsApiClient;
-  let alex: { id: string; token: string; guestPageUrl: string };
-  let bo: { id: string; token: string; guestPageUrl: string };
+  let alex: { id: string; token: string; guestPageUrl: string; whipUrl: string };
+  let bo: { id: string; token: string; guestPageUrl: string; whipUrl: string };
   let viewerToken: IssuedObjectToken;
   const sockets: ObjectsSocket[] = [];
   const open = async (token: string) => {
@@ -103,7 +104,8 @@ describe('guests and viewers on shared objects over /objects/ws (real engine, Ap
     bo = await invite('Bo');
     viewerToken = (await producer.command('object.issueToken', { role: 'viewer', label: 'audience' })).result as IssuedObjectToken;
     expect(viewerToken).toMatchObject({ role: 'viewer', label: 'audience', connections: 0 });
-    expect(viewerToken.wsUrl).toBe(`${base.replace(/^http/, 'ws')}/objects/ws?token=${viewerToken.token}`);
+    // The URL handed out carries no token (URLs end up in logs).
+    expect(viewerToken.wsUrl).toBe(`${base.replace(/^http/, 'ws')}/objects/ws`);
     expect((await producer.command('object.create', { id: 'chat', type: 'chat', options: {} })).ok).toBe(true);
     expect((await producer.command('object.create', { id: 'poll', type: 'poll', options: {} })).ok).toBe(true);
     expect((await producer.command('object.op', { id: 'poll', op: 'open', args: { question: 'Best camera?', options: ['Wide', 'Close'] } })).ok).toBe(true);
@@ -194,7 +196,7 @@ describe('guests and viewers on shared objects over /objects/ws (real engine, Ap
     const cy = (await producer.command('guest.invite', { label: 'Cy' })).result as typeof alex;
     const guest = await open(cy.token);
     expect((await guest.command('object.get', { id: 'chat' })).ok).toBe(true);
-    const page = await fetch(`${base}/guest/${cy.id}`);
+    const page = await fetch(`${base}/guest/${guestPublicId(cy)}`);
     expect(page.status).toBe(200);
 
     expect(await producer.command('guest.revoke', { id: cy.id })).toMatchObject({ ok: true, result: { id: cy.id, revoked: true } });
@@ -202,8 +204,8 @@ describe('guests and viewers on shared objects over /objects/ws (real engine, Ap
     expect(await guest.closed).toMatchObject({ code: 4401 });
     expect(await refusedStatus(base, cy.token)).toBe(401);
     expect(engine.getState().sources.some((s) => s.id === cy.id)).toBe(false);
-    expect((await fetch(`${base}/guest/${cy.id}`)).status).toBe(404);
-    const whip = await fetch(`${base}/whip/${cy.id}`, { method: 'POST', headers: { authorization: `Bearer ${cy.token}`, 'content-type': 'application/sdp' }, body: 'v=0' });
+    expect((await fetch(`${base}/guest/${guestPublicId(cy)}`)).status).toBe(404);
+    const whip = await fetch(`${base}/whip/${guestPublicId(cy)}`, { method: 'POST', headers: { authorization: `Bearer ${cy.token}`, 'content-type': 'application/sdp' }, body: 'v=0' });
     expect(whip.status).toBe(404);
     expect(await producer.command('guest.revoke', { id: cy.id })).toMatchObject({ ok: false, error: { code: 'not_found' } });
 
@@ -230,8 +232,12 @@ describe('guests and viewers on shared objects over /objects/ws (real engine, Ap
     expect(chat.state.messages.at(-1)).toMatchObject({ author: 'Bo', text: 'still here' });
   });
 
-  it('the guest page (Chromium) shows the chat, posts a line and sees it', async () => {
+  it('the guest page (Chromium) shows the chat, posts a line and sees it; no URL it requests carries its token', async () => {
     const { browser, page } = await launchGuest({});
+    // What reaches a server (and its logs) is the URL without its fragment.
+    const sent: string[] = [];
+    page.on('request', (r) => sent.push(r.url().split('#')[0]));
+    page.on('websocket', (ws) => sent.push(ws.url().split('#')[0]));
     try {
       await page.goto(bo.guestPageUrl);
       await page.waitForFunction(() => (window as unknown as GuestWindow & { cutlineGuest: { live: { chat: unknown } } }).cutlineGuest?.live?.chat != null, null, { timeout: 15_000 });
@@ -248,6 +254,10 @@ describe('guests and viewers on shared objects over /objects/ws (real engine, Ap
       await page.waitForFunction(() => document.querySelector('#pollOptions button[data-option="0"]')?.textContent?.includes('✓'), null, { timeout: 10_000 });
       const poll = (await producer.command('object.get', { id: 'poll' })).result as { state: PollState };
       expect(poll.state.total).toBe(3);
+      // The objects socket took the token as a subprotocol; the page and its URLs use the public id.
+      expect(sent).toContain(`${base.replace(/^http/, 'ws')}/objects/ws`);
+      expect(sent.filter((u) => u.includes(bo.token))).toEqual([]);
+      expect(sent.filter((u) => u.includes(`/${bo.id}`))).toEqual([]);
     } finally {
       await browser.close();
     }

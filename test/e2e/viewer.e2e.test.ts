@@ -129,8 +129,8 @@ describe('viewer page: program over WHEP, poll drawn from the SEI in the video',
     expect(change?.pts).not.toBeNull();
     expect(poll.pts - (change?.pts ?? 0)).toBeGreaterThanOrEqual(0);
     expect(poll.pts - (change?.pts ?? 0)).toBeLessThanOrEqual(1000 / 15 + 1);
-    // The page never asked the API: its only requests are the page, its script and WHEP.
-    const apiCalls = requested.filter((r) => !/^GET \/viewer(\/viewer\.js)?$/.test(r) && !/^(POST|DELETE) \/whep\/program/.test(r));
+    // The page never asked the API: its only requests are the page, its script, its ICE servers (token-checked) and WHEP.
+    const apiCalls = requested.filter((r) => !/^GET \/viewer(\/viewer\.js|\/ice)?$/.test(r) && !/^(POST|DELETE) \/whep\/program/.test(r));
     expect(apiCalls).toEqual([]);
     console.log(`viewer: ${after.framesSeen} frames, ${after.seiFrames} with SEI, ${after.seiRecords} records (${after.streams}); applied at display ${after.appliedAtDisplay}, by timeout ${after.appliedByTimeout}`);
   });

@@ -22,6 +22,7 @@ import { type Guest, type GuestWindow, launchGuest } from '../helpers/chromiumGu
 import { type Impairment, LossyRelay, loopbackCandidatePort, onlyCandidate, withoutCandidates } from '../helpers/lossyRelay.ts';
 import { halvesError, movingHalvesY4m, yuvBoxRgb } from '../helpers/pictures.ts';
 import { freePort, sleep, waitUntil } from '../helpers/servers.ts';
+import { guestPublicId } from '../helpers/guestUrls.ts';
 
 const MAX_ERROR = 60;
 const RUN_S = 10;
@@ -71,8 +72,8 @@ describe('a guest on a lossy, jittery network', () => {
     guests.push(guest);
     let relay: LossyRelay | undefined;
     // During an outage the guest's HTTP fails too; otherwise every WHIP answer names only the relay.
-    await guest.page.route(`**/wh{i,e}p/${invite.id}**`, (route: Route) => (relay?.blackedOut ? route.abort('internetdisconnected') : route.continue()));
-    await guest.page.route(`**/whip/${invite.id}`, async (route: Route) => {
+    await guest.page.route(`**/wh{i,e}p/${guestPublicId(invite)}**`, (route: Route) => (relay?.blackedOut ? route.abort('internetdisconnected') : route.continue()));
+    await guest.page.route(`**/whip/${guestPublicId(invite)}`, async (route: Route) => {
       if (relay?.blackedOut) return route.abort('internetdisconnected');
       if (route.request().method() !== 'POST') return route.continue();
       const response = await route.fetch({ postData: withoutCandidates(route.request().postData() ?? '') });

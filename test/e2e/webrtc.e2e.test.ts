@@ -17,6 +17,7 @@ import type { EventMessage, SourceStatus } from '../../shared/protocol.ts';
 import { fakeMedia, type Guest, type GuestWindow, joinAsGuest, launchGuest } from '../helpers/chromiumGuest.ts';
 import { averageRgb, colorDistance, decodeFrameAt, hexRgb, toneLevelsDb } from '../helpers/media.ts';
 import { freePort, sleep, waitUntil } from '../helpers/servers.ts';
+import { guestPublicId } from '../helpers/guestUrls.ts';
 
 const GUESTS = [
   { name: 'red', color: '#d03020', toneHz: 440 },
@@ -85,17 +86,20 @@ describe('WebRTC guests: three Chromium guests, mix-minus, a vanished guest', ()
     const post = (path: string, body: string, headers: Record<string, string> = {}) =>
       fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/sdp', ...headers }, body });
     const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
-    statuses.noToken = (await post(`/whip/${invites[0].id}`, offer)).status;
-    statuses.wrongToken = (await post(`/whip/${invites[0].id}`, offer, bearer('nope'))).status;
+    const whipPath = `/whip/${guestPublicId(invites[0])}`;
+    // The producer's source id is not a way in: guest URLs take only the unguessable public id.
+    statuses.bySourceId = (await post(`/whip/${invites[0].id}`, offer, bearer(invites[0].token))).status;
+    statuses.noToken = (await post(whipPath, offer)).status;
+    statuses.wrongToken = (await post(whipPath, offer, bearer('nope'))).status;
     statuses.unknownId = (await post('/whip/nobody', offer, bearer(invites[0].token))).status;
-    statuses.taken = (await post(`/whip/${invites[0].id}`, offer, bearer(invites[0].token))).status;
-    statuses.malformed = (await post(`/whip/${invites[0].id}`, 'hello', bearer(invites[0].token))).status;
-    statuses.huge = (await post(`/whip/${invites[0].id}`, `v=0\r\n${'a=x\r\n'.repeat(30_000)}`, bearer(invites[0].token))).status;
+    statuses.taken = (await post(whipPath, offer, bearer(invites[0].token))).status;
+    statuses.malformed = (await post(whipPath, 'hello', bearer(invites[0].token))).status;
+    statuses.huge = (await post(whipPath, `v=0\r\n${'a=x\r\n'.repeat(30_000)}`, bearer(invites[0].token))).status;
     const onlyAv1 = offer.replace(/a=rtpmap:\d+ (VP8|VP9|H264|opus)\//gi, 'a=rtpmap:$&').replace(/a=rtpmap:(\d+) (VP8|VP9|H264|opus|a=rtpmap:\d+ \w+)\//gi, 'a=rtpmap:$1 X-NONE/');
-    const codecResponse = await post(`/whip/${invites[0].id}`, onlyAv1.replace(/AV1\//g, 'X-NONE/'), bearer(invites[0].token));
+    const codecResponse = await post(whipPath, onlyAv1.replace(/AV1\//g, 'X-NONE/'), bearer(invites[0].token));
     statuses.codecs = codecResponse.status;
     statuses.codecsNamed = (await codecResponse.text()).includes('VP8') ? 1 : 0;
-    const preflight = await fetch(`${server.url}/whip/${invites[0].id}`, { method: 'OPTIONS', headers: { origin: 'https://elsewhere.example', 'access-control-request-method': 'POST' } });
+    const preflight = await fetch(`${server.url}${whipPath}`, { method: 'OPTIONS', headers: { origin: 'https://elsewhere.example', 'access-control-request-method': 'POST' } });
     statuses.preflight = preflight.status;
     statuses.corsAll = preflight.headers.get('access-control-allow-origin') === '*' ? 1 : 0;
     statuses.overLimit = await engine.dispatch('guest.invite', { label: 'fourth' }).then(
@@ -153,8 +157,12 @@ describe('WebRTC guests: three Chromium guests, mix-minus, a vanished guest', ()
   });
 
   it('guest.invite returns the link, the WHIP URL, the token and the return WHEP URL', () => {
-    expect(invites[0]).toMatchObject({ id: 'guest1', whipUrl: `${server.url}/whip/guest1`, returnWhepUrl: `${server.url}/whep/guest1` });
-    expect(invites[0].guestPageUrl).toBe(`${server.url}/guest/guest1#token=${invites[0].token}`);
+    // The source id stays the producer's; the URLs carry a public id of 96 random bits instead.
+    const publicId = guestPublicId(invites[0]);
+    expect(publicId).toMatch(/^[A-Za-z0-9_-]{16}$/);
+    expect(new Set(invites.map(guestPublicId)).size).toBe(invites.length);
+    expect(invites[0]).toMatchObject({ id: 'guest1', whipUrl: `${server.url}/whip/${publicId}`, returnWhepUrl: `${server.url}/whep/${publicId}` });
+    expect(invites[0].guestPageUrl).toBe(`${server.url}/guest/${publicId}#token=${invites[0].token}`);
     expect(invites[0].token.length).toBeGreaterThanOrEqual(20);
   });
 
@@ -200,7 +208,7 @@ describe('WebRTC guests: three Chromium guests, mix-minus, a vanished guest', ()
   });
 
   it('the WHIP endpoint refuses bad requests with the right status, and allows browsers (CORS)', () => {
-    expect(statuses).toMatchObject({ noToken: 401, wrongToken: 401, unknownId: 404, taken: 409, malformed: 400, huge: 413, codecs: 406, codecsNamed: 1, preflight: 204, corsAll: 1, overLimit: 409 });
+    expect(statuses).toMatchObject({ bySourceId: 404, noToken: 401, wrongToken: 401, unknownId: 404, taken: 409, malformed: 400, huge: 413, codecs: 406, codecsNamed: 1, preflight: 204, corsAll: 1, overLimit: 409 });
   });
 
   it('a guest that closes its tab goes stalled, then gone, and the program keeps its frame rate', () => {

@@ -1,8 +1,8 @@
 /**
  * Attacks on the control surface of a real `cutline serve` child process on loopback: DNS
  * rebinding (a foreign Host / Origin), a cross-site "simple" POST, the control API asked for on the
- * public listener, a proxied request without a token, an empty token at start, and the token the
- * desk gets from `--token auto`. After each, the program still answers (state.get).
+ * public listener, a proxied request without a token, an empty token at start, the token the
+ * desk gets from `--token auto`, and TURN credentials asked for without a token. After each, the program still answers (state.get).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -110,6 +110,37 @@ describe('control surface: loopback serve without a token, public surface on its
     expect(invite.whipUrl).toBe(`http://127.0.0.1:${publicPort}/whip/${invite.guestPageUrl.split('/guest/')[1].split('#')[0]}`);
     const page = await rawRequest(publicPort, { path: new URL(invite.guestPageUrl).pathname });
     expect(page.status).toBe(200);
+  });
+
+  it('TURN credentials reach only requests whose token was checked, never the guest or viewer page itself', async () => {
+    const TURN_SECRET = 'turn-credential-5150';
+    const PROGRAM = 'program-token-for-ice';
+    const iceServers = [{ urls: 'stun:stun.example.net:3478' }, { urls: 'turn:turn.example.net:3478', username: 'studio', credential: TURN_SECRET }];
+    const post = (name: string, body: unknown) =>
+      rawRequest(port, { method: 'POST', path: `/api/v1/commands/${name}`, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const loaded = await post('show.load', { show: { output: { width: 320, height: 180, fps: 15, videoBitrateKbps: 300 }, webrtc: { iceServers, programToken: PROGRAM } } });
+    expect(loaded.status, loaded.body).toBe(200);
+    const invite = JSON.parse((await post('guest.invite', { label: 'Turn user' })).body).result as { guestPageUrl: string; token: string };
+    const guestPath = new URL(invite.guestPageUrl).pathname;
+    // The pages are served to anyone who has the path: STUN only, no credential.
+    for (const path of [guestPath, '/viewer']) {
+      const page = await rawRequest(publicPort, { path });
+      expect(page.status).toBe(200);
+      expect(page.body).toContain('stun:stun.example.net');
+      expect(page.body).not.toContain(TURN_SECRET);
+      expect(page.body).not.toContain('turn.example.net');
+    }
+    // The credential comes with the token checked: the guest's on /guest/<id>/ice, the program's on /viewer/ice.
+    const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
+    for (const [path, token] of [[`${guestPath}/ice`, invite.token], ['/viewer/ice', PROGRAM]]) {
+      expect((await rawRequest(publicPort, { path })).status).toBe(401);
+      expect((await rawRequest(publicPort, { path, headers: bearer('wrong-token-123') })).status).toBe(401);
+      const ok = await rawRequest(publicPort, { path, headers: bearer(token) });
+      expect(ok.status).toBe(200);
+      expect(JSON.parse(ok.body)).toEqual({ iceServers });
+    }
+    expect((await rawRequest(publicPort, { path: '/viewer/ice', headers: bearer(invite.token) })).status).toBe(401);
+    expect(await stateGetOk(port)).toBe(true);
   });
 
   it('a proxied request (X-Forwarded-For / Forwarded) without a token gets 401 on loopback: loopback is not a password', async () => {

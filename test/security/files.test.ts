@@ -100,7 +100,8 @@ describe('files and URLs an API caller may touch', () => {
     await expectRefused('source.add', { id: 'u3', kind: 'url', url: 'http://[fe80::1]/x.m3u8' }, 403);
     await expectRefused('source.add', { id: 'u4', kind: 'url', url: 'http://metadata.google.internal/computeMetadata/v1/' }, 403);
     await expectRefused('source.add', { id: 'u5', kind: 'url', url: 'udp://127.0.0.1:5000' }, 403, /--allow-scheme udp/);
-    await expectRefused('source.add', { id: 'u6', kind: 'url', url: 'rtsp://admin:hunter2@127.0.0.1/cam' }, 400, /command line/);
+    // (rtsp:// and srt:// may carry a password: it reaches ffmpeg on stdin; secrets.test.ts.)
+    await expectRefused('source.add', { id: 'u6', kind: 'url', url: 'rtmp://admin:hunter2@127.0.0.1/live/cam' }, 400, /command line/);
     await expectRefused('source.add', { id: 'w1', kind: 'whep', url: 'http://169.254.169.254/whep' }, 403);
     await expectRefused('destination.add', { id: 'r1', kind: 'recording', path: join(outside, 'rec.mkv') }, 403);
     await expectRefused('destination.add', { id: 'r2', kind: 'recording', path: 'outdir/' }, 403);
@@ -119,5 +120,20 @@ describe('files and URLs an API caller may touch', () => {
     expect(spec.path.startsWith(cutline.mediaDir)).toBe(true);
     expect((await cutline.post('destination.remove', { id: 'rec' })).status).toBe(200);
     expect(existsSync(join(outside, 'live'))).toBe(false);
+  });
+  it('destination.add and overlay.add are held to a show file\'s caps (409 with the limit), and the program goes on', async () => {
+    const limits = { destinations: 32, overlays: 64 };
+    // Recordings that are never started and text overlays: cheap to add, nothing spawned.
+    for (let i = 0; i < limits.destinations; i++) expect((await cutline.post('destination.add', { id: `cap${i}`, kind: 'recording', path: `cap${i}/` })).status).toBe(200);
+    const tooManyDestinations = await expectRefused('destination.add', { id: 'cap-over', kind: 'recording', path: 'over/' }, 409, /at most 32 destinations/);
+    expect(tooManyDestinations.json.error?.message).toMatch(/remove one first/);
+    for (let i = 0; i < limits.overlays; i++) expect((await cutline.post('overlay.add', { id: `t${i}`, kind: 'text', text: `line ${i}` })).status).toBe(200);
+    await expectRefused('overlay.add', { id: 't-over', kind: 'text', text: 'one too many' }, 409, /at most 64 overlays/);
+    // A show file over the cap is refused the same way, before anything of it starts.
+    await expectRefused('show.load', { show: { sources: Array.from({ length: 65 }, (_, i) => ({ id: `s${i}`, kind: 'testPattern' })) } }, 400, /64/);
+    const state = await cutline.state();
+    expect(state.show.destinations).toHaveLength(limits.destinations);
+    expect(cutline.alive()).toBe(true);
+    for (let i = 0; i < limits.destinations; i++) await cutline.post('destination.remove', { id: `cap${i}` });
   });
 });

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { makeOffer, type RawResponse, rawRequest, type ServeProcess, startServe, stateGetOk } from '../helpers/cutlineServe.ts';
 import { freePort, sleep, waitUntil } from '../helpers/servers.ts';
+import { guestPublicId } from '../helpers/guestUrls.ts';
 
 const HAVE_NGINX = existsSync('/usr/sbin/nginx');
 
@@ -114,11 +115,11 @@ ${site}
     expect(viewer.status).toBe(200);
     expect(viewer.headers['content-type']).toMatch(/text\/html/);
     expect((await httpsRequest(proxyPort, { path: '/viewer/viewer.js' })).status).toBe(200);
-    const guest = (await command('guest.invite', { label: 'Remote' })) as { id: string; token: string };
-    expect((await httpsRequest(proxyPort, { path: `/guest/${guest.id}` })).status).toBe(200);
+    const guest = (await command('guest.invite', { label: 'Remote' })) as { id: string; token: string; whipUrl: string };
+    expect((await httpsRequest(proxyPort, { path: `/guest/${guestPublicId(guest)}` })).status).toBe(200);
     const whip = await httpsRequest(proxyPort, {
       method: 'POST',
-      path: `/whip/${guest.id}`,
+      path: `/whip/${guestPublicId(guest)}`,
       headers: { 'content-type': 'application/sdp', authorization: `Bearer ${guest.token}` },
       body: await makeOffer('sendonly'),
     });

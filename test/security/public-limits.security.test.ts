@@ -1,8 +1,8 @@
 /**
  * Floods against the public surface of a real `cutline serve` child process: parallel WHIP offers
  * for one guest, WebRTC session floods (per token and in all), objects-socket floods per token, and
- * one viewer token's requests spread over many sockets. Real werift offers, real sockets; after
- * each, the program still answers (state.get).
+ * one viewer token's requests spread over many sockets, guessing guests' URLs. Real werift offers,
+ * real sockets; after each, the program still answers (state.get).
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type WebSocket from 'ws';
 import { makeOffer, openSocket, rawRequest, type ServeProcess, startServe, stateGetOk } from '../helpers/cutlineServe.ts';
+import { guestPublicId } from '../helpers/guestUrls.ts';
 
 const PROGRAM_TOKEN = 'program-token-0123';
 
@@ -47,9 +48,9 @@ describe('public surface limits', () => {
   });
 
   it('parallel WHIP POSTs for one guest: exactly one 201, the rest 409/429 with a message', async () => {
-    const guest = (await command('guest.invite', { label: 'Racer' })) as { id: string; token: string };
+    const guest = (await command('guest.invite', { label: 'Racer' })) as { id: string; token: string; whipUrl: string };
     const offers = await Promise.all(Array.from({ length: 6 }, () => makeOffer('sendonly')));
-    const answers = await Promise.all(offers.map((sdp) => postOffer(`/whip/${guest.id}`, guest.token, sdp)));
+    const answers = await Promise.all(offers.map((sdp) => postOffer(`/whip/${guestPublicId(guest)}`, guest.token, sdp)));
     const statuses = answers.map((a) => a.status).sort();
     expect(statuses.filter((s) => s === 201)).toHaveLength(1);
     for (const a of answers.filter((x) => x.status !== 201)) {
@@ -74,17 +75,17 @@ describe('public surface limits', () => {
       expect(a.body).toMatch(/maxSessionsPerToken/);
     }
     // Two sessions are open; one more from another token fits (3 in all), the next does not.
-    const first = (await command('guest.invite', { label: 'Return 1' })) as { id: string; token: string };
-    const second = (await command('guest.invite', { label: 'Return 2' })) as { id: string; token: string };
-    expect((await postOffer(`/whep/${first.id}`, first.token, await makeOffer('recvonly'))).status).toBe(201);
-    const overall = await postOffer(`/whep/${second.id}`, second.token, await makeOffer('recvonly'));
+    const first = (await command('guest.invite', { label: 'Return 1' })) as { id: string; token: string; whipUrl: string };
+    const second = (await command('guest.invite', { label: 'Return 2' })) as { id: string; token: string; whipUrl: string };
+    expect((await postOffer(`/whep/${guestPublicId(first)}`, first.token, await makeOffer('recvonly'))).status).toBe(201);
+    const overall = await postOffer(`/whep/${guestPublicId(second)}`, second.token, await makeOffer('recvonly'));
     expect(overall.status).toBe(429);
     expect(overall.headers['retry-after']).toBeTruthy();
     expect(overall.body).toMatch(/webrtc\.maxSessions\b/);
     // Ending a session frees its place.
     const location = String(program.find((a) => a.status === 201)?.headers.location);
     expect((await rawRequest(publicPort, { method: 'DELETE', path: location, headers: { authorization: `Bearer ${PROGRAM_TOKEN}` } })).status).toBe(200);
-    expect((await postOffer(`/whep/${second.id}`, second.token, await makeOffer('recvonly'))).status).toBe(201);
+    expect((await postOffer(`/whep/${guestPublicId(second)}`, second.token, await makeOffer('recvonly'))).status).toBe(201);
     expect(serve.alive()).toBe(true);
     expect(await stateGetOk(port)).toBe(true);
   });
@@ -150,6 +151,42 @@ describe('public surface limits', () => {
     expect(refused[0].error?.message).toMatch(/all its connections together/);
     for (const ws of sockets) ws.close();
     expect(await stateGetOk(port)).toBe(true);
+  });
+
+  it('guest URLs carry an unguessable public id: the source id gets 404 on every guest path, even with the right token', async () => {
+    type Invite = { id: string; token: string; whipUrl: string; returnWhepUrl: string; guestPageUrl: string };
+    const invites = [(await command('guest.invite', { label: 'Guess me' })) as Invite, (await command('guest.invite', { id: 'panel', label: 'Named' })) as Invite];
+    const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+    for (const invite of invites) {
+      const publicId = guestPublicId(invite);
+      // 96 random bits, base64url, and nothing of the source id in any URL handed out.
+      expect(publicId).toMatch(/^[A-Za-z0-9_-]{16}$/);
+      for (const url of [invite.whipUrl, invite.returnWhepUrl, invite.guestPageUrl]) {
+        expect(url).toContain(`/${publicId}`);
+        expect(url).not.toContain(`/${invite.id}`);
+      }
+      const guessed = [
+        await rawRequest(publicPort, { path: `/guest/${invite.id}` }),
+        await rawRequest(publicPort, { path: `/guest/${invite.id}/status`, headers: bearer(invite.token) }),
+        await rawRequest(publicPort, { method: 'POST', path: `/guest/${invite.id}/name`, headers: { ...bearer(invite.token), 'content-type': 'application/json' }, body: '{"name":"x"}' }),
+        await postOffer(`/whip/${invite.id}`, invite.token, 'v=0'),
+        await postOffer(`/whep/${invite.id}`, invite.token, 'v=0'),
+      ];
+      for (const r of guessed) {
+        expect(r.status).toBe(404);
+        expect(r.body).toMatch(/no such guest in this show: ask the producer for a new link/);
+      }
+      // The public id works (the page, the tally with the token) and says nothing without the token.
+      expect((await rawRequest(publicPort, { path: `/guest/${publicId}` })).status).toBe(200);
+      expect((await rawRequest(publicPort, { path: `/guest/${publicId}/status`, headers: bearer(invite.token) })).status).toBe(200);
+      expect((await rawRequest(publicPort, { path: `/guest/${publicId}/status` })).status).toBe(401);
+    }
+    expect(guestPublicId(invites[0])).not.toBe(guestPublicId(invites[1]));
+    // After guest.revoke the public id is gone too.
+    await command('guest.revoke', { id: 'panel' });
+    expect((await rawRequest(publicPort, { path: `/guest/${guestPublicId(invites[1])}` })).status).toBe(404);
+    await command('guest.revoke', { id: invites[0].id });
+    expect(serve.alive()).toBe(true);
   });
 
   it('the objects socket takes its token in the handshake (subprotocol), so it need not be in a logged URL', async () => {

@@ -4,8 +4,11 @@
  * with another kind or host gets no key and the error the issue quotes, and a local HTTP/TCP
  * listener standing in for "evil" never sees the key. A legacy key reaches a destination only
  * after the producer confirms it (secret.confirm) — which also proves the listener would have
- * seen it. No key is in the state, a saved show, or any process command line.
+ * seen it. No key is in the state, a saved show, or any process command line. A source URL with
+ * an SRT passphrase plays from a real ffmpeg SRT listener that demands it, and the passphrase is in
+ * no command line of Cutline's processes (it reaches ffmpeg on stdin).
  */
+import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { createServer as createTcpServer, type Server as TcpServer } from 'node:net';
@@ -14,12 +17,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeStoredSecret, encodeBoundSecret } from '../../electron/engine/secrets/BoundSecrets.ts';
 import { type Cutline, startCutline } from '../helpers/attackTarget.ts';
-import { sleep, waitUntil } from '../helpers/servers.ts';
+import { SYSTEM_FFMPEG } from '../helpers/media.ts';
+import { freePort, sleep, waitUntil } from '../helpers/servers.ts';
 
 const YOUTUBE_KEY = 'yt-key-abcd-efgh-ijkl-mnop';
 const LEGACY_KEY = 'legacy-key-0123456789';
 const PATH_KEY = 'pathkey-9876-5432-1000';
 const SRT_PASS = 'srt-passphrase-4242-4242';
+const SRT_SOURCE_PASS = 'camera-passphrase-7777';
 
 describe('stored keys go only where they were stored for', () => {
   let cutline: Cutline;
@@ -52,7 +57,8 @@ describe('stored keys go only where they were stored for', () => {
     tcp = createTcpServer((socket) => socket.on('data', (c) => (tcpBytes += c.toString('latin1'))));
     await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', r));
     tcpPort = (tcp.address() as { port: number }).port;
-    cutline = await startCutline(root);
+    // Debian's ffmpeg: the bundled one has no libsrt, and the SRT source below needs it.
+    cutline = await startCutline(root, { env: { CUTLINE_FFMPEG: execFileSync('which', [SYSTEM_FFMPEG], { encoding: 'utf8' }).trim() } });
     await waitUntil(async () => (await cutline.state()).program.framesOut > 0, 20_000, 'program running');
   });
 
@@ -124,5 +130,40 @@ describe('stored keys go only where they were stored for', () => {
     for (const text of texts) for (const key of keys) expect(text).not.toContain(key);
     expect(JSON.stringify(await destination('inpath'))).toContain('/live/****1000');
     expect(cutline.alive()).toBe(true);
+  });
+
+  it('an SRT source with a passphrase plays from a listener that demands it, and the passphrase is on no command line', async () => {
+    const port = await freePort();
+    // The peer: an SRT listener (a contribution encoder) that lets in only callers with the passphrase.
+    const peer = spawn(
+      SYSTEM_FFMPEG,
+      ['-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc2=size=160x90:rate=15', '-re', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
+        '-t', '40', '-c:v', 'mpeg2video', '-c:a', 'mp2', '-f', 'mpegts',
+        `srt://127.0.0.1:${port}?mode=listener&passphrase=${SRT_SOURCE_PASS}&pbkeylen=16`],
+      { stdio: 'ignore' },
+    );
+    try {
+      const url = `srt://127.0.0.1:${port}?mode=caller&passphrase=${SRT_SOURCE_PASS}&pbkeylen=16`;
+      expect((await cutline.post('source.add', { id: 'srtcam', kind: 'url', url })).status).toBe(200);
+      const source = async () => (await cutline.state()).sources.find((x) => x.id === 'srtcam');
+      await waitUntil(async () => (await source())?.state === 'live' && ((await source())?.fps ?? 0) > 0, 20_000, 'the SRT source live').catch(async (error) => {
+        throw new Error(`${(error as Error).message}: ${JSON.stringify(await source())}; ${cutline.output().slice(-1500)}`);
+      });
+      const decoder = cutline.descendants().find((d) => d.args.includes('pipe:0') && d.args.includes('concat'));
+      expect(decoder, JSON.stringify(cutline.descendants())).toBeDefined();
+      for (const text of [JSON.stringify(cutline.descendants()), JSON.stringify(await cutline.state()), cutline.output()]) expect(text).not.toContain(SRT_SOURCE_PASS);
+      expect(JSON.stringify((await cutline.state()).show)).toContain('passphrase=****');
+      await cutline.post('source.remove', { id: 'srtcam' });
+      // Other schemes have no such way in: a password in an RTMP or HTTP source URL is still refused, with why.
+      for (const bad of ['rtmp://user:secret-pw@127.0.0.1/live/cam', 'https://user:secret-pw@127.0.0.1/cam.m3u8']) {
+        const refused = await cutline.post('source.add', { id: 'pw', kind: 'url', url: bad });
+        expect(refused.status).toBe(400);
+        expect(JSON.stringify(refused.json)).toMatch(/command line/);
+        expect(JSON.stringify(refused.json)).not.toContain('secret-pw');
+      }
+      expect(cutline.alive()).toBe(true);
+    } finally {
+      peer.kill('SIGKILL');
+    }
   });
 });

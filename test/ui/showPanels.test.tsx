@@ -318,7 +318,7 @@ describe('interaction', () => {
   it('issues a viewer token (its link shown once), shows connections, revokes after confirming', async () => {
     await connect();
     const tokens = [{ id: 'tok-1', role: 'viewer', label: 'Site', createdAt: '2026-12-03T00:00:00Z', connections: 2 }];
-    client.on('object.issueToken', () => ({ ...tokens[0], connections: 0, token: 'secret-token', wsUrl: 'ws://127.0.0.1:7710/objects/ws?token=secret-token' }));
+    client.on('object.issueToken', () => ({ ...tokens[0], connections: 0, token: 'secret-token', wsUrl: 'ws://127.0.0.1:7710/objects/ws' }));
     client.on('object.listTokens', () => tokens);
     client.on('program.monitor', () => ({ token: 'monitor-token', whepPath: '/whep/program' }));
     render(
@@ -335,7 +335,9 @@ describe('interaction', () => {
     await act(flush);
     await act(flush);
     expect(client.commands().find((c) => c.command === 'object.issueToken')?.params).toEqual({ role: 'viewer', label: 'Site' });
-    expect((screen.getByLabelText('Objects socket URL') as HTMLInputElement).value).toBe('ws://127.0.0.1:7710/objects/ws?token=secret-token');
+    // The URL carries no token (URLs end up in logs); the token is shown beside it.
+    expect((screen.getByLabelText('Objects socket URL') as HTMLInputElement).value).toBe('ws://127.0.0.1:7710/objects/ws');
+    expect((screen.getByLabelText('Objects token') as HTMLInputElement).value).toBe('secret-token');
     expect(document.querySelector('[data-token="tok-1"] [data-connections]')?.textContent).toBe('2 connected');
     fireEvent.click(screen.getByRole('button', { name: 'Revoke Site' }));
     fireEvent.click(within(await screen.findByRole('alertdialog')).getByRole('button', { name: 'Revoke' }));

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { SourceSpec } from '../../shared/show.ts';
 import { buildDecoderArgs, drawtextSafe } from '../../electron/engine/sources/decoderArgs.ts';
 import { loopPlaylistText } from '../../electron/engine/sources/LoopPlaylist.ts';
+import { ffconcatScript, needsSecretInput } from '../../electron/engine/sources/secretInput.ts';
 
 const target = { width: 640, height: 360, fit: 'fit' as const };
 const ctx = { fps: 30, hwaccel: 'none' as const, hasAudio: true, hasVideo: true };
@@ -70,5 +71,23 @@ describe('source decoder command lines', () => {
 
   it('labels cannot break out of the drawtext filter', () => {
     expect(drawtextSafe("Host's cam: 1,2;[x]")).toBe('Hosts cam 12x');
+  });
+  it('a URL with a password (RTSP user:pass@, SRT passphrase) goes in on stdin as an ffconcat script, not in argv', () => {
+    const rtsp = "rtsp://admin:s3cr'et@10.0.0.5:554/stream1";
+    const srt = 'srt://10.0.0.6:9000?mode=caller&passphrase=long-enough-pass';
+    for (const url of [rtsp, srt]) {
+      expect(needsSecretInput(url)).toBe(true);
+      const args = buildDecoderArgs(SourceSpec.parse({ id: 'cam', kind: 'url', url }), target, ctx);
+      expect(args.join(' ')).not.toMatch(/s3cr|long-enough-pass|10\.0\.0/);
+      expect(args).toEqual(expect.arrayContaining(['-f', 'concat', '-safe', '0', '-i', 'pipe:0']));
+      // The whitelist is still the scheme's own protocols, plus the pipe the script comes through.
+      expect(args[args.indexOf('-protocol_whitelist') + 1]).toMatch(/^pipe,(rtsp|srt)\b/);
+    }
+    // A quote in the password is escaped the ffconcat way; RTSP keeps TCP interleaving as an option.
+    expect(ffconcatScript(rtsp)).toBe("ffconcat version 1.0\nfile 'rtsp://admin:s3cr'\\''et@10.0.0.5:554/stream1'\noption rtsp_transport tcp\n");
+    expect(ffconcatScript(srt)).toBe(`ffconcat version 1.0\nfile '${srt}'\n`);
+    // Without credentials, or on other schemes, the URL stays an ordinary -i argument.
+    expect(needsSecretInput('rtsp://10.0.0.5/stream1')).toBe(false);
+    expect(needsSecretInput('rtmp://u:p@h/live/x')).toBe(false);
   });
 });

@@ -101,9 +101,11 @@ describe('network sources', () => {
     expect(await urlCode('rtsp://169.254.10.10/cam', new MediaAccess({ mediaDirs: [], allowHosts: ['169.254.10.10'] }))).toBeUndefined();
   });
 
-  it('refuses credentials in the URL (they would be in the process list)', async () => {
-    expect(await urlCode('rtsp://admin:hunter2@203.0.113.7/cam')).toBe('invalid_params');
-    expect(await urlCode('srt://203.0.113.7:9000?passphrase=abcdefghij')).toBe('invalid_params');
+  it('refuses credentials in the URL (they would be in the process list), except rtsp/srt, whose URL goes in on stdin', async () => {
+    expect(await urlCode('rtmp://admin:hunter2@203.0.113.7/live/cam')).toBe('invalid_params');
+    expect(await urlCode('https://admin:hunter2@203.0.113.7/cam.m3u8')).toBe('invalid_params');
+    expect(await urlCode('rtsp://admin:hunter2@203.0.113.7/cam')).toBeUndefined();
+    expect(await urlCode('srt://203.0.113.7:9000?passphrase=abcdefghij')).toBeUndefined();
     expect(urlCredentials('rtmp://h/app?key=1')).toMatch(/key/);
   });
 

@@ -61,6 +61,9 @@ export function isMetadataHostName(host: string): boolean {
   return METADATA_HOSTS.has(host.toLowerCase().replace(/\.$/, ''));
 }
 
+/** Source schemes whose credentials Cutline passes to ffmpeg on stdin (sources/secretInput.ts). */
+export const CREDENTIAL_SCHEMES: readonly string[] = ['rtsp', 'srt'];
+
 /** Credentials in a URL (`user:pass@`, `?passphrase=`, `?key=`, ...): ffmpeg would show them in `ps`. */
 export function urlCredentials(url: string): string | undefined {
   if (/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(url)) return 'a user name or password (user:pass@)';
@@ -219,10 +222,11 @@ export class MediaAccess {
       );
     }
     const credentials = urlCredentials(url);
-    if (credentials)
+    // rtsp/srt credentials reach ffmpeg on stdin (sources/secretInput.ts); other schemes have no such way.
+    if (credentials && !CREDENTIAL_SCHEMES.includes(scheme))
       throw new ProtocolError(
         'invalid_params',
-        `the source URL carries ${credentials}: ffmpeg would show it to every user of this machine in its command line, so Cutline refuses it. Use a URL without credentials (allow this machine on the server instead, or use a WHEP source with a token)`,
+        `the source URL carries ${credentials}: ffmpeg would show it to every user of this machine in its command line, so Cutline refuses it for ${scheme}:// (rtsp:// and srt:// sources may carry a password). Use a URL without credentials (allow this machine on the server instead, or use a WHEP source with a token)`,
       );
     const host = parsed.hostname.toLowerCase().replace(/^\[|\]$/g, '');
     if (this.allowHosts.has(host)) return;

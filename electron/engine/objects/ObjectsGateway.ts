@@ -1,7 +1,8 @@
 /**
  * The objects WebSocket for guests and viewers: `GET /objects/ws` with `Authorization: Bearer …`,
  * or from a browser the subprotocols `cutline.v1` + `cutline.token.<base64url>` (or the older
- * `?token=…`, which proxies log). The token decides who is calling, never the messages:
+ * `?token=…` for third-party clients written against it: never handed out any more, never logged
+ * by the engine; docs/SECURITY.md). The token decides who is calling, never the messages:
  *  - a guest's invite token (guest.invite) → role `guest`, client id = the guest's id, name = its label;
  *  - a token from `object.issueToken {role, label?}` → that role; a `guest` token is one person
  *    (client id `token:<id>`), a `viewer` token may be shared by an audience, so every connection
@@ -172,7 +173,8 @@ export class ObjectsGateway {
     if (params.views) entry.views = [...new Set(params.views)];
     this.tokens.set(id, entry);
     const base = this.host.baseUrl().replace(/\/+$/, '').replace(/^http/, 'ws');
-    return { ...this.describe(entry), token: entry.token, wsUrl: `${base}${OBJECTS_WS_PATH}?token=${entry.token}` };
+    // The URL carries no token: a client sends it as a header or subprotocol (logged URLs leak).
+    return { ...this.describe(entry), token: entry.token, wsUrl: `${base}${OBJECTS_WS_PATH}` };
   }
 
   revoke(params: { id?: string; token?: string }): { revoked: boolean } {

@@ -22,6 +22,7 @@ import { TypedEmitter } from '../TypedEmitter.ts';
 import { LoopPlaylist } from './LoopPlaylist.ts';
 import { Rendition } from './Rendition.ts';
 import { AUDIO_FD, buildDecoderArgs, type DecodeTarget, type PipeInputArgs, VIDEO_FD } from './decoderArgs.ts';
+import { ffconcatScript, needsSecretInput } from './secretInput.ts';
 
 export interface SourceContext {
   ffmpegPath: string;
@@ -466,6 +467,8 @@ export class Source extends TypedEmitter<Events> {
       throw error;
     }
     const decoder = proc;
+    // The URL with its password goes in on stdin, never in argv (secretInput.ts).
+    if (this.spec.kind === 'url' && needsSecretInput(this.spec.url)) decoder.stdin.end(ffconcatScript(this.spec.url));
     if (role === 'successor') this.successor = decoder;
     else this.process = decoder;
     if (channel) {

@@ -9,6 +9,7 @@ import { protocolWhitelistFor } from '../files/MediaAccess.ts';
 import { type HwAccel, hwaccelInputArgs, scaleFilter } from '../ffmpeg/hwaccel.ts';
 import { SAMPLE_RATE } from '../media/AudioRing.ts';
 import { deviceInputArgs } from './devices.ts';
+import { needsSecretInput, secretInputArgs } from './secretInput.ts';
 
 export interface DecodeTarget {
   width: number;
@@ -105,6 +106,8 @@ export function buildDecoderArgs(spec: SourceSpec, target: DecodeTarget, ctx: De
       return [...head, ...input, ...outputs(0, 0, target, ctx)];
     }
     case 'url': {
+      // A URL with a password goes to ffmpeg on stdin, not here (sources/secretInput.ts).
+      if (needsSecretInput(spec.url)) return [...head, ...hwInput(ctx), ...secretInputArgs(spec.url), ...outputs(0, 0, target, ctx)];
       const network = /^rtsp:/i.test(spec.url)
         ? ['-rtsp_transport', 'tcp']
         : /^(rtmps?|https?|tcp):/i.test(spec.url)

@@ -9,6 +9,11 @@
  * stalled, by the source's own health check) → left after `guestTimeoutS` without packets or when
  * ICE/DTLS fails, or on DELETE (source removed, slot free: the same link joins again).
  *
+ * A guest has two ids: the source id the producer sees (`guest1`, or the one given to
+ * guest.invite) and a public id, 96 random bits, that is the only one in the guest's URLs
+ * (`/guest/<public id>`, `/whip/…`, `/whep/…`, `/guest/<public id>/status|name`): a stranger cannot
+ * guess which guests exist or probe them, and the token still protects each of them.
+ *
  * Limits (docs/SECURITY.md): one WHIP session per guest, also when offers arrive in parallel
  * (`joining`), and WebRTC sessions in all and per token (SessionBudget), beyond which a POST gets
  * 429 with Retry-After. These endpoints are the public surface: a proxy may forward them.
@@ -121,7 +126,10 @@ interface ViewAccess {
 }
 
 interface Invite {
+  /** The guest's source id (the producer's name for it; never in a guest URL). */
   id: string;
+  /** What the guest's URLs carry instead: unguessable, made with the invite, gone with it. */
+  publicId: string;
   label: string;
   token: string;
   feed: RtpFeed | undefined;
@@ -166,7 +174,10 @@ class HttpError extends Error {
 }
 
 export class WebRtcGateway {
+  /** By source id. */
   private readonly invites = new Map<string, Invite>();
+  /** The same invites by public id: the only way in from a URL. */
+  private readonly invitesByPublicId = new Map<string, Invite>();
   private readonly viewers = new Map<string, Viewer>();
   readonly returnFeed: ReturnFeed;
   /** The views' feeds (`/views/<id>/whep`); main's is returnFeed. */
@@ -231,14 +242,15 @@ export class WebRtcGateway {
   }
 
   private newInvite(id: string, label: string): Invite {
-    const invite: Invite = { id, label, token: randomBytes(18).toString('base64url'), feed: undefined, tracks: undefined, session: undefined, joining: false, joinMs: undefined, droppedMediaAt: undefined };
+    const invite: Invite = { id, publicId: newPublicId(), label, token: randomBytes(18).toString('base64url'), feed: undefined, tracks: undefined, session: undefined, joining: false, joinMs: undefined, droppedMediaAt: undefined };
     this.invites.set(id, invite);
+    this.invitesByPublicId.set(invite.publicId, invite);
     return invite;
   }
 
   private describe(invite: Invite): GuestInvite {
     const base = this.publicBase();
-    const id = encodeURIComponent(invite.id);
+    const id = invite.publicId;
     return {
       id: invite.id,
       guestPageUrl: `${base}/guest/${id}#token=${invite.token}`,
@@ -296,13 +308,13 @@ export class WebRtcGateway {
     const path = url.pathname;
     const whip = /^\/(whip|whep)\/([A-Za-z0-9_-]{1,64})(?:\/([A-Za-z0-9-]{1,64}))?$/.exec(path);
     const guest = /^\/guest\/([A-Za-z0-9_.-]{1,64})$/.exec(path);
-    const viewer = /^\/viewer(?:\/(viewer\.js|viewer-worker\.js))?$/.exec(path);
-    const guestApi = /^\/guest\/([A-Za-z0-9_-]{1,64})\/(status|name)$/.exec(path);
+    const viewer = /^\/viewer(?:\/(viewer\.js|viewer-worker\.js|ice))?$/.exec(path);
+    const guestApi = /^\/guest\/([A-Za-z0-9_-]{1,64})\/(status|name|ice)$/.exec(path);
     const views = /^\/views(?:\/([A-Za-z0-9_-]{1,64})\/whep(?:\/([A-Za-z0-9-]{1,64}))?)?$/.exec(path);
     if (!whip && !guest && !viewer && !guestApi && !views) return false;
     try {
       if (views) await this.serveViews(views[1], views[2], req, res);
-      else if (guestApi) await this.serveGuestApi(guestApi[1], guestApi[2] as 'status' | 'name', req, res);
+      else if (guestApi) await this.serveGuestApi(guestApi[1], guestApi[2] as 'status' | 'name' | 'ice', req, res);
       else if (viewer) this.serveViewerPage(viewer[1], req, res);
       else if (guest) this.serveGuestPage(guest[1], req, res);
       else if (whip) await this.serveWhipWhep(whip[1] as 'whip' | 'whep', whip[2], whip[3], req, res);
@@ -326,17 +338,26 @@ export class WebRtcGateway {
       res.end(GUEST_JS);
       return;
     }
-    const invite = this.invites.get(name);
-    if (!invite) throw new HttpError(404, `no guest "${name}" in this show: ask the producer for a new link`);
+    const invite = this.invitesByPublicId.get(name);
+    if (!invite) throw new HttpError(404, 'no such guest in this show: ask the producer for a new link');
     res.writeHead(200, { ...headers, 'content-type': 'text/html; charset=utf-8' });
-    res.end(guestPageHtml(invite.id, invite.label, this.settings.iceServers));
+    // The page is served to anyone with the link's path; TURN credentials wait for its token (/ice).
+    res.end(guestPageHtml(invite.publicId, invite.label, withoutCredentials(this.settings.iceServers)));
   }
 
-  /** `GET /guest/<id>/status` (the tally) and `POST /guest/<id>/name {name}`, with the invite's token. */
-  private async serveGuestApi(id: string, what: 'status' | 'name', req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const invite = this.invites.get(id);
-    if (!invite) throw new HttpError(404, `no guest "${id}" in this show: ask the producer for a new link`);
+  /**
+   * `GET /guest/<id>/status` (the tally), `POST /guest/<id>/name {name}` and `GET /guest/<id>/ice`
+   * (the ICE servers with their TURN credentials), with the invite's token.
+   */
+  private async serveGuestApi(publicId: string, what: 'status' | 'name' | 'ice', req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const invite = this.invitesByPublicId.get(publicId);
+    if (!invite) throw new HttpError(404, 'no such guest in this show: ask the producer for a new link');
+    const id = invite.id;
     this.checkToken(req, invite.token);
+    if (what === 'ice') {
+      this.serveIceServers(req, res);
+      return;
+    }
     if (what === 'name') {
       if (req.method !== 'POST') throw new HttpError(405, 'use POST with {"name": "…"}');
       const name = guestName(await readSmallJson(req).then((body) => (body as { name?: unknown } | undefined)?.name));
@@ -355,9 +376,23 @@ export class WebRtcGateway {
     res.end(JSON.stringify(status));
   }
 
+  /** The ICE servers, TURN credentials included: only for a request whose token was checked. */
+  private serveIceServers(req: IncomingMessage, res: ServerResponse): void {
+    if (req.method !== 'GET') throw new HttpError(405, 'use GET');
+    res.writeHead(200, { ...CORS, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(JSON.stringify({ iceServers: this.settings.iceServers ?? [] }));
+  }
+
   /** The program viewer page (WHEP + the data overlay read from the SEI); viewerPage.ts. */
   private serveViewerPage(file: string | undefined, req: IncomingMessage, res: ServerResponse): void {
     if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'use GET');
+    if (file === 'ice') {
+      const { programToken } = this.settings;
+      if (!programToken) throw new HttpError(404, 'WHEP of the program is off: set webrtc.programToken in the show to turn it on');
+      this.checkToken(req, programToken);
+      this.serveIceServers(req, res);
+      return;
+    }
     // connect-src *: the WHEP URL in the link may point at another server (a CDN/XDN edge).
     const headers = pageHeaders("script-src 'self'; worker-src 'self'; connect-src *");
     if (file) {
@@ -366,27 +401,28 @@ export class WebRtcGateway {
       return;
     }
     res.writeHead(200, { ...headers, 'content-type': 'text/html; charset=utf-8' });
-    res.end(viewerPageHtml(this.settings.iceServers));
+    res.end(viewerPageHtml(withoutCredentials(this.settings.iceServers)));
   }
 
+  /** `id` is the path's: a guest's public id, or `program`/`monitors`. */
   private async serveWhipWhep(kind: 'whip' | 'whep', id: string, sessionId: string | undefined, req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method === 'OPTIONS') {
       res.writeHead(204, { ...CORS, 'accept-post': 'application/sdp' });
       res.end();
       return;
     }
-    const invite = this.invites.get(id);
+    const invite = this.invitesByPublicId.get(id);
     const isMonitors = kind === 'whep' && id === 'monitors' && !invite;
-    const isProgram = (kind === 'whep' && id === 'program') || isMonitors;
-    if (!invite && !isProgram) throw new HttpError(404, `no guest "${id}" in this show`);
+    const isProgram = (kind === 'whep' && id === 'program' && !invite) || isMonitors;
+    if (!invite && !isProgram) throw new HttpError(404, 'no such guest in this show: ask the producer for a new link');
     if (isProgram && !this.settings.programToken) throw new HttpError(404, 'WHEP of the program is off: set webrtc.programToken in the show to turn it on');
     const token = isProgram ? (this.settings.programToken ?? '') : (invite?.token ?? '');
     this.checkToken(req, token);
     // The body is read and the offer negotiated after the token was checked: a guest.revoke or a
     // show.load with another program token meanwhile must not let the session in afterwards.
     const stillAllowed = () => {
-      if (isProgram ? this.settings.programToken !== token : this.invites.get(id) !== invite)
-        throw isProgram ? new HttpError(401, 'the program token changed: ask the producer for the new one') : new HttpError(404, `no guest "${id}" in this show: the link was revoked`);
+      if (isProgram ? this.settings.programToken !== token : this.invitesByPublicId.get(id) !== invite)
+        throw isProgram ? new HttpError(401, 'the program token changed: ask the producer for the new one') : new HttpError(404, 'this guest link was revoked: ask the producer for a new one');
     };
     if (req.method === 'PATCH') throw new HttpError(405, 'trickle ICE is not supported: the answer carries every candidate');
     if (req.method === 'DELETE') {
@@ -405,9 +441,9 @@ export class WebRtcGateway {
     }
     if (req.method !== 'POST' || sessionId) throw new HttpError(405, `use POST ${kind === 'whip' ? '/whip' : '/whep'}/<id> with an SDP offer, DELETE on the session URL`);
     if (!/^application\/sdp\b/i.test(req.headers['content-type'] ?? '')) throw new HttpError(415, 'send the SDP offer as Content-Type: application/sdp');
-    const tokenKey = isProgram ? 'program' : `guest:${id}`;
+    const tokenKey = isProgram || !invite ? 'program' : `guest:${invite.id}`;
     // A WHIP offer for a guest already joining is refused before its place is taken (409, not 429).
-    if (kind === 'whip' && invite?.joining) throw alreadyJoining(id);
+    if (kind === 'whip' && invite?.joining) throw alreadyJoining(invite.id);
     const release = this.budget.reserve(tokenKey);
     let answered: { sdp: string; location: string };
     try {
@@ -416,7 +452,7 @@ export class WebRtcGateway {
       answered =
         kind === 'whip' && invite
           ? await this.ingest(invite, offer, stillAllowed)
-          : await this.serveReturn(isMonitors ? MONITORS_MIX : isProgram ? PROGRAM_MIX : id, offer, tokenKey, id, stillAllowed);
+          : await this.serveReturn(isMonitors ? MONITORS_MIX : isProgram || !invite ? PROGRAM_MIX : invite.id, offer, tokenKey, id, stillAllowed);
     } finally {
       release();
     }
@@ -590,7 +626,7 @@ export class WebRtcGateway {
     answer = setStartBitrate(answer, Math.min(settings.maxGuestBitrateKbps, GUEST_START_BITRATE_KBPS));
     answer = advertiseAddresses(answer, settings.advertisedAddresses);
     this.host.log(`guest ${invite.id} joined (${tracks.video?.codec ?? 'no video'}${tracks.audio ? ' + opus' : ''})`);
-    return { sdp: answer, location: `/whip/${encodeURIComponent(invite.id)}/${session.id}` };
+    return { sdp: answer, location: `/whip/${invite.publicId}/${session.id}` };
   }
 
   /** Answers an offer restricted to the codecs we take, one way; a failure ends the session (400). */
@@ -650,11 +686,15 @@ export class WebRtcGateway {
 
   // ---- WHEP return ----
 
+  /**
+   * `pathId` names the session URL (a guest's public id, `program`, `monitors`); `mixId` what it
+   * hears; `view` a public view's own feed (its session lives under /views/<id>/whep).
+   */
   private async serveReturn(
     mixId: string,
     offer: string,
     tokenKey: string,
-    id: string,
+    pathId: string,
     stillAllowed: () => void,
     view?: { id: string; feed: ReturnFeed; allowed: () => boolean },
   ): Promise<{ sdp: string; location: string }> {
@@ -686,7 +726,7 @@ export class WebRtcGateway {
     remove = feed.add({ mixId, ...(video ? { video: video.sender } : {}), ...(audio ? { audio: audio.sender } : {}) });
     this.viewers.set(session.id, Object.assign(session, { mixId }, view ? { viewId: view.id, allowed: view.allowed } : {}));
     answer = advertiseAddresses(answer, this.settings.advertisedAddresses);
-    const location = view ? `/views/${encodeURIComponent(view.id)}/whep/${session.id}` : `/whep/${encodeURIComponent(id)}/${session.id}`;
+    const location = view ? `/views/${encodeURIComponent(view.id)}/whep/${session.id}` : `/whep/${encodeURIComponent(pathId)}/${session.id}`;
     return { sdp: answer, location };
   }
 
@@ -755,6 +795,7 @@ export class WebRtcGateway {
     const invite = this.invites.get(id);
     if (!invite) throw new ProtocolError('not_found', `no guest "${id}" in this show (guest.invite lists none by that id)`);
     this.invites.delete(id);
+    this.invitesByPublicId.delete(invite.publicId);
     await this.leave(invite, 'link revoked by the producer', { keepSource: true });
     for (const viewer of [...this.viewers.values()]) if (viewer.mixId === id) viewer.close();
   }
@@ -789,6 +830,16 @@ export class WebRtcGateway {
     await this.monitorFeed.close();
     await this.viewFeeds.close();
   }
+}
+
+/** What a page served without a token may hold: the ICE servers that need no credentials (STUN). */
+function withoutCredentials(servers: WebRtcSettings['iceServers']): WebRtcSettings['iceServers'] {
+  return (servers ?? []).filter((s) => s.username === undefined && s.credential === undefined);
+}
+
+/** 96 random bits, base64url: what a guest's URLs carry instead of the source id. */
+function newPublicId(): string {
+  return randomBytes(12).toString('base64url');
 }
 
 function alreadyJoining(id: string): HttpError {

@@ -4,15 +4,19 @@
  * hear the program back (WHEP, mix-minus: without your own voice). The token travels in the URL
  * fragment, which browsers never send to a server or put in its logs. Below the videos: the show's
  * chat (post a line, see the latest) and its current poll (vote), over the objects WebSocket
- * (`/objects/ws?token=`, objects/ObjectsGateway.ts) with the same token; they work without joining.
+ * (`/objects/ws`, objects/ObjectsGateway.ts) with the same token, sent as the subprotocol
+ * `cutline.token.<base64url>` beside `cutline.v1` (never in the query string, which servers and
+ * proxies log); they work without joining. The page's URLs carry the guest's public id, not the
+ * producer's source id.
  *
  * `window.cutlineGuest` lets tests and the latency bench drive the page (join with a given stream,
  * record the return audio).
  */
+import { WS_PROTOCOL, WS_TOKEN_PROTOCOL_PREFIX } from '../server/requestGuard.ts';
 import { OFFER_EXCHANGE_JS } from './offerExchangeJs.ts';
 
-export function guestPageHtml(id: string, label: string, iceServers: unknown[]): string {
-  const config = JSON.stringify({ id, label, iceServers }).replace(/</g, '\\u003c');
+export function guestPageHtml(publicId: string, label: string, iceServers: unknown[]): string {
+  const config = JSON.stringify({ publicId, label, iceServers }).replace(/</g, '\\u003c');
   const title = label.replace(/[<>&"]/g, '');
   return `<!doctype html>
 <html lang="en">
@@ -165,7 +169,7 @@ export const GUEST_JS = String.raw`'use strict';
     clearInterval(tallyTimer);
     const show = async () => {
       try {
-        const res = await fetch('/guest/' + encodeURIComponent(config.id) + '/status', { headers: { authorization: 'Bearer ' + token }, cache: 'no-store' });
+        const res = await fetch('/guest/' + config.publicId + '/status', { headers: { authorization: 'Bearer ' + token }, cache: 'no-store' });
         if (!res.ok) return;
         const status = await res.json();
         state.tally = status.onProgram ? 'program' : status.onPreview ? 'preview' : 'off';
@@ -202,7 +206,7 @@ export const GUEST_JS = String.raw`'use strict';
   async function sendName() {
     const name = $('name').value.trim();
     if (!name || name === config.label) return;
-    const res = await fetch('/guest/' + encodeURIComponent(config.id) + '/name', {
+    const res = await fetch('/guest/' + config.publicId + '/name', {
       method: 'POST', headers: { authorization: 'Bearer ' + token, 'content-type': 'application/json' }, body: JSON.stringify({ name }),
     });
     if (!res.ok) throw new Error(await res.text());
@@ -245,17 +249,27 @@ ${OFFER_EXCHANGE_JS}
   const RECONNECT_FOR_MS = 5 * 60 * 1000;
 
   /** Publishes (WHIP) and takes the program return (WHEP); sets publisher/viewer only once both work. */
+  /** The ICE servers with their TURN credentials, which the page holds only once its token is checked. */
+  async function iceServers() {
+    try {
+      const res = await fetch('/guest/' + config.publicId + '/ice', { headers: { authorization: 'Bearer ' + token }, cache: 'no-store' });
+      if (res.ok) return (await res.json()).iceServers;
+    } catch {}
+    return config.iceServers;
+  }
+
   async function connect(options) {
     const stream = options.stream || local;
-    const pub = new RTCPeerConnection({ iceServers: config.iceServers });
+    const ice = await iceServers();
+    const pub = new RTCPeerConnection({ iceServers: ice });
     let view = null;
     try {
       for (const track of stream.getTracks()) {
         const transceiver = pub.addTransceiver(track, { direction: 'sendonly' });
         if (track.kind === 'video') preferVideoCodec(transceiver, options.videoCodec || hashParams.get('codec'));
       }
-      const whip = await exchangeOffer(location.origin + '/whip/' + encodeURIComponent(config.id), pub, token);
-      view = new RTCPeerConnection({ iceServers: config.iceServers });
+      const whip = await exchangeOffer(location.origin + '/whip/' + config.publicId, pub, token);
+      view = new RTCPeerConnection({ iceServers: ice });
       view.addTransceiver('video', { direction: 'recvonly' });
       view.addTransceiver('audio', { direction: 'recvonly' });
       const ret = new MediaStream();
@@ -264,7 +278,7 @@ ${OFFER_EXCHANGE_JS}
         $('program').srcObject = ret;
         $('program').play().catch(() => { $('program').muted = true; $('program').play().catch(() => {}); });
       });
-      const whep = await exchangeOffer(location.origin + '/whep/' + encodeURIComponent(config.id), view, token);
+      const whep = await exchangeOffer(location.origin + '/whep/' + config.publicId, view, token);
       publisher = pub;
       viewer = view;
       returnStream = ret;
@@ -479,8 +493,10 @@ ${OFFER_EXCHANGE_JS}
 
   function connectObjects() {
     if (!token) return;
-    const url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/objects/ws?token=' + encodeURIComponent(token);
-    socket = new WebSocket(url);
+    const url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/objects/ws';
+    // A browser cannot set headers on a WebSocket: the token rides as a subprotocol, not in the URL.
+    const tokenProtocol = ${JSON.stringify(WS_TOKEN_PROTOCOL_PREFIX)} + btoa(token).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+    socket = new WebSocket(url, [${JSON.stringify(WS_PROTOCOL)}, tokenProtocol]);
     socket.addEventListener('open', () => { live.connected = true; loadObjects().catch(showLiveError); });
     socket.addEventListener('message', (event) => {
       const m = JSON.parse(event.data);
@@ -516,7 +532,7 @@ ${OFFER_EXCHANGE_JS}
 
   async function vote(option) {
     try {
-      const result = await request('object.op', { id: live.poll.id, op: 'vote', args: { voter: config.id, option } });
+      const result = await request('object.op', { id: live.poll.id, op: 'vote', args: { voter: config.publicId, option } });
       live.votedFor = option;
       $('liveStatus').textContent = '';
       renderPoll();

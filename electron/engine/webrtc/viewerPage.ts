@@ -270,6 +270,20 @@ ${OFFER_EXCHANGE_JS}
     }
   }
 
+  /**
+   * TURN credentials come with the program token checked (/viewer/ice), once per page; a WHEP link
+   * to another server keeps the page's STUN list.
+   */
+  let iceList;
+  async function iceServers() {
+    if (iceList) return iceList;
+    try {
+      const res = await fetch('/viewer/ice', { headers: { authorization: 'Bearer ' + token }, cache: 'no-store' });
+      if (res.ok) return (iceList = (await res.json()).iceServers);
+    } catch {}
+    return config.iceServers;
+  }
+
   /** Plays one WHEP stream; a previous one is ended once this one has answered. */
   async function connect(whepUrl) {
     state.phase = 'connecting';
@@ -279,7 +293,7 @@ ${OFFER_EXCHANGE_JS}
     const t0 = performance.now();
     const timing = { answered: null, shown: null };
     state.lastConnect = timing;
-    pc = new RTCPeerConnection({ iceServers: config.iceServers, ...(insertable ? { encodedInsertableStreams: true } : {}) });
+    pc = new RTCPeerConnection({ iceServers: await iceServers(), ...(insertable ? { encodedInsertableStreams: true } : {}) });
     const own = pc;
     const video = pc.addTransceiver('video', { direction: 'recvonly' });
     const audio = pc.addTransceiver('audio', { direction: 'recvonly' });

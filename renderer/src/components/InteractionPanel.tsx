@@ -560,6 +560,8 @@ function LinksTab() {
         <section className="issued" aria-label="Issued link">
           <div className="muted small">Objects socket for {issued.label ?? issued.id} (shown once; copy it now):</div>
           <CopyField value={issued.wsUrl} label="Objects socket URL" />
+          <CopyField value={issued.token} label="Objects token" />
+          <div className="muted small">Send the token as Authorization: Bearer, or from a browser as the WebSocket subprotocol cutline.token.&lt;base64url&gt; beside cutline.v1; never in the URL.</div>
         </section>
       ) : null}
       <div className="issued">
