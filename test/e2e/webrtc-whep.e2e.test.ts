@@ -4,6 +4,7 @@
  * Also: the program WHEP endpoint needs its token, and the pull comes back by itself after the
  * first engine's endpoint drops the session.
  */
+
 import { mkdtempSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,7 @@ import { Engine } from '../../electron/engine/Engine.ts';
 import { ApiServer } from '../../electron/engine/server/ApiServer.ts';
 import { gathered, H264, peerConfig, RTCPeerConnection, VP8 } from '../../electron/engine/webrtc/peers.ts';
 import { WebRtcSettings } from '../../shared/show.ts';
+import { guestPublicId } from '../helpers/guestUrls.ts';
 import { averageRgb, colorDistance, decodeAudio, decodeFrameAt, hexRgb, toneLevelsDb } from '../helpers/media.ts';
 import { freePort, sleep, waitUntil } from '../helpers/servers.ts';
 
@@ -148,13 +150,13 @@ describe('show.load changes who may watch', () => {
 
   it("guests the new show does not have lose their links; guests it keeps keep theirs", async () => {
     await upstream.dispatch('show.load', { show: show(PROGRAM_TOKEN, ['kept', 'dropped']) });
-    const kept = (await upstream.dispatch('guest.invite', { id: 'kept' })) as { token: string; guestPageUrl: string };
-    const dropped = (await upstream.dispatch('guest.invite', { id: 'dropped' })) as { token: string };
+    const kept = (await upstream.dispatch('guest.invite', { id: 'kept' })) as { token: string; guestPageUrl: string; whipUrl: string };
+    const dropped = (await upstream.dispatch('guest.invite', { id: 'dropped' })) as { token: string; whipUrl: string };
     await upstream.dispatch('show.load', { show: show(PROGRAM_TOKEN, ['kept']) });
     expect(((await upstream.dispatch('guest.invite', { id: 'kept' })) as { token: string }).token).toBe(kept.token);
-    expect((await fetch(`${server.url}/guest/kept`)).status).toBe(200);
-    expect((await fetch(`${server.url}/guest/dropped`)).status).toBe(404);
-    const whip = await fetch(`${server.url}/whip/dropped`, { method: 'POST', headers: { 'content-type': 'application/sdp', authorization: `Bearer ${dropped.token}` }, body: 'v=0\r\n' });
+    expect((await fetch(`${server.url}/guest/${guestPublicId(kept)}`)).status).toBe(200);
+    expect((await fetch(`${server.url}/guest/${guestPublicId(dropped)}`)).status).toBe(404);
+    const whip = await fetch(`${server.url}/whip/${guestPublicId(dropped)}`, { method: 'POST', headers: { 'content-type': 'application/sdp', authorization: `Bearer ${dropped.token}` }, body: 'v=0\r\n' });
     expect(whip.status).toBe(404);
   });
 
