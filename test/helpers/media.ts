@@ -112,7 +112,13 @@ export function pullRtmp(url: string, file: string) {
   };
 }
 
-/** Frequencies present in a mono signal, by a plain DFT at the given bins. */
+/**
+ * Frequencies present in a mono signal, by a plain DFT at the given bins over the whole signal.
+ * Only for audio that is one unbroken stretch (a file's tone): the DFT is coherent, so a phase
+ * jump inside the window (a dropout, a receiving browser's jitter buffer stretching or squeezing
+ * its playout) or a pitch off by a fraction of a percent cancels the tone against itself and reads
+ * 10–40 dB low. For audio that went through a network, use toneEnergyDb.
+ */
 export function toneLevelsDb(samples: Float32Array, sampleRate: number, freqs: number[]): number[] {
   return freqs.map((f) => {
     let re = 0;
@@ -127,10 +133,51 @@ export function toneLevelsDb(samples: Float32Array, sampleRate: number, freqs: n
   });
 }
 
-/** Decodes `seconds` of audio from `atS` as mono float at 48 kHz. */
-export function decodeAudio(file: string, atS: number, seconds: number): Promise<Float32Array> {
+/**
+ * The level of each tone as a listener hears it: the energy at each frequency in short
+ * Hann-windowed slices (100 ms: 10 Hz bins, so tones ≥ 100 Hz apart stay apart), averaged over
+ * the signal. A phase jump only touches the slice it falls in and a pitch off by 0.2 % stays in
+ * its bin, so audio that went through WebRTC (whose receivers stretch and squeeze playout) reads
+ * its true level, which toneLevelsDb does not. dBFS of the tone's amplitude, like toneLevelsDb.
+ */
+export function toneEnergyDb(samples: Float32Array, sampleRate: number, freqs: number[], sliceMs = 100): number[] {
+  const size = Math.round((sampleRate * sliceMs) / 1000);
+  const window = new Float64Array(size);
+  let windowSum = 0;
+  for (let i = 0; i < size; i++) {
+    window[i] = 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / (size - 1));
+    windowSum += window[i];
+  }
+  return freqs.map((f) => {
+    let power = 0;
+    let slices = 0;
+    for (let start = 0; start + size <= samples.length; start += size) {
+      let re = 0;
+      let im = 0;
+      for (let i = 0; i < size; i++) {
+        const a = (2 * Math.PI * f * i) / sampleRate;
+        const v = samples[start + i] * window[i];
+        re += v * Math.cos(a);
+        im -= v * Math.sin(a);
+      }
+      const amplitude = (2 * Math.hypot(re, im)) / windowSum;
+      power += amplitude * amplitude;
+      slices++;
+    }
+    return 10 * Math.log10(Math.max(power / Math.max(1, slices), 1e-18));
+  });
+}
+
+/**
+ * Decodes `seconds` of audio from `atS` as mono float at 48 kHz: the channels downmixed, or
+ * only the left one (`channel: 0`). Downmixing sums at −3 dB each, so a sound equal in both
+ * channels reads 3 dB louder than in either: compare levels with one channel of another
+ * recording (a browser's `getChannelData(0)`) using `channel: 0`.
+ */
+export function decodeAudio(file: string, atS: number, seconds: number, options: { channel?: 0 } = {}): Promise<Float32Array> {
+  const toMono = options.channel === 0 ? ['-af', 'pan=mono|c0=c0'] : ['-ac', '1'];
   return new Promise((resolve, reject) => {
-    const p = spawn(SYSTEM_FFMPEG, ['-v', 'error', '-ss', String(atS), '-t', String(seconds), '-i', file, '-vn', '-ac', '1', '-ar', '48000', '-f', 'f32le', 'pipe:1']);
+    const p = spawn(SYSTEM_FFMPEG, ['-v', 'error', '-ss', String(atS), '-t', String(seconds), '-i', file, '-vn', ...toMono, '-ar', '48000', '-f', 'f32le', 'pipe:1']);
     const chunks: Buffer[] = [];
     p.stdout.on('data', (c: Buffer) => chunks.push(c));
     p.on('error', reject);

@@ -238,6 +238,22 @@ describe('AudioClockRecovery', () => {
     expect(later.ratio).toBeLessThan(1);
   });
 
+  it('in its first seconds, a source 100 ms late is aligned by the whole 100 ms once, not in 15 ms bites (#10)', () => {
+    const clock = new AudioClockRecovery({ targetMs: 60 });
+    clock.step(0.06 * 48000, 1 / 30);
+    let written = 0.16 * 48000 - 1600; // 100 ms more audio than the target behind the picture (with this tick's block)
+    let consumed = 0;
+    const drops: number[] = [];
+    for (let tick = 0; tick < 60; tick++) {
+      written += 1600;
+      const step = clock.step(written - consumed, 1 / 30);
+      if (step.dropFrames > 0) drops.push(step.dropFrames);
+      consumed += 1600 * step.ratio + step.dropFrames;
+    }
+    expect(drops.length, `drops ${drops}`).toBe(1);
+    expect(Math.abs(drops[0] - 0.1 * 48000)).toBeLessThan(0.005 * 48000);
+  });
+
   it('aligns a starting source at once and cuts a burst far beyond what resampling absorbs', () => {
     const clock = new AudioClockRecovery({ targetMs: 60, settleS: 0 });
     expect(clock.step(0.02 * 48000, 1 / 30)).toEqual({ ratio: 1, dropFrames: 0, silenceFrames: 1920 });

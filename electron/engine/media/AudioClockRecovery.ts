@@ -36,6 +36,13 @@ export interface ClockRecoveryOptions {
    */
   settleS?: number;
   settleToleranceMs?: number;
+  /**
+   * While settling, the error is the plain mean of the leads measured over this long since the
+   * last alignment (s). Not the 1 s smoothing: started from zero after each alignment, it crossed
+   * the tolerance long before it reached the real error, so a source 100 ms off was aligned in
+   * 15 ms bites several times a second — a guest's voice chopped for its first seconds (#10).
+   */
+  settleWindowS?: number;
 }
 
 export interface ClockStep {
@@ -56,7 +63,12 @@ export class AudioClockRecovery {
   private readonly hardResyncFrames: number;
   private readonly settleS: number;
   private readonly settleToleranceFrames: number;
+  private readonly settleWindowS: number;
   private sinceResetS = 0;
+  /** Leads measured since the last alignment while settling: their sum and time span. */
+  private settleSum = 0;
+  private settleCount = 0;
+  private settleSpanS = 0;
   private smoothedError = 0;
   private integral = 0;
   private started = false;
@@ -73,6 +85,7 @@ export class AudioClockRecovery {
     this.hardResyncFrames = ((options.hardResyncMs ?? 150) * SAMPLE_RATE) / 1000;
     this.settleS = options.settleS ?? 5;
     this.settleToleranceFrames = ((options.settleToleranceMs ?? 15) * SAMPLE_RATE) / 1000;
+    this.settleWindowS = options.settleWindowS ?? 0.25;
   }
 
   /** Forget the history (a new decoder, a cleared ring). */
@@ -82,6 +95,13 @@ export class AudioClockRecovery {
     this.started = false;
     this.ratio = 1;
     this.sinceResetS = 0;
+    this.restartSettleWindow();
+  }
+
+  private restartSettleWindow(): void {
+    this.settleSum = 0;
+    this.settleCount = 0;
+    this.settleSpanS = 0;
   }
 
   /** The smoothed lead error in ms (positive: audio waiting too long, i.e. late). */
@@ -104,14 +124,25 @@ export class AudioClockRecovery {
     }
     this.smoothedError += (error - this.smoothedError) * Math.min(1, periodS / this.smoothingS);
     this.sinceResetS += periodS;
-    if (this.sinceResetS < this.settleS && Math.abs(this.smoothedError) > this.settleToleranceFrames) {
-      // Still settling: align at once (the source has only just been heard).
-      const frames = Math.round(Math.abs(this.smoothedError));
-      const late = this.smoothedError > 0;
-      this.smoothedError = 0;
-      this.integral = 0;
-      this.ratio = 1;
-      return { ratio: 1, dropFrames: late ? frames : 0, silenceFrames: late ? 0 : frames };
+    if (this.sinceResetS < this.settleS) {
+      this.settleSum += error;
+      this.settleCount++;
+      this.settleSpanS += periodS;
+      const meanError = this.settleSum / this.settleCount;
+      if (this.settleSpanS >= this.settleWindowS) {
+        this.restartSettleWindow();
+        if (Math.abs(meanError) > this.settleToleranceFrames) {
+          // Still settling: align at once, by the whole error (the source has only just been heard).
+          const frames = Math.round(Math.abs(meanError));
+          const late = meanError > 0;
+          this.smoothedError = 0;
+          this.integral = 0;
+          this.ratio = 1;
+          return { ratio: 1, dropFrames: late ? frames : 0, silenceFrames: late ? 0 : frames };
+        }
+        // Within tolerance: the smoothing goes on from what was measured, not from zero.
+        this.smoothedError = meanError;
+      }
     }
     if (this.smoothedError > this.hardResyncFrames && error > this.hardResyncFrames) {
       // Far too much audio (a burst after a stall): resampling would take minutes; cut it.
