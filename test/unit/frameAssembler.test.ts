@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { packetizeH264 } from '../../electron/engine/webrtc/bitstream.ts';
 import { type AssemblerOutput, FrameAssembler, type RtpVideoPacket } from '../../electron/engine/webrtc/FrameAssembler.ts';
-import { parseVp8Payload, spropParameterSets } from '../../electron/engine/webrtc/rtpVideoPayload.ts';
+import { h264SpsSize, parseVp8Payload, spropParameterSets } from '../../electron/engine/webrtc/rtpVideoPayload.ts';
 
 /** A VP8 frame's bytes: a keyframe announces its size (RFC 6386 §9.1), an interframe has bit 0 set. */
 function vp8Frame(key: boolean, bytes: number, width = 640, height = 360): Buffer {
@@ -206,5 +206,54 @@ describe('FrameAssembler: H.264', () => {
     const a = new FrameAssembler('h264');
     const out = a.push({ sequenceNumber: 1, timestamp: 0, marker: true, payload: Buffer.from([25, 0, 1, 2]) });
     expect(out).toMatchObject([{ kind: 'dropped', reason: 'malformed RTP payload: H.264 RTP unit type 25 is not part of packetization-mode 1' }]);
+  });
+
+});
+
+describe('FrameAssembler: the picture size a stream announces', () => {
+  // SPSs from x264 (ffmpeg -c:v libx264 -profile:v …, one frame of the size named).
+  const REAL_SPS: Record<string, string> = {
+    '640x360 baseline': '6742c01eda0280bfe5c044000003000400000300f03c58ba80',
+    '1280x720 main-level': '6742c01fda014016ec0440000003004000000f03c60ca8',
+    '1280x720 high, JVT scaling lists': '6764001facd9405005bb0110000003001000000303c0f1831960',
+    '1920x1080 high (cropped from 1088)': '67640028acd940780227e5c044000003000400000300f03c60c658',
+    '7680x4320 high': '6764003cacd9401e000876c044000003000400000300f03c20106580',
+  };
+
+  it('reads the picture size from real SPSs (baseline and high, scaling lists, cropping)', () => {
+    const sizes = Object.entries(REAL_SPS).map(([name, hex]) => [name, h264SpsSize(Buffer.from(hex, 'hex'))]);
+    expect(Object.fromEntries(sizes)).toEqual({
+      '640x360 baseline': { width: 640, height: 360 },
+      '1280x720 main-level': { width: 1280, height: 720 },
+      '1280x720 high, JVT scaling lists': { width: 1280, height: 720 },
+      '1920x1080 high (cropped from 1088)': { width: 1920, height: 1080 },
+      '7680x4320 high': { width: 7680, height: 4320 },
+    });
+    expect(() => h264SpsSize(Buffer.from([0x67, 0x64]))).toThrow('SPS cut short');
+  });
+
+  it('refuses an IDR whose SPS announces 8K with what to do, and takes the 1080p one after it', () => {
+    const a = new FrameAssembler('h264');
+    const sets = (hex: string) => stapA([Buffer.from(hex, 'hex'), PPS]);
+    const packets = (spsHex: string, seq: number, timestamp: number): RtpVideoPacket[] => {
+      const payloads = [sets(spsHex), ...packetizeH264([idr(4000)], 1100)];
+      return payloads.map((payload, i) => ({ sequenceNumber: seq + i, timestamp, marker: i === payloads.length - 1, payload }));
+    };
+    const eightK = packets(REAL_SPS['7680x4320 high'], 1, 0);
+    expect(feed(a, eightK)).toMatchObject([
+      { kind: 'dropped', reason: "the picture is 7680×4320: at most 3840×2160 is taken (lower the camera's resolution)" },
+    ]);
+    expect(feed(a, packets(REAL_SPS['1920x1080 high (cropped from 1088)'], 1 + eightK.length, 3000))).toMatchObject([
+      { kind: 'frame', keyframe: true, size: { width: 1920, height: 1080 } },
+    ]);
+  });
+
+  it('refuses a VP8 keyframe announcing more than 4K, by area or by side', () => {
+    for (const [width, height] of [[7680, 4320], [8000, 200]]) {
+      const a = new FrameAssembler('vp8');
+      const out = feed(a, vp8Packets(vp8Frame(true, 3000, width, height), 1, 0, 1));
+      expect(out).toMatchObject([{ kind: 'dropped', reason: `the picture is ${width}×${height}: at most 3840×2160 is taken (lower the camera's resolution)` }]);
+    }
+    expect(feed(new FrameAssembler('vp8'), vp8Packets(vp8Frame(true, 3000, 2160, 3840), 1, 0, 1))).toMatchObject([{ kind: 'frame', size: { width: 2160, height: 3840 } }]);
   });
 });

@@ -608,6 +608,12 @@ export class Source extends TypedEmitter<Events> {
       this.framesThisSecond = 0;
       this.lastFpsAt = now;
     }
+    // A feed that is connected but refuses what the publisher sends (too big a picture) says so
+    // while the source waits for its first frame, not only once it was live.
+    if (this.state === 'connecting') {
+      const why = this.ctx.feed?.stallReason?.();
+      if (why) this.setState('connecting', why);
+    }
     const stallMs = Math.max(STALL_MS, 4000 / this.ctx.fps);
     if (this.state === 'live' && (this.media?.hasVideo ?? true) && now - this.latestFrameMonoMs > stallMs) {
       const why = this.ctx.feed?.stallReason?.() ?? `no picture for ${((now - this.latestFrameMonoMs) / 1000).toFixed(1)} s`;

@@ -15,6 +15,7 @@
 import { splitAnnexB } from './bitstream.ts';
 import {
   h264NalTypes,
+  h264SpsSize,
   NAL_IDR,
   NAL_PPS,
   NAL_SPS,
@@ -39,7 +40,7 @@ export interface AssembledFrame {
   data: Buffer;
   keyframe: boolean;
   rtpTimestamp: number;
-  /** VP8 keyframes: the picture size they announce. */
+  /** Keyframes: the picture size they announce (VP8 frame header, H.264 SPS). */
   size?: { width: number; height: number };
 }
 
@@ -56,7 +57,15 @@ export interface FrameAssemblerOptions {
   parameterSets?: Buffer;
   /** A frame larger than this is refused (a sender cannot make the engine buffer without bound). */
   maxFrameBytes?: number;
+  /** Keyframes announcing a bigger picture are refused (default MAX_PICTURE). */
+  maxPicture?: { width: number; height: number };
 }
+
+/**
+ * The largest picture a guest may send: 4K UHD. A decoder would allocate for whatever the stream
+ * announces (an 8K SPS is ~190 MB of frame buffers at once), and no layout cell needs more.
+ */
+export const MAX_PICTURE = { width: 3840, height: 2160 };
 
 /** 4 MiB: a 1080p keyframe at a very high quality is ~0.5 MiB. */
 export const DEFAULT_MAX_FRAME_BYTES = 4 << 20;
@@ -90,6 +99,7 @@ export class FrameAssembler {
   private lastPictureId: number | undefined;
   private parameterSets: Buffer | undefined;
   private readonly maxFrameBytes: number;
+  private readonly maxPicture: { width: number; height: number };
   readonly counters: AssemblerCounters = { frames: 0, keyframes: 0, dropped: 0, paddingPackets: 0, lostPackets: 0 };
 
   constructor(
@@ -98,6 +108,7 @@ export class FrameAssembler {
   ) {
     this.parameterSets = options.parameterSets;
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    this.maxPicture = options.maxPicture ?? MAX_PICTURE;
   }
 
   /** A new decoder (or a restarted one) can start only at a keyframe. */
@@ -231,12 +242,22 @@ export class FrameAssembler {
         if (hasSets) this.parameterSets = inBandParameterSets(data);
         else if (this.parameterSets) data = Buffer.concat([this.parameterSets, data]);
         else return 'an IDR frame without SPS/PPS (in band or in the SDP)';
+        size = announcedSize(data);
       }
+    }
+    if (keyframe && size && !this.pictureAllowed(size)) {
+      return `the picture is ${size.width}×${size.height}: at most ${this.maxPicture.width}×${this.maxPicture.height} is taken (lower the camera's resolution)`;
     }
     if (keyframe) this.decodable = true;
     else if (!this.decodable) return 'waiting for a keyframe';
     else if (frame.afterGap && !this.followsLastPicture(frame)) return 'a frame before it was lost';
     return { kind: 'frame', data, keyframe, rtpTimestamp: frame.timestamp, ...(size ? { size } : {}) };
+  }
+
+  private pictureAllowed(size: { width: number; height: number }): boolean {
+    const { width, height } = this.maxPicture;
+    const longest = Math.max(width, height);
+    return size.width > 0 && size.height > 0 && size.width <= longest && size.height <= longest && size.width * size.height <= width * height;
   }
 
   /** VP8 numbers its pictures: the next one after a gap shows whether only padding was lost. */
@@ -251,6 +272,19 @@ export class FrameAssembler {
     this.counters.dropped++;
     if (frame.pictureId !== undefined) this.lastPictureId = frame.pictureId;
     out.push({ kind: 'dropped', rtpTimestamp: frame.timestamp, reason });
+  }
+}
+
+/**
+ * The picture size the access unit's SPS announces. An SPS this reader cannot follow is left to
+ * the decoder (undefined): only a size known to be too big is refused.
+ */
+function announcedSize(annexB: Buffer): { width: number; height: number } | undefined {
+  const sps = splitAnnexB(annexB).find((nal) => (nal[0] & 0x1f) === NAL_SPS);
+  try {
+    return sps ? h264SpsSize(sps) : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -17,7 +17,7 @@
  * first program canvas whose program timestamp is at or after the change's `pts`; every keyframe
  * repeats the newest record of each object so a viewer that joins late has the state at once.
  */
-import { RtpHeader, RtpPacket, type RTCRtpSender } from 'werift';
+import { type RTCRtpSender, RtpHeader, RtpPacket } from 'werift';
 import { FfmpegProcess } from '../ffmpeg/FfmpegProcess.ts';
 import { spawnFlvProcess } from '../ffmpeg/flvProcess.ts';
 import { CHANNELS, SAMPLE_RATE } from '../media/AudioRing.ts';

@@ -221,7 +221,13 @@ export class RtpFeed implements PipeFeed {
 
   stallReason(): string | undefined {
     const silentS = (Date.now() - this.stats.lastPacketAt) / 1000;
-    if (this.tracks ? silentS < 1 : this.stats.firstFrameAt === undefined) return undefined;
+    if (this.tracks && silentS < 1) {
+      // Packets arrive but no frame reaches the decoder for a second: say why (a picture over the
+      // size limit, a stream that never sends a decodable keyframe).
+      const refusing = this.stats.lastDropReason !== undefined && Date.now() - this.lastWrittenAt > 1000;
+      return refusing ? `the guest's video is not used: ${this.stats.lastDropReason}` : undefined;
+    }
+    if (this.stats.firstFrameAt === undefined) return undefined;
     return `reconnecting: nothing from the publisher for ${silentS.toFixed(1)} s`;
   }
 

@@ -21,18 +21,19 @@
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RTCPeerConnection } from 'werift';
-import { ProtocolError } from '../../../shared/protocol.ts';
 import { sourcesIn } from '../../../shared/layout.ts';
+import { ProtocolError } from '../../../shared/protocol.ts';
 import { MAIN_PROGRAM_ID, type SourceSpec, WebRtcSettings } from '../../../shared/show.ts';
 import type { TimedDataRecord } from '../media/timedMetadata.ts';
 import type { Program } from '../program/Program.ts';
 import { sameSecret } from '../server/tokens.ts';
 import type { PipeFeed } from '../sources/Source.ts';
 import { GUEST_JS, guestPageHtml } from './guestPage.ts';
-import { answerOffer, H264, peerConfig, RTCPeerConnection as PeerConnection, VP8 } from './peers.ts';
-import { MonitorFeed, MONITORS_MIX } from './MonitorFeed.ts';
+import { MONITORS_MIX, MonitorFeed } from './MonitorFeed.ts';
+import { answerOffer, H264, RTCPeerConnection as PeerConnection, peerConfig, VP8 } from './peers.ts';
 import { PROGRAM_MIX, ReturnFeed } from './ReturnFeed.ts';
 import { type FeedStats, type FeedTracks, parameterSetsOf, RtpFeed, type VideoCodec } from './RtpFeed.ts';
+import { SessionBudget, SessionLimitError } from './SessionBudget.ts';
 import {
   ACCEPTED_INGEST_CODECS,
   advertiseAddresses,
@@ -42,16 +43,15 @@ import {
   fmtpValue,
   h264ProfileIdc,
   isAcceptedIngestCodec,
-  refusedIngestKinds,
-  setStartBitrate,
   listCodecs,
   MAX_SDP_BYTES,
+  refusedIngestKinds,
   SdpError,
+  setStartBitrate,
 } from './sdp.ts';
+import { ViewFeeds, type ViewInfo } from './ViewFeeds.ts';
 import { VIEWER_JS, VIEWER_WORKER_JS, viewerPageHtml } from './viewerPage.ts';
-import { type ViewInfo, ViewFeeds } from './ViewFeeds.ts';
 import { WhepPull } from './WhepPull.ts';
-import { SessionBudget, SessionLimitError } from './SessionBudget.ts';
 
 export interface GatewayHost {
   ffmpegPath: string;

@@ -4,11 +4,11 @@
  * and WHEP exchange shares (answer with all candidates in it: no trickle).
  */
 import {
+  useAbsSendTime as absSendTimeExtension,
   type PeerConfig,
   RTCPeerConnection,
   RTCRtpCodecParameters,
   type RTCRtpTransceiver,
-  useAbsSendTime as absSendTimeExtension,
   useSdesMid as sdesMidExtension,
 } from 'werift';
 import type { WebRtcSettings } from '../../../shared/show.ts';

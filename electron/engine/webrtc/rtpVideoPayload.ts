@@ -147,3 +147,108 @@ export function spropParameterSets(fmtp: string | undefined): Buffer | undefined
   if (nals.length === 0) return undefined;
   return Buffer.concat(nals.flatMap((nal) => [START_CODE, nal]));
 }
+
+/** Reads an H.264 RBSP bit by bit (emulation-prevention bytes removed), with Exp-Golomb codes. */
+class BitReader {
+  private bit = 0;
+  constructor(private readonly bytes: Buffer) {}
+  u(n: number): number {
+    let value = 0;
+    for (let i = 0; i < n; i++) {
+      const byte = this.bytes[this.bit >> 3];
+      if (byte === undefined) throw new PayloadError('SPS cut short');
+      value = value * 2 + ((byte >> (7 - (this.bit & 7))) & 1);
+      this.bit++;
+    }
+    return value;
+  }
+  ue(): number {
+    let zeros = 0;
+    while (this.u(1) === 0) if (++zeros > 31) throw new PayloadError('SPS with an Exp-Golomb code over 32 bits');
+    return 2 ** zeros - 1 + this.u(zeros);
+  }
+  se(): number {
+    const k = this.ue();
+    return k % 2 === 1 ? (k + 1) / 2 : -(k / 2);
+  }
+}
+
+/** The NAL's payload without its header and with every 00 00 03 turned back into 00 00. */
+function rbsp(nal: Buffer): Buffer {
+  const out: number[] = [];
+  let zeros = 0;
+  for (let i = 1; i < nal.length; i++) {
+    const byte = nal[i];
+    if (zeros >= 2 && byte === 3) {
+      zeros = 0;
+      continue;
+    }
+    out.push(byte);
+    zeros = byte === 0 ? zeros + 1 : 0;
+  }
+  return Buffer.from(out);
+}
+
+const HIGH_PROFILES = new Set([100, 110, 122, 244, 44, 83, 86, 118, 128, 138, 139, 134, 135]);
+
+/**
+ * The picture size an H.264 SPS announces (ITU-T H.264 §7.3.2.1.1, cropping applied), so a guest
+ * announcing a size the engine will not decode is refused before a decoder allocates for it.
+ */
+export function h264SpsSize(sps: Buffer): { width: number; height: number } {
+  const r = new BitReader(rbsp(sps));
+  const profileIdc = r.u(8);
+  r.u(16); // constraint flags, level_idc
+  r.ue(); // seq_parameter_set_id
+  let chromaFormatIdc = 1;
+  let separateColourPlane = 0;
+  if (HIGH_PROFILES.has(profileIdc)) {
+    chromaFormatIdc = r.ue();
+    if (chromaFormatIdc === 3) separateColourPlane = r.u(1);
+    r.ue(); // bit_depth_luma_minus8
+    r.ue(); // bit_depth_chroma_minus8
+    r.u(1); // qpprime_y_zero_transform_bypass_flag
+    if (r.u(1)) {
+      // seq_scaling_matrix_present_flag: skip each list that is present.
+      for (let i = 0; i < (chromaFormatIdc === 3 ? 12 : 8); i++) {
+        if (!r.u(1)) continue;
+        const size = i < 6 ? 16 : 64;
+        let last = 8;
+        let next = 8;
+        for (let j = 0; j < size && next !== 0; j++) {
+          next = (last + r.se() + 256) % 256;
+          if (next !== 0) last = next;
+        }
+      }
+    }
+  }
+  r.ue(); // log2_max_frame_num_minus4
+  const pocType = r.ue();
+  if (pocType === 0) r.ue();
+  else if (pocType === 1) {
+    r.u(1);
+    r.se();
+    r.se();
+    const cycle = r.ue();
+    if (cycle > 255) throw new PayloadError('SPS with an oversized pic_order_cnt cycle');
+    for (let i = 0; i < cycle; i++) r.se();
+  }
+  r.ue(); // max_num_ref_frames
+  r.u(1); // gaps_in_frame_num_value_allowed_flag
+  const widthMbs = r.ue() + 1;
+  const heightMapUnits = r.ue() + 1;
+  const frameMbsOnly = r.u(1);
+  if (!frameMbsOnly) r.u(1); // mb_adaptive_frame_field_flag
+  r.u(1); // direct_8x8_inference_flag
+  let width = widthMbs * 16;
+  let height = heightMapUnits * 16 * (2 - frameMbsOnly);
+  if (r.u(1)) {
+    const [left, right, top, bottom] = [r.ue(), r.ue(), r.ue(), r.ue()];
+    const chroma = separateColourPlane ? 0 : chromaFormatIdc;
+    const cropX = chroma === 1 || chroma === 2 ? 2 : 1;
+    const cropY = (chroma === 1 ? 2 : 1) * (2 - frameMbsOnly);
+    width -= (left + right) * cropX;
+    height -= (top + bottom) * cropY;
+  }
+  return { width, height };
+}
