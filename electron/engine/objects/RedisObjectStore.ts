@@ -553,6 +553,9 @@ export class RedisObjectStore extends TypedEmitter<StoreEvents> implements Objec
     const entry = this.objects.get(parsed.id);
     // Our own appends come back too (already applied); a sequencing process catches up itself.
     if (!entry) return;
+    // An append releases the lease (COMMIT_SCRIPT): a flush waiting for it goes now, not after
+    // LEASE_POLL_MS (it used to wake only on "free", which is sent when nothing was appended).
+    entry.leaseFreed?.();
     if (entry.flushing || entry.stale) {
       entry.behind = true;
       return;
