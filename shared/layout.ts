@@ -3,7 +3,10 @@
  * the cells to draw, in even pixel coordinates, in z-order. Pure and synchronous, so a layout
  * change is just a different answer on the next tick.
  */
-import { DEFAULT_HIGHLIGHT_COLOR, type LayoutSpec } from './show.ts';
+import type { LayoutSpec } from './show.ts';
+
+/** The colour of the wall highlight's frame unless a layout says otherwise: amber, clear on most pictures. */
+export const DEFAULT_HIGHLIGHT_COLOR = '#ffc800';
 
 /** Rounds to the nearest even number (I420 chroma needs even offsets and sizes). */
 export const even = (n: number): number => Math.max(0, Math.round(n / 2) * 2);

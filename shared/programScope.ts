@@ -6,22 +6,10 @@
 import { z } from 'zod';
 import { Id } from './ids.ts';
 
-export const PROGRAM_ID_FIELD = 'programId';
-/** The commands whose params are `withProgramId(...)` (a unit test keeps the two in step). */
-export const PROGRAM_SCOPED_COMMANDS: ReadonlySet<string> = new Set([
-  'layout.set',
-  'preview.set',
-  'layout.highlight',
-  'program.take',
-  'output.set',
-  'overlay.add',
-  'overlay.update',
-  'overlay.show',
-  'overlay.hide',
-  'overlay.remove',
-  'overlay.list',
-  'overlay.thumbnail',
-]);
+import { PROGRAM_ID_FIELD } from './programNames.ts';
+
+export { PROGRAM_ID_FIELD, PROGRAM_SCOPED_COMMANDS } from './programNames.ts';
+
 const ProgramScope = z.object({ programId: Id.default('main').describe('The program it acts on (default main).') });
 
 /** Params as a program-scoped command takes them: the same, plus `programId`. */

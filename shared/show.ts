@@ -10,14 +10,15 @@ export const SHOW_FORMAT_VERSION = 1;
 /** Show files holding more than one program (`programs`) are saved as version 2; both load. */
 export const SHOW_FORMAT_VERSION_PROGRAMS = 2;
 /** The most of each a show holds; `source.add`, `destination.add`, `overlay.add` and `program.add` keep to them too. */
-export const SHOW_LIMITS = { sources: 64, destinations: 32, overlays: 64, objects: 64, programs: 4 } as const;
+export const SHOW_LIMITS = { sources: 64, destinations: 32, overlays: 64, objects: 64, programs: MAX_PROGRAMS } as const;
 /** The program every show has: the top-level output/layout/preview/transition/overlays/audio fields are its. */
-export const MAIN_PROGRAM_ID = 'main';
+export { MAIN_PROGRAM_ID };
 /** Widest or tallest program picture: H.264 level 6.2 and every encoder we use take 4096. */
 export const MAX_PROGRAM_SIDE = 4096;
 
 import { Id } from './ids.ts';
 import { ObjectCreate, OverlaySpec } from './objects.ts';
+import { MAIN_PROGRAM_ID, MAX_PROGRAMS } from './programNames.ts';
 
 export { Id };
 
@@ -140,8 +141,6 @@ export type Placement = z.infer<typeof Placement>;
 export const LayoutPreset = z.enum(['solo', 'sideBySide', 'grid', 'spotlight', 'pip', 'custom', 'stack', 'wall']);
 export type LayoutPreset = z.infer<typeof LayoutPreset>;
 
-/** The colour of the wall highlight's frame unless a layout says otherwise: amber, clear on most pictures. */
-export const DEFAULT_HIGHLIGHT_COLOR = '#ffc800';
 
 /**
  * Active speaker (docs/LAYOUTS.md): the program follows the loudest source with hysteresis and
@@ -171,7 +170,7 @@ export const LayoutSpec = z.object({
   background: HexColor.default('#000000'),
   /** Only for `wall`: the source on the bigger tile with a coloured frame (one of `sources`). */
   highlight: Id.optional(),
-  /** The highlight frame's colour (default DEFAULT_HIGHLIGHT_COLOR). */
+  /** The highlight frame's colour (default DEFAULT_HIGHLIGHT_COLOR, shared/layout.ts). */
   highlightColor: HexColor.optional(),
   /** Follow the active speaker (absent = the layout stays as set). */
   follow: FollowSpec.optional(),

@@ -6,7 +6,7 @@
  * now" as a document. Command handlers (commands/*.ts) work on it; it knows nothing of transports
  * or callers.
  */
-import { sourcesIn, sourcesNamedBy } from '../../shared/layout.ts';
+import { sourcesNamedBy } from '../../shared/layout.ts';
 import { programsOf, withPrograms } from '../../shared/programs.ts';
 import type { PreflightResult } from '../../shared/destinationPreflight.ts';
 import { ProtocolError } from '../../shared/protocol.ts';

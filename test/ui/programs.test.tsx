@@ -15,9 +15,7 @@ import { applyPreset, connectEngine, resetForTests, take } from '../../renderer/
 import { applyEvent } from '../../renderer/src/store/engineMirror.ts';
 import { useCutline } from '../../renderer/src/store/store.ts';
 import type { EngineState } from '../../shared/protocol.ts';
-import { MAX_PROGRAMS, MAIN_PROGRAM_ID, PROGRAM_ID_FIELD, PROGRAM_SCOPED_COMMANDS } from '../../renderer/src/store/programs.ts';
-import { PROGRAM_ID_FIELD as SHARED_FIELD, PROGRAM_SCOPED_COMMANDS as SHARED_SCOPED } from '../../shared/programScope.ts';
-import { type LayoutSpec, MAIN_PROGRAM_ID as SHARED_MAIN, SHOW_LIMITS } from '../../shared/show.ts';
+import type { LayoutSpec } from '../../shared/show.ts';
 import { afterRefresh, FakeEngineClient, flush, sampleState } from './fakes.ts';
 
 const solo = (id: string): LayoutSpec => ({ preset: 'solo', sources: [id], fit: 'fill', gap: 0, background: '#000000' });
@@ -168,15 +166,6 @@ describe('multiview and destinations', () => {
       await flush();
     });
     expect(sentOf('destination.add').at(-1)?.params).toMatchObject({ kind: 'recording', program: 'vertical' });
-  });
-});
-
-describe('the desk\'s copies of shared constants', () => {
-  it('match shared/show.ts and shared/programScope.ts (the bundle leaves zod out)', () => {
-    expect(MAIN_PROGRAM_ID).toBe(SHARED_MAIN);
-    expect(PROGRAM_ID_FIELD).toBe(SHARED_FIELD);
-    expect([...PROGRAM_SCOPED_COMMANDS].sort()).toEqual([...SHARED_SCOPED].sort());
-    expect(MAX_PROGRAMS).toBe(SHOW_LIMITS.programs);
   });
 });
 

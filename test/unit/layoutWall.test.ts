@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { hexToYuv } from '../../electron/engine/media/yuv.ts';
 import { Compositor } from '../../electron/engine/program/Compositor.ts';
-import { computeCells, highlightFrameThickness, mainSourceOf, sourcesNamedBy, withMainSource } from '../../shared/layout.ts';
-import { DEFAULT_HIGHLIGHT_COLOR, LayoutSpec } from '../../shared/show.ts';
+import { computeCells, DEFAULT_HIGHLIGHT_COLOR, highlightFrameThickness, mainSourceOf, sourcesNamedBy, withMainSource } from '../../shared/layout.ts';
+import { LayoutSpec } from '../../shared/show.ts';
 
 const layout = (input: unknown) => LayoutSpec.parse(input);
 const boxes = (cells: ReturnType<typeof computeCells>) => cells.map((c) => [c.source, c.x, c.y, c.width, c.height]);

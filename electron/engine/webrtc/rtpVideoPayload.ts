@@ -3,6 +3,7 @@
  * H.264 packetization-mode 1 units (RFC 6184 §5.6–5.8: single NAL, STAP-A, FU-A). Pure: no I/O.
  * FrameAssembler puts the pieces of a frame back together and decides whether the frame is whole.
  */
+import { removeEmulationPrevention } from '../media/timedMetadata.ts';
 
 export type VideoCodec = 'vp8' | 'h264';
 
@@ -173,22 +174,6 @@ class BitReader {
   }
 }
 
-/** The NAL's payload without its header and with every 00 00 03 turned back into 00 00. */
-function rbsp(nal: Buffer): Buffer {
-  const out: number[] = [];
-  let zeros = 0;
-  for (let i = 1; i < nal.length; i++) {
-    const byte = nal[i];
-    if (zeros >= 2 && byte === 3) {
-      zeros = 0;
-      continue;
-    }
-    out.push(byte);
-    zeros = byte === 0 ? zeros + 1 : 0;
-  }
-  return Buffer.from(out);
-}
-
 const HIGH_PROFILES = new Set([100, 110, 122, 244, 44, 83, 86, 118, 128, 138, 139, 134, 135]);
 
 /**
@@ -196,7 +181,8 @@ const HIGH_PROFILES = new Set([100, 110, 122, 244, 44, 83, 86, 118, 128, 138, 13
  * announcing a size the engine will not decode is refused before a decoder allocates for it.
  */
 export function h264SpsSize(sps: Buffer): { width: number; height: number } {
-  const r = new BitReader(rbsp(sps));
+  // The payload after the NAL header, with every 00 00 03 turned back into 00 00.
+  const r = new BitReader(removeEmulationPrevention(sps.subarray(1)));
   const profileIdc = r.u(8);
   r.u(16); // constraint flags, level_idc
   r.ue(); // seq_parameter_set_id

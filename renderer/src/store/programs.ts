@@ -10,27 +10,9 @@ import type { ProgramSummary } from '../../../shared/results.ts';
 import type { LayoutSpec, OutputSettings } from '../../../shared/show.ts';
 import { useCutline } from './store.ts';
 
-// Copies of shared/show.ts and shared/programScope.ts constants: those modules bring zod, which
-// stays out of the browser bundle (docs/UI.md, "Bundle"); test/ui/programs.test.tsx keeps them equal.
-export const MAIN_PROGRAM_ID = 'main';
-export const PROGRAM_ID_FIELD = 'programId';
-/** shared/programScope.ts PROGRAM_SCOPED_COMMANDS: the commands that take `programId`. */
-export const PROGRAM_SCOPED_COMMANDS: ReadonlySet<string> = new Set([
-  'layout.set',
-  'preview.set',
-  'layout.highlight',
-  'program.take',
-  'output.set',
-  'overlay.add',
-  'overlay.update',
-  'overlay.show',
-  'overlay.hide',
-  'overlay.remove',
-  'overlay.list',
-  'overlay.thumbnail',
-]);
-/** shared/show.ts SHOW_LIMITS.programs. */
-export const MAX_PROGRAMS = 4;
+export { MAIN_PROGRAM_ID, MAX_PROGRAMS, PROGRAM_ID_FIELD, PROGRAM_SCOPED_COMMANDS } from '../../../shared/programNames.ts';
+
+import { MAIN_PROGRAM_ID, PROGRAM_ID_FIELD, PROGRAM_SCOPED_COMMANDS } from '../../../shared/programNames.ts';
 
 /** What the desk draws of one program: its name, size and layouts. */
 export interface ProgramView {
